@@ -1,0 +1,57 @@
+/* The run configuration (YAML, see SPEC.md and README "Config reference").
+ *
+ * Loaded with libyaml; every key typed and checked; unknown keys, wrong types and missing
+ * required keys are TA_EINPUT naming file:line:key. `--set key=value` overrides use dotted keys
+ * (neighbors.k=50, probe.seed=1, models.0.path=/x). */
+#ifndef TA_CONFIG_H
+#define TA_CONFIG_H
+
+#include <stdint.h>
+
+#define TA_CONFIG_MAX_MODELS 32
+#define TA_CONFIG_MAX_PAIRS 64
+
+typedef struct {
+    char name[128];
+    char path[4096];
+    char tensor[256]; /* "" when not given */
+    char vocab[4096]; /* "" when the vocabulary is found beside the model */
+} ta_config_model_t;
+
+typedef struct {
+    char run[128];
+    char results_dir[4096]; /* default "results" */
+    int nmodels;
+    ta_config_model_t models[TA_CONFIG_MAX_MODELS];
+    /* neighbors */
+    int64_t k;               /* default 100 */
+    char queries[4096];      /* "all" | "sample:FRACTION:SEED" | FILE; default "all" */
+    int64_t block_rows;      /* 0 = auto */
+    int exclude_self;        /* default 0 */
+    /* diversity */
+    int64_t top;             /* default 50 */
+    /* probe */
+    int64_t folds;           /* default 10 */
+    int64_t min_tokens;      /* default 500 */
+    int64_t seed;            /* default 150 */
+    char balance[32];        /* "undersample" (only value) */
+    int probe_enabled;       /* default 1 */
+    /* translate */
+    char dictionaries[4096]; /* "" when not given */
+    /* categories */
+    char scheme[16];         /* "paper" default */
+    /* compare */
+    int npairs;
+    char pairs[TA_CONFIG_MAX_PAIRS][2][128];
+    char *text;              /* the YAML text as loaded (after overrides: regenerated) */
+    char path[4096];
+} ta_config_t;
+
+/* Local. Loads path, applies overrides ("key=value"), validates. */
+int ta_config_load(const char *path, const char *const *overrides, int noverrides,
+                   ta_config_t *cfg);
+/* Local. Writes the effective config as YAML (for results/<run>/run.yaml). */
+int ta_config_write(const ta_config_t *cfg, const char *path);
+void ta_config_free(ta_config_t *cfg);
+
+#endif

@@ -1,0 +1,38 @@
+/* Plain files: whole-file reads with errors naming the file, sizes, SHA-256, and atomic writes
+ * (write to a temporary name beside the target, then rename) so that no partial file ever looks
+ * complete. */
+#ifndef TA_FILE_H
+#define TA_FILE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+/* Local. Reads the whole file (NUL-terminated for convenience; *len excludes the NUL). */
+int ta_file_read_all(const char *path, char **data, size_t *len);
+/* Local. Size in bytes; errors name the file. */
+int ta_file_size(const char *path, int64_t *size);
+/* Local. 1 if a regular file / directory exists at path. */
+int ta_file_is_regular(const char *path);
+int ta_file_is_dir(const char *path);
+/* Local. Hex SHA-256 of a file (65 bytes with NUL). */
+int ta_file_sha256(const char *path, char hex[65]);
+/* Local. mkdir -p. */
+int ta_file_mkdirs(const char *path);
+
+/* An output file written atomically: open gives a FILE* on PATH.tmp.PID; commit flushes, fsyncs
+ * and renames it to PATH; abort removes it. */
+typedef struct {
+    FILE *fp;
+    char path[4096];
+    char tmp[4096 + 32];
+} ta_outfile_t;
+
+/* Local. */
+int ta_outfile_open(ta_outfile_t *o, const char *path);
+int ta_outfile_commit(ta_outfile_t *o);
+void ta_outfile_abort(ta_outfile_t *o);
+
+/* Local. Writes s to fp with TSV escaping (\t, \n, \r, \\). */
+void ta_tsv_put_escaped(FILE *fp, const char *s, size_t len);
+
+#endif

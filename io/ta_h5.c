@@ -1,0 +1,447 @@
+#include "ta_h5.h"
+
+#include "ta_error.h"
+#include "ta_mpi.h"
+#include "ta_prov.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define TA_H5_CHECK(expr, ...) TA_CHECK((expr) >= 0, TA_EINTERNAL, __VA_ARGS__)
+
+void ta_h5_quiet(void)
+{
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+static hid_t make_fapl(MPI_Comm comm)
+{
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    if (fapl >= 0 && comm != MPI_COMM_NULL && ta_mpi_active())
+        H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL);
+    /* The 1.8 format keeps files readable by every h5py and h5dump users may have. */
+    if (fapl >= 0)
+        H5Pset_libver_bounds(fapl, H5F_LIBVER_EARLIEST, H5F_LIBVER_V18);
+    return fapl;
+}
+
+int ta_h5out_create(ta_h5out_t *o, const char *path, MPI_Comm comm)
+{
+    memset(o, 0, sizeof *o);
+    o->file = H5I_INVALID_HID;
+    o->comm = comm;
+    MPI_Comm_rank(comm, &o->rank);
+    MPI_Comm_size(comm, &o->size);
+    TA_CHECK(strlen(path) < sizeof o->path, TA_EINPUT, "%s: path too long", path);
+    snprintf(o->path, sizeof o->path, "%s", path);
+    snprintf(o->tmp, sizeof o->tmp, "%s.tmp", path);
+    int rc = 0;
+    hid_t fapl = make_fapl(comm);
+    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
+    H5Pset_obj_track_times(fcpl, 0);
+    o->file = H5Fcreate(o->tmp, H5F_ACC_TRUNC, fcpl, fapl);
+    H5Pclose(fapl);
+    H5Pclose(fcpl);
+    if (o->file < 0)
+        rc = TA_ERR(TA_EINPUT, "%s: cannot create HDF5 file (directory missing or not writable?)",
+                    o->tmp);
+    return ta_mpi_agree(rc);
+}
+
+int ta_h5out_to_serial(ta_h5out_t *o)
+{
+    int rc = 0;
+    if (o->file >= 0 && H5Fclose(o->file) < 0)
+        rc = TA_ERR(TA_ERESOURCE, "%s: closing failed (disk full?)", o->tmp);
+    o->file = H5I_INVALID_HID;
+    rc = ta_mpi_agree(rc);
+    if (rc)
+        return rc;
+    o->serial = 1;
+    if (o->rank == 0) {
+        hid_t fapl = make_fapl(MPI_COMM_NULL);
+        o->file = H5Fopen(o->tmp, H5F_ACC_RDWR, fapl);
+        H5Pclose(fapl);
+        if (o->file < 0)
+            rc = TA_ERR(TA_EINPUT, "%s: cannot reopen", o->tmp);
+    }
+    return ta_mpi_agree(rc);
+}
+
+int ta_h5out_commit(ta_h5out_t *o, int rc)
+{
+    rc = ta_mpi_agree(rc);
+    if (!rc && !o->serial)
+        rc = ta_h5out_to_serial(o);
+    if (rc) {
+        ta_h5out_abort(o);
+        return rc;
+    }
+    if (o->rank == 0) {
+        rc = ta_prov_write(o->file);
+        /* complete = 1 is the last thing written. */
+        if (!rc)
+            rc = ta_h5_attr_int(o->file, "complete", 1);
+        if (H5Fclose(o->file) < 0 && !rc)
+            rc = TA_ERR(TA_ERESOURCE, "%s: closing failed (disk full?)", o->tmp);
+        o->file = H5I_INVALID_HID;
+        if (!rc && rename(o->tmp, o->path) != 0)
+            rc = TA_ERR(TA_EINPUT, "%s: cannot rename from %s: %s", o->path, o->tmp,
+                        strerror(errno));
+        if (rc)
+            unlink(o->tmp);
+    }
+    return ta_mpi_agree(rc);
+}
+
+void ta_h5out_abort(ta_h5out_t *o)
+{
+    if (o->file >= 0)
+        H5Fclose(o->file);
+    o->file = H5I_INVALID_HID;
+    if (o->rank == 0 && o->tmp[0])
+        unlink(o->tmp);
+}
+
+static hid_t make_lcpl(void)
+{
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_create_intermediate_group(lcpl, 1);
+    H5Pset_char_encoding(lcpl, H5T_CSET_UTF8);
+    return lcpl;
+}
+
+static hid_t make_dcpl(int ndims, const hsize_t *dims, size_t elem)
+{
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_obj_track_times(dcpl, 0);
+    if (dims[0] == 0)
+        return dcpl;
+    /* Chunks of about 1 MiB, whole rows. */
+    hsize_t chunk[2] = {dims[0], ndims == 2 ? dims[1] : 1};
+    size_t row_bytes = elem * (ndims == 2 ? (size_t)(dims[1] ? dims[1] : 1) : 1);
+    hsize_t rows = (hsize_t)((1u << 20) / row_bytes);
+    if (rows < 1)
+        rows = 1;
+    if (rows < chunk[0])
+        chunk[0] = rows;
+    if (ndims == 2 && dims[1] == 0)
+        return dcpl;
+    H5Pset_chunk(dcpl, ndims, chunk);
+    return dcpl;
+}
+
+int ta_h5_write_rows(hid_t file, const char *name, hid_t memtype, int64_t total_rows, int64_t cols,
+                     int64_t row0, int64_t nrows, const void *buf)
+{
+    int ndims = cols > 0 ? 2 : 1;
+    hsize_t dims[2] = {(hsize_t)total_rows, (hsize_t)cols};
+    hid_t space = H5Screate_simple(ndims, dims, NULL);
+    hid_t lcpl = make_lcpl();
+    hid_t dcpl = make_dcpl(ndims, dims, H5Tget_size(memtype));
+    hid_t dset = H5Dcreate2(file, name, memtype, space, lcpl, dcpl, H5P_DEFAULT);
+    H5Pclose(lcpl);
+    H5Pclose(dcpl);
+    int rc = 0;
+    if (dset < 0) {
+        H5Sclose(space);
+        return TA_ERR(TA_EINTERNAL, "cannot create dataset %s", name);
+    }
+    hsize_t start[2] = {(hsize_t)row0, 0}, count[2] = {(hsize_t)nrows, (hsize_t)cols};
+    hid_t mspace = H5Screate_simple(ndims, count, NULL);
+    if (nrows > 0) {
+        H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL);
+    } else {
+        H5Sselect_none(space);
+        H5Sselect_none(mspace);
+    }
+    hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
+    if (ta_mpi_active()) {
+        hid_t fapl = H5Fget_access_plist(file);
+        if (H5Pget_driver(fapl) == H5FD_MPIO)
+            H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE);
+        H5Pclose(fapl);
+    }
+    if (H5Dwrite(dset, memtype, mspace, space, dxpl, buf) < 0)
+        rc = TA_ERR(TA_ERESOURCE, "writing dataset %s failed (disk full?)", name);
+    H5Pclose(dxpl);
+    H5Sclose(mspace);
+    H5Sclose(space);
+    H5Dclose(dset);
+    return rc;
+}
+
+int ta_h5_write_array(hid_t loc, const char *name, hid_t memtype, int ndims, const int64_t *dims,
+                      const void *buf)
+{
+    TA_CHECK(ndims >= 1 && ndims <= 2, TA_EINTERNAL, "bad rank %d for %s", ndims, name);
+    hsize_t hd[2] = {(hsize_t)dims[0], ndims == 2 ? (hsize_t)dims[1] : 1};
+    hid_t space = H5Screate_simple(ndims, hd, NULL);
+    hid_t lcpl = make_lcpl();
+    hid_t dcpl = make_dcpl(ndims, hd, H5Tget_size(memtype));
+    hid_t dset = H5Dcreate2(loc, name, memtype, space, lcpl, dcpl, H5P_DEFAULT);
+    H5Pclose(lcpl);
+    H5Pclose(dcpl);
+    int rc = 0;
+    if (dset < 0)
+        rc = TA_ERR(TA_EINTERNAL, "cannot create dataset %s", name);
+    else if (hd[0] * hd[1] > 0 && H5Dwrite(dset, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
+        rc = TA_ERR(TA_ERESOURCE, "writing dataset %s failed (disk full?)", name);
+    if (dset >= 0)
+        H5Dclose(dset);
+    H5Sclose(space);
+    return rc;
+}
+
+static hid_t utf8_vlen_type(void)
+{
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, H5T_VARIABLE);
+    H5Tset_cset(t, H5T_CSET_UTF8);
+    return t;
+}
+
+int ta_h5_write_strings(hid_t loc, const char *name, const char *const *s, int64_t n)
+{
+    hsize_t dims[1] = {(hsize_t)n};
+    hid_t space = H5Screate_simple(1, dims, NULL);
+    hid_t type = utf8_vlen_type();
+    hid_t lcpl = make_lcpl();
+    hid_t dcpl = make_dcpl(1, dims, 16);
+    hid_t dset = H5Dcreate2(loc, name, type, space, lcpl, dcpl, H5P_DEFAULT);
+    int rc = 0;
+    if (dset < 0)
+        rc = TA_ERR(TA_EINTERNAL, "cannot create dataset %s", name);
+    else if (n > 0 && H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, s) < 0)
+        rc = TA_ERR(TA_ERESOURCE, "writing dataset %s failed (disk full?)", name);
+    if (dset >= 0)
+        H5Dclose(dset);
+    H5Pclose(lcpl);
+    H5Pclose(dcpl);
+    H5Tclose(type);
+    H5Sclose(space);
+    return rc;
+}
+
+static int write_attr(hid_t loc, const char *name, hid_t type, hid_t space, const void *buf)
+{
+    if (H5Aexists(loc, name) > 0)
+        H5Adelete(loc, name);
+    hid_t a = H5Acreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
+    TA_CHECK(a >= 0, TA_EINTERNAL, "cannot create attribute %s", name);
+    herr_t e = H5Awrite(a, type, buf);
+    H5Aclose(a);
+    TA_CHECK(e >= 0, TA_ERESOURCE, "cannot write attribute %s", name);
+    return 0;
+}
+
+int ta_h5_attr_str(hid_t loc, const char *name, const char *value)
+{
+    hid_t type = utf8_vlen_type();
+    hid_t space = H5Screate(H5S_SCALAR);
+    int rc = write_attr(loc, name, type, space, &value);
+    H5Sclose(space);
+    H5Tclose(type);
+    return rc;
+}
+
+int ta_h5_attr_int(hid_t loc, const char *name, int64_t value)
+{
+    hid_t space = H5Screate(H5S_SCALAR);
+    int rc = write_attr(loc, name, H5T_NATIVE_INT64, space, &value);
+    H5Sclose(space);
+    return rc;
+}
+
+int ta_h5_attr_double(hid_t loc, const char *name, double value)
+{
+    hid_t space = H5Screate(H5S_SCALAR);
+    int rc = write_attr(loc, name, H5T_NATIVE_DOUBLE, space, &value);
+    H5Sclose(space);
+    return rc;
+}
+
+int ta_h5_attr_str_array(hid_t loc, const char *name, const char *const *values, int n)
+{
+    hsize_t dims[1] = {(hsize_t)n};
+    hid_t type = utf8_vlen_type();
+    hid_t space = n > 0 ? H5Screate_simple(1, dims, NULL) : H5Screate(H5S_NULL);
+    int rc = write_attr(loc, name, type, space, values);
+    H5Sclose(space);
+    H5Tclose(type);
+    return rc;
+}
+
+int ta_h5_attr_int64_array(hid_t loc, const char *name, const int64_t *values, int n)
+{
+    hsize_t dims[1] = {(hsize_t)n};
+    hid_t space = n > 0 ? H5Screate_simple(1, dims, NULL) : H5Screate(H5S_NULL);
+    int rc = write_attr(loc, name, H5T_NATIVE_INT64, space, values);
+    H5Sclose(space);
+    return rc;
+}
+
+int ta_h5_is_complete(const char *path)
+{
+    if (access(path, R_OK) != 0 || H5Fis_hdf5(path) <= 0)
+        return 0;
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (f < 0)
+        return 0;
+    int64_t v = 0;
+    int ok = 0;
+    if (H5Aexists(f, "complete") > 0) {
+        hid_t a = H5Aopen(f, "complete", H5P_DEFAULT);
+        ok = a >= 0 && H5Aread(a, H5T_NATIVE_INT64, &v) >= 0 && v == 1;
+        if (a >= 0)
+            H5Aclose(a);
+    }
+    H5Fclose(f);
+    return ok;
+}
+
+int ta_h5_open_read(const char *path, MPI_Comm comm, hid_t *file)
+{
+    *file = H5I_INVALID_HID;
+    TA_CHECK(access(path, R_OK) == 0, TA_EINPUT, "%s: cannot open: %s", path, strerror(errno));
+    TA_CHECK(H5Fis_hdf5(path) > 0, TA_EINPUT, "%s: not an HDF5 file", path);
+    TA_CHECK(ta_h5_is_complete(path), TA_EINPUT,
+             "%s: file is incomplete (no complete = 1 attribute): a run was interrupted or failed",
+             path);
+    hid_t fapl = make_fapl(comm);
+    *file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+    H5Pclose(fapl);
+    TA_CHECK(*file >= 0, TA_EINPUT, "%s: cannot open HDF5 file", path);
+    return 0;
+}
+
+int ta_h5_exists(hid_t file, const char *name)
+{
+    /* H5Lexists needs each intermediate component to exist; walk them. */
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", name);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        if (H5Lexists(file, buf, H5P_DEFAULT) <= 0)
+            return 0;
+        *p = '/';
+    }
+    return H5Lexists(file, buf, H5P_DEFAULT) > 0;
+}
+
+int ta_h5_dims(hid_t file, const char *path_for_msgs, const char *name, int *ndims,
+               int64_t dims[2])
+{
+    TA_CHECK(ta_h5_exists(file, name), TA_EINPUT, "%s: no dataset %s", path_for_msgs, name);
+    hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
+    TA_CHECK(d >= 0, TA_EINPUT, "%s: %s is not a dataset", path_for_msgs, name);
+    hid_t s = H5Dget_space(d);
+    int nd = H5Sget_simple_extent_ndims(s);
+    hsize_t hd[8] = {0};
+    if (nd > 0 && nd <= 8)
+        H5Sget_simple_extent_dims(s, hd, NULL);
+    H5Sclose(s);
+    H5Dclose(d);
+    TA_CHECK(nd >= 1 && nd <= 2, TA_EINPUT, "%s: dataset %s has %d dimensions, expected 1 or 2",
+             path_for_msgs, name, nd);
+    *ndims = nd;
+    dims[0] = (int64_t)hd[0];
+    dims[1] = nd == 2 ? (int64_t)hd[1] : 0;
+    return 0;
+}
+
+int ta_h5_read_rows(hid_t file, const char *path_for_msgs, const char *name, hid_t memtype,
+                    int64_t row0, int64_t nrows, void *buf)
+{
+    int nd;
+    int64_t dims[2];
+    TA_CALL(ta_h5_dims(file, path_for_msgs, name, &nd, dims));
+    TA_CHECK(row0 >= 0 && nrows >= 0 && row0 + nrows <= dims[0], TA_EINPUT,
+             "%s: %s: rows %lld..%lld outside its %lld rows", path_for_msgs, name,
+             (long long)row0, (long long)(row0 + nrows), (long long)dims[0]);
+    if (nrows == 0)
+        return 0;
+    hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
+    hid_t s = H5Dget_space(d);
+    hsize_t start[2] = {(hsize_t)row0, 0}, count[2] = {(hsize_t)nrows, (hsize_t)dims[1]};
+    H5Sselect_hyperslab(s, H5S_SELECT_SET, start, NULL, count, NULL);
+    hid_t ms = H5Screate_simple(nd, count, NULL);
+    herr_t e = H5Dread(d, memtype, ms, s, H5P_DEFAULT, buf);
+    H5Sclose(ms);
+    H5Sclose(s);
+    H5Dclose(d);
+    TA_CHECK(e >= 0, TA_EINPUT, "%s: reading %s failed (corrupt file or wrong type)",
+             path_for_msgs, name);
+    return 0;
+}
+
+int ta_h5_read_strings(hid_t file, const char *path_for_msgs, const char *name, char ***out,
+                       int64_t *n)
+{
+    *out = NULL;
+    *n = 0;
+    int nd;
+    int64_t dims[2];
+    TA_CALL(ta_h5_dims(file, path_for_msgs, name, &nd, dims));
+    TA_CHECK(nd == 1, TA_EINPUT, "%s: %s: expected a 1-D string dataset", path_for_msgs, name);
+    hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
+    hid_t ft = H5Dget_type(d);
+    int is_vstr = H5Tget_class(ft) == H5T_STRING && H5Tis_variable_str(ft) > 0;
+    H5Tclose(ft);
+    if (!is_vstr) {
+        H5Dclose(d);
+        return TA_ERR(TA_EINPUT, "%s: %s: expected variable-length strings", path_for_msgs, name);
+    }
+    char **s = ta_calloc((size_t)(dims[0] ? dims[0] : 1), sizeof *s);
+    if (!s) {
+        H5Dclose(d);
+        return TA_ERESOURCE;
+    }
+    hid_t type = utf8_vlen_type();
+    herr_t e = dims[0] ? H5Dread(d, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, s) : 0;
+    H5Tclose(type);
+    H5Dclose(d);
+    if (e < 0) {
+        free(s);
+        return TA_ERR(TA_EINPUT, "%s: reading %s failed", path_for_msgs, name);
+    }
+    /* Copy out of HDF5's allocator so callers can use free(). */
+    for (int64_t i = 0; i < dims[0]; i++) {
+        char *c = strdup(s[i] ? s[i] : "");
+        H5free_memory(s[i]);
+        s[i] = c;
+    }
+    *out = s;
+    *n = dims[0];
+    return 0;
+}
+
+void ta_h5_free_strings(char **s, int64_t n)
+{
+    if (!s)
+        return;
+    for (int64_t i = 0; i < n; i++)
+        free(s[i]);
+    free(s);
+}
+
+int ta_h5_read_attr_str(hid_t loc, const char *name, char **value)
+{
+    *value = NULL;
+    TA_CHECK(H5Aexists(loc, name) > 0, TA_EINPUT, "attribute %s missing", name);
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+    hid_t type = utf8_vlen_type();
+    char *v = NULL;
+    herr_t e = H5Aread(a, type, &v);
+    H5Tclose(type);
+    H5Aclose(a);
+    TA_CHECK(e >= 0, TA_EINPUT, "attribute %s is not a string", name);
+    *value = strdup(v ? v : "");
+    H5free_memory(v);
+    return 0;
+}

@@ -1,0 +1,163 @@
+#include "ta_prov.h"
+
+#include "ta_blas.h"
+#include "ta_error.h"
+#include "ta_file.h"
+#include "ta_h5.h"
+#include "ta_mpi.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const char *const ta_version_string;
+extern const char *const ta_git_commit;
+
+#define TA__PROV_MAX 64
+
+typedef struct {
+    char *path;
+    int64_t size;
+    char sha[65];
+    int hashed;
+} prov_input_t;
+
+typedef struct {
+    char *key;
+    char *str; /* NULL for numbers */
+    double num;
+} prov_extra_t;
+
+static char *prov_command;
+static char *prov_config;
+static prov_input_t prov_inputs[TA__PROV_MAX];
+static int prov_ninputs;
+static prov_extra_t prov_extras[TA__PROV_MAX];
+static int prov_nextras;
+
+const char *ta_prov_version(void)
+{
+    return ta_version_string;
+}
+
+const char *ta_prov_commit(void)
+{
+    return ta_git_commit;
+}
+
+void ta_prov_set_command(int argc, char **argv)
+{
+    size_t n = 1;
+    for (int i = 0; i < argc; i++)
+        n += strlen(argv[i]) + 1;
+    free(prov_command);
+    prov_command = malloc(n);
+    if (!prov_command)
+        return;
+    prov_command[0] = '\0';
+    for (int i = 0; i < argc; i++) {
+        if (i)
+            strcat(prov_command, " ");
+        strcat(prov_command, argv[i]);
+    }
+}
+
+void ta_prov_set_config(const char *text)
+{
+    free(prov_config);
+    prov_config = text ? strdup(text) : NULL;
+}
+
+int ta_prov_add_input(const char *path)
+{
+    for (int i = 0; i < prov_ninputs; i++)
+        if (strcmp(prov_inputs[i].path, path) == 0)
+            return 0;
+    TA_CHECK(prov_ninputs < TA__PROV_MAX, TA_EINTERNAL, "too many input files for provenance");
+    prov_input_t *in = &prov_inputs[prov_ninputs];
+    memset(in, 0, sizeof *in);
+    in->path = strdup(path);
+    TA_CHECK_ALLOC(in->path, strlen(path));
+    prov_ninputs++;
+    return 0;
+}
+
+static void set_extra(const char *key, const char *str, double num)
+{
+    prov_extra_t *e = NULL;
+    for (int i = 0; i < prov_nextras; i++)
+        if (strcmp(prov_extras[i].key, key) == 0)
+            e = &prov_extras[i];
+    if (!e) {
+        if (prov_nextras == TA__PROV_MAX)
+            return;
+        e = &prov_extras[prov_nextras++];
+        e->key = strdup(key);
+    } else {
+        free(e->str);
+    }
+    e->str = str ? strdup(str) : NULL;
+    e->num = num;
+}
+
+void ta_prov_set_str(const char *key, const char *value)
+{
+    set_extra(key, value ? value : "", 0);
+}
+
+void ta_prov_set_num(const char *key, double value)
+{
+    set_extra(key, NULL, value);
+}
+
+void ta_prov_reset_inputs(void)
+{
+    for (int i = 0; i < prov_ninputs; i++)
+        free(prov_inputs[i].path);
+    prov_ninputs = 0;
+    for (int i = 0; i < prov_nextras; i++) {
+        free(prov_extras[i].key);
+        free(prov_extras[i].str);
+    }
+    prov_nextras = 0;
+}
+
+int ta_prov_write(hid_t loc)
+{
+    TA_CALL(ta_h5_attr_str(loc, "tool_version", ta_version_string));
+    TA_CALL(ta_h5_attr_str(loc, "tool_commit", ta_git_commit));
+    TA_CALL(ta_h5_attr_str(loc, "command_line", prov_command ? prov_command : ""));
+    TA_CALL(ta_h5_attr_str(loc, "config", prov_config ? prov_config : ""));
+    TA_CALL(ta_h5_attr_int(loc, "mpi_ranks", ta_mpi_size()));
+    TA_CALL(ta_h5_attr_int(loc, "blas_threads", ta_blas_threads()));
+    TA_CALL(ta_h5_attr_str(loc, "blas_core", ta_blas_corename()));
+    /* Inputs: parallel arrays of path, size and SHA-256, one entry per file. */
+    const char *paths[TA__PROV_MAX], *shas[TA__PROV_MAX];
+    int64_t sizes[TA__PROV_MAX];
+    for (int i = 0; i < prov_ninputs; i++) {
+        prov_input_t *in = &prov_inputs[i];
+        if (!in->hashed) {
+            if (ta_file_is_dir(in->path)) {
+                snprintf(in->sha, sizeof in->sha, "directory");
+                in->size = 0;
+            } else {
+                TA_CALL(ta_file_size(in->path, &in->size));
+                TA_CALL(ta_file_sha256(in->path, in->sha));
+            }
+            in->hashed = 1;
+        }
+        paths[i] = in->path;
+        shas[i] = in->sha;
+        sizes[i] = in->size;
+    }
+    TA_CALL(ta_h5_attr_str_array(loc, "input_files", paths, prov_ninputs));
+    TA_CALL(ta_h5_attr_str_array(loc, "input_sha256", shas, prov_ninputs));
+    TA_CALL(ta_h5_attr_int64_array(loc, "input_sizes", sizes, prov_ninputs));
+    for (int i = 0; i < prov_nextras; i++) {
+        if (prov_extras[i].str)
+            TA_CALL(ta_h5_attr_str(loc, prov_extras[i].key, prov_extras[i].str));
+        else
+            TA_CALL(ta_h5_attr_double(loc, prov_extras[i].key, prov_extras[i].num));
+    }
+    return 0;
+}

@@ -1,0 +1,49 @@
+/* The project's only door to MPI besides the drivers in mpi/: start-up, the communicator, rank
+ * agreement on failure, and agreement on stop requests (SIGTERM/SIGUSR1). */
+#ifndef TA_MPI_H
+#define TA_MPI_H
+
+#include <mpi.h>
+
+/* Collective on MPI_COMM_WORLD. Initialises MPI (thread level FUNNELED) and logging rank. */
+int ta_mpi_init(int *argc, char ***argv);
+/* Collective. Finalises MPI if it was initialised. */
+void ta_mpi_finalize(void);
+/* Collective. Sets the OpenBLAS thread count when the user did not (OPENBLAS_NUM_THREADS /
+ * OMP_NUM_THREADS): SLURM_CPUS_PER_TASK if set, else the node's cores divided by the ranks on
+ * the node, at least 1, so that ranks x threads never oversubscribe the cores. */
+void ta_mpi_setup_threads(void);
+/* Local. Ranks on this node. */
+int ta_mpi_local_size(void);
+/* Local. Whether ta_mpi_init ran. */
+int ta_mpi_active(void);
+/* Local. The tool's communicator (a duplicate of MPI_COMM_WORLD), its rank and size. Before
+ * ta_mpi_init (or in single-process commands) rank 0 of 1. */
+MPI_Comm ta_mpi_comm(void);
+int ta_mpi_rank(void);
+int ta_mpi_size(void);
+
+/* Collective. Ranks agree on failure at a phase boundary: returns 0 when every rank passed rc = 0;
+ * otherwise every rank returns the code of the lowest failing rank and adopts its message, so
+ * that rank 0 can print it once. */
+int ta_mpi_agree(int rc);
+
+/* Collective. True on every rank when any rank received SIGTERM or SIGUSR1. */
+int ta_mpi_stop_requested(void);
+
+/* Local. Ends the whole job (for unrecoverable errors on one rank). */
+_Noreturn void ta_mpi_abort(int code);
+
+/* Converts an MPI return code into a TA_EINTERNAL error naming the call. */
+#define TA_MPI_CALL(expr)                                                                          \
+    do {                                                                                           \
+        int ta__mrc = (expr);                                                                      \
+        if (ta__mrc != MPI_SUCCESS) {                                                              \
+            char ta__mbuf[MPI_MAX_ERROR_STRING];                                                   \
+            int ta__mlen = 0;                                                                      \
+            MPI_Error_string(ta__mrc, ta__mbuf, &ta__mlen);                                        \
+            return TA_ERR(TA_EINTERNAL, "%s failed: %s", #expr, ta__mbuf);                         \
+        }                                                                                          \
+    } while (0)
+
+#endif
