@@ -59,6 +59,8 @@ int main(int argc, char **argv)
     const char *name = argv[1];
     if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
         printf("tokenatlas %s (commit %s)\n", ta_prov_version(), ta_prov_commit());
+        printf("OpenBLAS kernel: %s%s%s\n", ta_blas_corename(), ta_blas_note()[0] ? "; " : "",
+               ta_blas_note());
         return 0;
     }
     if (strcmp(name, "help") == 0 || strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
