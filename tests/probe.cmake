@@ -1,0 +1,3 @@
+# The writing-system probe (issue 6): solver, sampling and folds in C; the command against
+# scikit-learn in Python.
+ta_add_unit_test(test_probe_solver ${CMAKE_CURRENT_SOURCE_DIR}/test_probe_solver.c)
