@@ -1,0 +1,1 @@
+ta_add_unit_test(test_category test_category.c)
