@@ -90,8 +90,8 @@ static void shuffle_i64(int64_t *a, int64_t len, ta_probe_rng_t *r)
     }
 }
 
-void ta_probe_folds(const uint8_t *label, int64_t nsamples, int k, ta_probe_rng_t *r,
-                    int32_t *fold, int64_t *work)
+void ta_probe_folds(const uint8_t *label, int64_t nsamples, int k, ta_probe_rng_t *r, int32_t *fold,
+                    int64_t *work)
 {
     int64_t nneg = 0;
     for (int64_t i = 0; i < nsamples; i++)
@@ -247,8 +247,14 @@ int ta_probe_fit(const float *X, const uint8_t *y, int64_t n, int64_t d, const t
 {
     TA_CHECK(d >= 1 && d < INT32_MAX && n >= 1, TA_EINTERNAL, "probe fit: bad shape %lld x %lld",
              (long long)n, (long long)d);
-    fit_ctx_t c = {.X = X, .y = y, .n = n, .d = d, .br = block_rows_for(d, o), .C = o->C,
-                   .gtol = o->gtol, .ftol = o->ftol};
+    fit_ctx_t c = {.X = X,
+                   .y = y,
+                   .n = n,
+                   .d = d,
+                   .br = block_rows_for(d, o),
+                   .C = o->C,
+                   .gtol = o->gtol,
+                   .ftol = o->ftol};
     float *f = work;
     c.wf = f;
     c.gblk = f + d;
@@ -299,8 +305,8 @@ int ta_probe_fit(const float *X, const uint8_t *y, int64_t n, int64_t d, const t
     *b = x[d];
     info->iterations = c.iters;
     info->status = ret;
-    info->converged = ret == LBFGS_ALREADY_MINIMIZED || c.stopped || ret == LBFGS_SUCCESS ||
-                      ls_stuck;
+    info->converged =
+        ret == LBFGS_ALREADY_MINIMIZED || c.stopped || ret == LBFGS_SUCCESS || ls_stuck;
     info->loss = fx;
     info->gnorm = c.gnorm_last;
     lbfgs_free(x);

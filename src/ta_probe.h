@@ -44,8 +44,8 @@ int64_t ta_probe_undersample(const int32_t *code, int64_t n, int32_t cat, ta_pro
  * goes to fold t mod k and the t-th of the positives to fold (t + m) mod k. Each fold so gets
  * floor(m/k) or ceil(m/k) samples of each class, and floor(2m/k) or ceil(2m/k) in total.
  * fold[i] is set for each sample i < 2m; work needs room for 2m int64. */
-void ta_probe_folds(const uint8_t *label, int64_t nsamples, int k, ta_probe_rng_t *r,
-                    int32_t *fold, int64_t *work);
+void ta_probe_folds(const uint8_t *label, int64_t nsamples, int k, ta_probe_rng_t *r, int32_t *fold,
+                    int64_t *work);
 
 /* Logistic regression: minimise
  *     F(w, b) = C * sum_i log(1 + exp(-y_i (w . x_i + b))) + 0.5 ||w||^2,   y_i in {-1, +1},
