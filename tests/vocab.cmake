@@ -1,0 +1,2 @@
+# Vocabulary readers and `categorize` (issue 2, vocab part).
+ta_add_unit_test(vocab_read test_vocab_read.c)
