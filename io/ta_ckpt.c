@@ -74,8 +74,8 @@ int ta_ckpt_read_rank(const char *dir, int rank, const char *header, void *const
         uint64_t sz = 0;
         if (fread(&sz, sizeof sz, 1, fp) != 1 || sz != sizes[p] ||
             (sz && fread(parts[p], 1, sz, fp) != sz)) {
-            rc = TA_ERR(TA_EINPUT, "%s: checkpoint part %d truncated or of the wrong size", path,
-                        p);
+            rc =
+                TA_ERR(TA_EINPUT, "%s: checkpoint part %d truncated or of the wrong size", path, p);
             goto done;
         }
     }

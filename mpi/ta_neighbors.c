@@ -42,20 +42,20 @@ typedef struct {
     int k, kk, excl;
     int64_t *lo;  /* P+1 database shard boundaries */
     int64_t *qlo; /* P+1 query list boundaries */
-    int64_t rows, maxrows, qn;
-    float *x;       /* own shard, normalised */
-    uint8_t *ok;    /* own shard: norm > 0 */
-    int32_t *ids;   /* own shard ids */
-    float *qx;      /* own queries (sym: == x) */
-    uint8_t *qok;   /* own queries valid */
-    int32_t *qid;   /* own query ids */
-    float *buf[2];  /* visiting shards */
-    uint8_t *vok;   /* visiting shard mask */
-    int32_t *vids;  /* visiting shard ids */
-    float *C;       /* B x B scores */
-    ta_topk_t own;  /* queries' state */
-    ta_topk_t vt;   /* visiting rows' state (sym) */
-    ta_topk_t rt;   /* received partial state (sym) */
+    int64_t rows, maxrows, qn, nq;
+    float *x;      /* own shard, normalised */
+    uint8_t *ok;   /* own shard: norm > 0 */
+    int32_t *ids;  /* own shard ids */
+    float *qx;     /* own queries (sym: == x) */
+    uint8_t *qok;  /* own queries valid */
+    int32_t *qid;  /* own query ids */
+    float *buf[2]; /* visiting shards */
+    uint8_t *vok;  /* visiting shard mask */
+    int32_t *vids; /* visiting shard ids */
+    float *C;      /* B x B scores */
+    ta_topk_t own; /* queries' state */
+    ta_topk_t vt;  /* visiting rows' state (sym) */
+    ta_topk_t rt;  /* received partial state (sym) */
     MPI_Datatype row_t;
     MPI_Request req[2];
     int ring_active;
@@ -169,8 +169,8 @@ static void do_item(ctx_t *c, int s, int64_t a)
         int64_t vrows = shard_rows(c, v);
         for (int64_t j0 = 0; j0 < vrows; j0 += B) {
             int64_t n = vrows - j0 < B ? vrows - j0 : B;
-            tile(c, c->qx + i0 * d, m, vx + j0 * d, n, &c->own, i0, c->qid + i0, c->qok + i0,
-                 NULL, 0, c->vids + j0, c->vok + j0);
+            tile(c, c->qx + i0 * d, m, vx + j0 * d, n, &c->own, i0, c->qid + i0, c->qok + i0, NULL,
+                 0, c->vids + j0, c->vok + j0);
         }
         return;
     }
@@ -190,8 +190,8 @@ static void do_item(ctx_t *c, int s, int64_t a)
     const float *vx = visiting(c, s);
     for (int64_t j0 = b0 * B; j0 < vrows; j0 += B) {
         int64_t n = vrows - j0 < B ? vrows - j0 : B;
-        tile(c, c->x + i0 * d, m, vx + j0 * d, n, &c->own, i0, c->ids + i0, c->ok + i0, &c->vt,
-             j0, c->vids + j0, c->vok + j0);
+        tile(c, c->x + i0 * d, m, vx + j0 * d, n, &c->own, i0, c->ids + i0, c->ok + i0, &c->vt, j0,
+             c->vids + j0, c->vok + j0);
     }
 }
 
@@ -200,7 +200,7 @@ static void do_item(ctx_t *c, int s, int64_t a)
 static int exchange_partials(ctx_t *c, int s)
 {
     int P = c->P, r = c->r, to = (r + s) % P, from = (r - s + P) % P;
-    int64_t nto = shard_rows(c, to), nfrom = c->rows, kk = c->kk;
+    int64_t nto = shard_rows(c, to), nfrom = c->rows, kk = c->vt.cap;
     MPI_Comm comm = ta_mpi_comm();
     double t0 = ta_now();
     TA_CHECK(nto * kk < (int64_t)1 << 31 && nfrom * kk < (int64_t)1 << 31, TA_ERESOURCE,
@@ -214,19 +214,14 @@ static int exchange_partials(ctx_t *c, int s)
                              MPI_INT32_T, from, 102, comm, MPI_STATUS_IGNORE));
     TA_MPI_CALL(MPI_Sendrecv(c->vt.disc, (int)nto, MPI_FLOAT, to, 103, c->rt.disc, (int)nfrom,
                              MPI_FLOAT, from, 103, comm, MPI_STATUS_IGNORE));
+    TA_MPI_CALL(MPI_Sendrecv(c->vt.thr, (int)nto, MPI_FLOAT, to, 104, c->rt.thr, (int)nfrom,
+                             MPI_FLOAT, from, 104, comm, MPI_STATUS_IGNORE));
     double t1 = ta_now();
     for (int64_t i = 0; i < nfrom; i++)
         ta_topk_merge_row(&c->own, i, &c->rt, i);
     c->t_comm += t1 - t0;
     c->t_topk += ta_now() - t1;
     return 0;
-}
-
-/* Recomputes thr after loading heap arrays from a checkpoint. */
-static void fix_thresholds(ta_topk_t *t, int64_t rows)
-{
-    for (int64_t i = 0; i < rows; i++)
-        t->thr[i] = t->count[i] == t->kk ? t->score[i * t->kk] : -INFINITY;
 }
 
 static char *ckpt_header(const ta_nbr_opts_t *o, int s, int64_t t)
@@ -240,7 +235,7 @@ static char *ckpt_header(const ta_nbr_opts_t *o, int s, int64_t t)
 
 static int ckpt_parts(ctx_t *c, void **parts, size_t *sizes)
 {
-    size_t kk = (size_t)c->kk, n = 0;
+    size_t kk = (size_t)c->own.cap, n = 0;
     ta_topk_t *ts[2] = {&c->own, &c->vt};
     int64_t rows[2] = {c->sym ? c->rows : c->qn, c->sym ? c->maxrows : 0};
     for (int q = 0; q < 2; q++) {
@@ -252,6 +247,8 @@ static int ckpt_parts(ctx_t *c, void **parts, size_t *sizes)
         parts[n] = ts[q]->count;
         sizes[n++] = R * sizeof(int32_t);
         parts[n] = ts[q]->disc;
+        sizes[n++] = R * sizeof(float);
+        parts[n] = ts[q]->thr;
         sizes[n++] = R * sizeof(float);
     }
     return (int)n;
@@ -265,8 +262,8 @@ static int ckpt_save(ctx_t *c, const ta_nbr_opts_t *o, int s, int64_t t)
         ta_ckpt_remove_manifest(o->ckpt_dir);
     TA_CALL(ta_mpi_agree(0));
     char *h = ckpt_header(o, s, t);
-    void *parts[8];
-    size_t sizes[8];
+    void *parts[10];
+    size_t sizes[10];
     int np = ckpt_parts(c, parts, sizes);
     if (!h)
         rc = TA_ERESOURCE;
@@ -327,16 +324,13 @@ static int ckpt_load(ctx_t *c, const ta_nbr_opts_t *o, int *s0, int64_t *t0, int
     if (!pos[0])
         return 0;
     char *h = ckpt_header(o, (int)pos[1], pos[2]);
-    void *parts[8];
-    size_t sizes[8];
+    void *parts[10];
+    size_t sizes[10];
     int np = ckpt_parts(c, parts, sizes);
-    rc = h ? ta_ckpt_read_rank(o->ckpt_dir, c->r, h, (void *const *)parts, sizes, np)
-           : TA_ERESOURCE;
+    rc =
+        h ? ta_ckpt_read_rank(o->ckpt_dir, c->r, h, (void *const *)parts, sizes, np) : TA_ERESOURCE;
     free(h);
     TA_CALL(ta_mpi_agree(rc));
-    fix_thresholds(&c->own, c->sym ? c->rows : c->qn);
-    if (c->sym)
-        fix_thresholds(&c->vt, c->maxrows);
     *s0 = (int)pos[1];
     *t0 = pos[2];
     *resumed = 1;
@@ -416,19 +410,29 @@ static int main_phase(ctx_t *c, ta_embed_t *e, const ta_nbr_opts_t *o, int s0, i
  * are marked for pass 3. */
 static int rescore(ctx_t *c, ta_embed_t *e, int64_t nvalid, float *cs, uint8_t *amb)
 {
-    const int64_t Q = c->sym ? c->rows : c->qn, kk = c->kk, d = c->d;
+    const int64_t Q = c->sym ? c->rows : c->qn, kk = c->kk, cap = c->own.cap, d = c->d;
     for (int s = 0; s < c->P; s++) {
         int v = (c->r + s) % c->P;
         if (s + 1 < c->P)
             TA_CALL(ring_start(c, s));
         const float *vx = visiting(c, s);
         int64_t vlo = c->lo[v], vhi = c->lo[v + 1];
-        for (int64_t q = 0; q < Q; q++)
-            for (int e2 = 0; e2 < c->own.count[q]; e2++) {
-                int32_t j = c->own.index[q * kk + e2];
+        for (int64_t q = 0; q < Q; q++) {
+            const int32_t *ci = c->own.index + q * cap;
+            const int n = c->own.count[q];
+            for (int e2 = 0; e2 < n; e2++) {
+                /* The candidate rows are scattered over the shard: fetch the row two
+                 * candidates ahead while this one is computed. */
+                if (e2 + 2 < n && ci[e2 + 2] >= vlo && ci[e2 + 2] < vhi) {
+                    const char *pf = (const char *)(vx + (ci[e2 + 2] - vlo) * d);
+                    for (int64_t off = 0; off < d * 4; off += 64)
+                        __builtin_prefetch(pf + off);
+                }
+                int32_t j = ci[e2];
                 if (j >= vlo && j < vhi)
                     cs[q * kk + e2] = ta_topk_canon_dot(c->qx + q * d, vx + (j - vlo) * d, d);
             }
+        }
         TA_CALL(ring_wait(c));
     }
     (void)e;
@@ -439,7 +443,7 @@ static int rescore(ctx_t *c, ta_embed_t *e, int64_t nvalid, float *cs, uint8_t *
             continue;
         int64_t possible = nvalid - (c->excl ? 1 : 0);
         float dropped = possible <= kk ? -INFINITY : ta_topk_dropped_bound(&c->own, q);
-        amb[q] = !ta_topk_row_final(cs + q * kk, c->own.index + q * kk, c->own.count[q], c->k,
+        amb[q] = !ta_topk_row_final(cs + q * kk, c->own.index + q * cap, c->own.count[q], c->k,
                                     dropped, margin);
     }
     return 0;
@@ -506,7 +510,8 @@ static int setup(ctx_t *c, ta_embed_t *e, const int32_t *queries, int64_t nq)
     const int64_t d = c->d;
     c->lo = ta_calloc((size_t)P + 1, sizeof(int64_t));
     c->qlo = ta_calloc((size_t)P + 1, sizeof(int64_t));
-    TA_CHECK_ALLOC(c->lo && c->qlo, (P + 1) * 16);
+    TA_CHECK(c->lo && c->qlo, TA_ERESOURCE, "out of memory allocating %zu bytes",
+             (size_t)((P + 1) * 16));
     for (int q = 0; q <= P; q++) {
         c->lo[q] = c->n * q / P;
         c->qlo[q] = nq * q / P;
@@ -527,9 +532,11 @@ static int setup(ctx_t *c, ta_embed_t *e, const int32_t *queries, int64_t nq)
     if (P > 1) {
         c->buf[0] = ta_malloc(shard_bytes);
         c->buf[1] = ta_malloc(shard_bytes);
-        TA_CHECK_ALLOC(c->buf[0] && c->buf[1], shard_bytes);
+        TA_CHECK(c->buf[0] && c->buf[1], TA_ERESOURCE, "out of memory allocating %zu bytes",
+                 (size_t)(shard_bytes));
     }
-    TA_CHECK_ALLOC(c->x && c->ok && c->ids && c->vok && c->vids && c->C, shard_bytes);
+    TA_CHECK(c->x && c->ok && c->ids && c->vok && c->vids && c->C, TA_ERESOURCE,
+             "out of memory allocating %zu bytes", (size_t)(shard_bytes));
     for (int64_t i = 0; i < c->rows; i++)
         c->ids[i] = (int32_t)(c->lo[r] + i);
     TA_CALL(read_rows(e, c->lo[r], c->rows, c->x, c->ok));
@@ -542,7 +549,8 @@ static int setup(ctx_t *c, ta_embed_t *e, const int32_t *queries, int64_t nq)
     } else {
         c->qx = ta_malloc((size_t)(c->qn > 0 ? c->qn : 1) * (size_t)d * sizeof(float));
         c->qok = ta_calloc((size_t)c->qn + 1, 1);
-        TA_CHECK_ALLOC(c->qx && c->qok, c->qn * d * 4);
+        TA_CHECK(c->qx && c->qok, TA_ERESOURCE, "out of memory allocating %zu bytes",
+                 (size_t)(c->qn * d * 4));
         memcpy(c->qid, queries + c->qlo[r], (size_t)c->qn * sizeof(int32_t));
         /* Contiguous runs of ids are read in one call. */
         for (int64_t i = 0; i < c->qn;) {
@@ -568,6 +576,7 @@ int ta_nbr_run(ta_embed_t *e, const int32_t *queries, int64_t nq, const ta_nbr_o
     c.P = ta_mpi_size();
     c.r = ta_mpi_rank();
     c.sym = queries == NULL;
+    c.nq = queries ? nq : e->rows;
     c.n = e->rows;
     c.d = e->cols;
     c.k = o->k;
@@ -615,6 +624,7 @@ int ta_nbr_run(ta_embed_t *e, const int32_t *queries, int64_t nq, const ta_nbr_o
         ta_log_info("resuming from the checkpoint in %s (step %d, tile %lld)", o->ckpt_dir, s0,
                     (long long)t0);
     TA_CALL_GOTO(main_phase(&c, e, o, s0, t0, res->resumed), out);
+    ta_topk_finish(&c.own);
 
     double t_r = ta_now();
     const int64_t Q = c.sym ? c.rows : c.qn;
@@ -631,6 +641,8 @@ int ta_nbr_run(ta_embed_t *e, const int32_t *queries, int64_t nq, const ta_nbr_o
         rc = map ? ta_topk_alloc(&ex, al, c.k) : TA_ERESOURCE;
         if (!rc)
             rc = exact_rows(&c, amb, al, &ex, map);
+        if (!rc)
+            ta_topk_finish(&ex);
         TA_CALL_GOTO(ta_mpi_agree(rc), out);
     }
     c.t_rescore = ta_now() - t_r;
@@ -652,7 +664,7 @@ int ta_nbr_run(ta_embed_t *e, const int32_t *queries, int64_t nq, const ta_nbr_o
         } else if (c.qok[q]) {
             n = c.own.count[q] < c.k ? c.own.count[q] : c.k;
             memcpy(os, cs + q * c.kk, (size_t)n * sizeof(float));
-            memcpy(oi, c.own.index + q * c.kk, (size_t)n * sizeof(int32_t));
+            memcpy(oi, c.own.index + q * c.own.cap, (size_t)n * sizeof(int32_t));
         }
         for (int e2 = n; e2 < c.k; e2++) {
             oi[e2] = -1;

@@ -24,19 +24,19 @@ typedef struct {
 } ta_nbr_opts_t;
 
 typedef struct {
-    int64_t n, d;          /* vocabulary rows and dimension */
-    int64_t nq;            /* queries in total */
-    int64_t q0, qn;        /* this rank's queries: positions [q0, q0+qn) of the query list */
-    int32_t *qid;          /* qn query ids */
-    int32_t *index;        /* qn x k, -1 where there is no neighbour */
-    float *score;          /* qn x k, NaN where there is no neighbour */
-    int64_t block_rows;    /* tile rows used */
-    int kk;                /* candidates kept per row (k + slack, capped) */
-    int64_t zero_rows;     /* rows with norm 0 (excluded), all ranks */
-    int64_t recomputed;    /* rows recomputed exactly after near-ties, all ranks */
-    int resumed;           /* 1 when a checkpoint was used */
-    double seconds;        /* wall time of the whole computation */
-    double gemm_flops;     /* SGEMM flops performed, all ranks */
+    int64_t n, d;       /* vocabulary rows and dimension */
+    int64_t nq;         /* queries in total */
+    int64_t q0, qn;     /* this rank's queries: positions [q0, q0+qn) of the query list */
+    int32_t *qid;       /* qn query ids */
+    int32_t *index;     /* qn x k, -1 where there is no neighbour */
+    float *score;       /* qn x k, NaN where there is no neighbour */
+    int64_t block_rows; /* tile rows used */
+    int kk;             /* candidates kept per row (k + slack, capped) */
+    int64_t zero_rows;  /* rows with norm 0 (excluded), all ranks */
+    int64_t recomputed; /* rows recomputed exactly after near-ties, all ranks */
+    int resumed;        /* 1 when a checkpoint was used */
+    double seconds;     /* wall time of the whole computation */
+    double gemm_flops;  /* SGEMM flops performed, all ranks */
     double t_gemm, t_topk, t_comm, t_rescore; /* seconds, the slowest rank */
 } ta_nbr_result_t;
 
@@ -50,8 +50,7 @@ int ta_nbr_run(ta_embed_t *e, const int32_t *queries, int64_t nq, const ta_nbr_o
                ta_nbr_result_t *res);
 /* Collective. Gathers every rank's results on rank 0 (*qid [nq], *index and *score [nq x k],
  * malloc'd on rank 0, NULL elsewhere); for the TSV output of small runs. */
-int ta_nbr_gather(const ta_nbr_result_t *res, int k, int32_t **qid, int32_t **index,
-                  float **score);
+int ta_nbr_gather(const ta_nbr_result_t *res, int k, int32_t **qid, int32_t **index, float **score);
 /* Local. */
 void ta_nbr_result_free(ta_nbr_result_t *res);
 

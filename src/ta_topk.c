@@ -14,7 +14,8 @@ static inline int worse(float sa, int32_t ia, float sb, int32_t ib)
 
 size_t ta_topk_row_bytes(int kk)
 {
-    return (size_t)kk * (sizeof(float) + sizeof(int32_t)) + sizeof(int32_t) + 2 * sizeof(float);
+    return (size_t)(2 * kk) * (sizeof(float) + sizeof(int32_t)) + sizeof(int32_t) +
+           2 * sizeof(float);
 }
 
 void ta_topk_reset(ta_topk_t *t)
@@ -29,15 +30,16 @@ void ta_topk_reset(ta_topk_t *t)
 int ta_topk_alloc(ta_topk_t *t, int64_t rows, int kk)
 {
     memset(t, 0, sizeof *t);
-    size_t cells;
-    TA_CALL(ta_mul_size((size_t)(rows > 0 ? rows : 1), (size_t)kk, &cells));
+    size_t cells, nr = (size_t)(rows > 0 ? rows : 1);
+    TA_CALL(ta_mul_size(nr, (size_t)(2 * kk), &cells));
     t->rows = rows;
     t->kk = kk;
+    t->cap = 2 * kk;
     t->score = ta_malloc(cells * sizeof(float));
     t->index = ta_malloc(cells * sizeof(int32_t));
-    t->count = ta_malloc((size_t)(rows > 0 ? rows : 1) * sizeof(int32_t));
-    t->thr = ta_malloc((size_t)(rows > 0 ? rows : 1) * sizeof(float));
-    t->disc = ta_malloc((size_t)(rows > 0 ? rows : 1) * sizeof(float));
+    t->count = ta_malloc(nr * sizeof(int32_t));
+    t->thr = ta_malloc(nr * sizeof(float));
+    t->disc = ta_malloc(nr * sizeof(float));
     if (!t->score || !t->index || !t->count || !t->thr || !t->disc) {
         ta_topk_free(t);
         return TA_ERR(TA_ERESOURCE, "out of memory for top-k state of %lld rows x %d",
@@ -57,59 +59,82 @@ void ta_topk_free(ta_topk_t *t)
     memset(t, 0, sizeof *t);
 }
 
-void ta_topk_push(ta_topk_t *t, int64_t r, float s, int32_t j)
+/* Moves the m best of the n entries to the front (unordered): quickselect with Hoare
+ * partitioning on the (score, -index) order; the keys of one row are distinct. */
+static void select_best(float *S, int32_t *I, int n, int m)
+{
+    int lo = 0, hi = n - 1;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        float ps = S[mid];
+        int32_t pi = I[mid];
+        int i = lo, j = hi;
+        while (i <= j) {
+            while (worse(ps, pi, S[i], I[i]))
+                i++;
+            while (worse(S[j], I[j], ps, pi))
+                j--;
+            if (i <= j) {
+                float ts = S[i];
+                int32_t ti = I[i];
+                S[i] = S[j];
+                I[i] = I[j];
+                S[j] = ts;
+                I[j] = ti;
+                i++;
+                j--;
+            }
+        }
+        if (m - 1 <= j)
+            hi = j;
+        else if (m - 1 >= i)
+            lo = i;
+        else
+            break;
+    }
+}
+
+/* Keeps the kk best entries of row r; the others raise the dropped bound, and the worst kept
+ * score becomes the row's threshold. */
+static void compact(ta_topk_t *t, int64_t r)
 {
     const int kk = t->kk;
-    float *S = t->score + r * kk;
-    int32_t *I = t->index + r * kk;
     int n = t->count[r];
-    if (n < kk) {
-        /* Sift up from the new leaf. */
-        int c = n;
-        while (c > 0) {
-            int p = (c - 1) / 2;
-            if (!worse(s, j, S[p], I[p]))
-                break;
-            S[c] = S[p];
-            I[c] = I[p];
-            c = p;
-        }
-        S[c] = s;
-        I[c] = j;
-        t->count[r] = ++n;
-        if (n == kk)
-            t->thr[r] = S[0];
+    if (n <= kk)
         return;
+    float *S = t->score + r * t->cap;
+    int32_t *I = t->index + r * t->cap;
+    select_best(S, I, n, kk);
+    float d = t->disc[r], th = S[0];
+    for (int e = kk; e < n; e++)
+        if (S[e] > d)
+            d = S[e];
+    for (int e = 1; e < kk; e++)
+        if (S[e] < th)
+            th = S[e];
+    t->disc[r] = d;
+    t->thr[r] = th;
+    t->count[r] = kk;
+}
+
+void ta_topk_push(ta_topk_t *t, int64_t r, float s, int32_t j)
+{
+    /* Append to the row's buffer of 2 kk entries; a full buffer is cut back to the kk best
+     * (amortised O(1) per candidate, no data-dependent sifting). */
+    int n = t->count[r];
+    if (n == t->cap) {
+        compact(t, r);
+        n = t->count[r];
     }
-    if (!worse(S[0], I[0], s, j)) {
-        if (s > t->disc[r])
-            t->disc[r] = s;
-        return;
-    }
-    if (S[0] > t->disc[r])
-        t->disc[r] = S[0];
-    /* Replace the root and sift down. */
-    int c = 0;
-    for (;;) {
-        int l = 2 * c + 1, w = c;
-        float ws = s;
-        int32_t wi = j;
-        if (l < kk && worse(S[l], I[l], ws, wi)) {
-            w = l;
-            ws = S[l];
-            wi = I[l];
-        }
-        if (l + 1 < kk && worse(S[l + 1], I[l + 1], ws, wi))
-            w = l + 1;
-        if (w == c)
-            break;
-        S[c] = S[w];
-        I[c] = I[w];
-        c = w;
-    }
-    S[c] = s;
-    I[c] = j;
-    t->thr[r] = S[0];
+    t->score[r * t->cap + n] = s;
+    t->index[r * t->cap + n] = j;
+    t->count[r] = n + 1;
+}
+
+void ta_topk_finish(ta_topk_t *t)
+{
+    for (int64_t r = 0; r < t->rows; r++)
+        compact(t, r);
 }
 
 /* The tile kernels scan C in row-major order once. A chunk of W scores is first tested with a
@@ -130,6 +155,18 @@ static inline void offer_one(ta_topk_t *rowt, int64_t ri, int32_t rid, ta_topk_t
         ta_topk_push(colt, cj, v, rid);
 }
 
+/* 8-lane float vectors (GCC/Clang vector extensions; SSE pairs on the x86-64 baseline, one
+ * AVX register with -march). */
+typedef float v8f __attribute__((vector_size(32)));
+typedef int32_t v8i __attribute__((vector_size(32)));
+
+static inline int any_lane(v8i m)
+{
+    uint64_t w[4];
+    memcpy(w, &m, sizeof w);
+    return (w[0] | w[1] | w[2] | w[3]) != 0;
+}
+
 void ta_topk_offer_tile(const float *C, int64_t ldc, int64_t m, int64_t n, ta_topk_t *rowt,
                         int64_t rowt0, const int32_t *row_ids, const uint8_t *row_ok,
                         ta_topk_t *colt, int64_t colt0, const int32_t *col_ids,
@@ -146,10 +183,13 @@ void ta_topk_offer_tile(const float *C, int64_t ldc, int64_t m, int64_t n, ta_to
             const float *ct = colt->thr + colt0;
             for (; j + W <= n; j += W) {
                 const float ti = rowt->thr[ri];
-                int hit = 0;
-                for (int u = 0; u < W; u++)
-                    hit |= (c[j + u] >= ti) | (c[j + u] >= ct[j + u]);
-                if (hit)
+                v8f a0, a1, t0, t1;
+                memcpy(&a0, c + j, sizeof a0);
+                memcpy(&a1, c + j + 8, sizeof a1);
+                memcpy(&t0, ct + j, sizeof t0);
+                memcpy(&t1, ct + j + 8, sizeof t1);
+                v8i hit = (a0 >= ti) | (a1 >= ti) | (a0 >= t0) | (a1 >= t1);
+                if (any_lane(hit))
                     for (int u = 0; u < W; u++)
                         offer_one(rowt, ri, rid, colt, colt0 + j + u, col_ids[j + u], c[j + u],
                                   col_ok, j + u, exclude_self);
@@ -157,10 +197,11 @@ void ta_topk_offer_tile(const float *C, int64_t ldc, int64_t m, int64_t n, ta_to
         } else {
             for (; j + W <= n; j += W) {
                 const float ti = rowt->thr[ri];
-                int hit = 0;
-                for (int u = 0; u < W; u++)
-                    hit |= c[j + u] >= ti;
-                if (hit)
+                v8f a0, a1;
+                memcpy(&a0, c + j, sizeof a0);
+                memcpy(&a1, c + j + 8, sizeof a1);
+                v8i hit = (a0 >= ti) | (a1 >= ti);
+                if (any_lane(hit))
                     for (int u = 0; u < W; u++)
                         offer_one(rowt, ri, rid, NULL, 0, col_ids[j + u], c[j + u], col_ok, j + u,
                                   exclude_self);
@@ -176,8 +217,8 @@ void ta_topk_offer_tile(const float *C, int64_t ldc, int64_t m, int64_t n, ta_to
 static void ref_push(ta_topk_t *t, int64_t r, float s, int32_t j)
 {
     const int kk = t->kk;
-    float *S = t->score + r * kk;
-    int32_t *I = t->index + r * kk;
+    float *S = t->score + r * t->cap;
+    int32_t *I = t->index + r * t->cap;
     int n = t->count[r];
     int pos = n;
     while (pos > 0 && worse(S[pos - 1], I[pos - 1], s, j))
@@ -217,8 +258,8 @@ void ta_topk_offer_tile_ref(const float *C, int64_t ldc, int64_t m, int64_t n, t
 
 void ta_topk_merge_row(ta_topk_t *dst, int64_t r2, const ta_topk_t *src, int64_t r)
 {
-    const float *S = src->score + r * src->kk;
-    const int32_t *I = src->index + r * src->kk;
+    const float *S = src->score + r * src->cap;
+    const int32_t *I = src->index + r * src->cap;
     if (src->disc[r] > dst->disc[r2])
         dst->disc[r2] = src->disc[r];
     for (int e = 0; e < src->count[r]; e++)
@@ -255,23 +296,59 @@ void ta_topk_sort_pairs(float *s, int32_t *idx, int n)
 int ta_topk_sorted(const ta_topk_t *t, int64_t r, float *s, int32_t *idx)
 {
     int n = t->count[r];
-    memcpy(s, t->score + r * t->kk, (size_t)n * sizeof *s);
-    memcpy(idx, t->index + r * t->kk, (size_t)n * sizeof *idx);
+    memcpy(s, t->score + r * t->cap, (size_t)n * sizeof *s);
+    memcpy(idx, t->index + r * t->cap, (size_t)n * sizeof *idx);
     ta_topk_sort_pairs(s, idx, n);
-    return n;
+    return n < t->kk ? n : t->kk;
 }
+
+/* The canonical dot product: lane u of 16 accumulates the products of elements i = u mod 16 (in
+ * double, where a float x float product is exact), then a fixed pairwise reduction tree. Every
+ * instruction-set variant below computes exactly these operations in this order, so they give
+ * the same bits (FMA or not: the products are exact). */
+typedef double v4d __attribute__((vector_size(32)));
+typedef float v4f __attribute__((vector_size(16)));
+
+static inline float canon_body(const float *a, const float *b, int64_t d)
+{
+    v4d acc[4] = {{0, 0, 0, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}, {0, 0, 0, 0}};
+    int64_t i = 0;
+    for (; i + 16 <= d; i += 16)
+        for (int v = 0; v < 4; v++) {
+            v4f x, y;
+            memcpy(&x, a + i + 4 * v, sizeof x);
+            memcpy(&y, b + i + 4 * v, sizeof y);
+            acc[v] += __builtin_convertvector(x, v4d) * __builtin_convertvector(y, v4d);
+        }
+    double l[16];
+    memcpy(l, acc, sizeof l);
+    for (int u = 0; i < d; i++, u++)
+        l[u] += (double)a[i] * (double)b[i];
+    for (int w = 8; w >= 1; w /= 2)
+        for (int u = 0; u < w; u++)
+            l[u] += l[u + w];
+    return (float)l[0];
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx2"))) static float canon_avx2(const float *a, const float *b, int64_t d)
+{
+    return canon_body(a, b, d);
+}
+#endif
 
 float ta_topk_canon_dot(const float *a, const float *b, int64_t d)
 {
-    double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-    int64_t i = 0;
-    for (; i + 8 <= d; i += 8)
-        for (int u = 0; u < 8; u++)
-            acc[u] += (double)a[i + u] * (double)b[i + u];
-    for (int u = 0; i < d; i++, u++)
-        acc[u] += (double)a[i] * (double)b[i];
-    double s = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-    return (float)s;
+#if defined(__x86_64__) && defined(__GNUC__)
+    static int have_avx2 = -1;
+    if (have_avx2 < 0) {
+        __builtin_cpu_init();
+        have_avx2 = __builtin_cpu_supports("avx2") != 0;
+    }
+    if (have_avx2)
+        return canon_avx2(a, b, d);
+#endif
+    return canon_body(a, b, d);
 }
 
 float ta_topk_score_margin(int64_t d)

@@ -1,13 +1,14 @@
 /* Per-row top-k selection for exact cosine neighbours.
  *
- * A ta_topk_t holds, for `rows` query rows, a fixed-size min-heap of kk candidates each
- * (kk = k + slack): the root is the worst kept candidate. Candidates are ordered by (score,
- * -index): a higher score is better, and between equal scores the lower index is better. The
- * heap is fed with approximate scores (SGEMM of normalised rows); `thr` caches the root score of
- * a full heap (-inf otherwise) so that the tile kernels compare most scores with one float and
- * skip them. `disc` records the best approximate score ever dropped from the row (rejected or
- * evicted after the fast filter), so that the driver can prove afterwards that the kk kept
- * candidates hold the exact top k once their scores are recomputed canonically
+ * A ta_topk_t holds, for `rows` query rows, a fixed-size buffer of cap = 2 kk candidates each
+ * (kk = k + slack). Candidates are ordered by (score, -index): a higher score is better, and
+ * between equal scores the lower index is better. A candidate is appended; a full buffer is cut
+ * back to its kk best by quickselect (amortised O(1) per candidate, without the mispredicted
+ * branches of heap sifting). The buffer is fed with approximate scores (SGEMM of normalised
+ * rows); `thr` is the worst kept score after the last cut (-inf before) so that the tile kernels
+ * compare most scores with one float and skip them. `disc` records the best approximate score
+ * ever dropped from the row (at a cut or a merge), so that the driver can prove afterwards that the
+ * kk kept candidates hold the exact top k once their scores are recomputed canonically
  * (ta_topk_canon_dot), see ta_topk_row_final().
  *
  * Kernels take plain arrays and sizes, allocate nothing and print nothing (ta_topk_alloc is the
@@ -20,11 +21,11 @@
 
 typedef struct {
     int64_t rows;
-    int kk;
-    float *score;   /* rows x kk, heap order */
-    int32_t *index; /* rows x kk */
+    int kk, cap;
+    float *score;   /* rows x cap, unordered */
+    int32_t *index; /* rows x cap */
     int32_t *count; /* rows: entries in use */
-    float *thr;     /* rows: root score when full, -inf otherwise */
+    float *thr;     /* rows: worst kept score after the last cut, -inf before */
     float *disc;    /* rows: best approximate score dropped, -inf when none */
 } ta_topk_t;
 
@@ -37,8 +38,12 @@ void ta_topk_reset(ta_topk_t *t);
 /* Local. Bytes per row of state (for memory estimates and checkpoint files). */
 size_t ta_topk_row_bytes(int kk);
 
-/* Local. Offers candidate (s, j) to row r (heap insertion that keeps the best kk). */
+/* Local. Offers candidate (s, j) to row r (kept until a cut proves it is not among the kk
+ * best). */
 void ta_topk_push(ta_topk_t *t, int64_t r, float s, int32_t j);
+/* Local. Cuts every row back to its kk best (call before ta_topk_dropped_bound and before
+ * reading rows for the final selection). */
+void ta_topk_finish(ta_topk_t *t);
 
 /* Local. Offers the scores of one tile C (m x n, leading dimension ldc, row-major; C[i][j] is
  * the score between row i with id row_ids[i] and column j with id col_ids[j]):
@@ -62,7 +67,8 @@ void ta_topk_offer_tile_ref(const float *C, int64_t ldc, int64_t m, int64_t n, t
 /* Local. Merges row r of src into row r2 of dst (candidates and the dropped-score bound). */
 void ta_topk_merge_row(ta_topk_t *dst, int64_t r2, const ta_topk_t *src, int64_t r);
 
-/* Local. Copies row r best first into s[], idx[] (count entries, returned). */
+/* Local. Copies row r best first into s[], idx[] (room for cap entries); returns how many of
+ * them are kept (at most kk). */
 int ta_topk_sorted(const ta_topk_t *t, int64_t r, float *s, int32_t *idx);
 
 /* Local. The best approximate score known to have been dropped from row r (a bound on every
@@ -70,7 +76,7 @@ int ta_topk_sorted(const ta_topk_t *t, int64_t r, float *s, int32_t *idx);
 float ta_topk_dropped_bound(const ta_topk_t *t, int64_t r);
 
 /* Local. The canonical cosine score of two normalised rows: products summed in double in a
- * fixed order (8 interleaved partial sums, then a fixed reduction tree), rounded to float. The
+ * fixed order (16 interleaved partial sums, then a fixed reduction tree), rounded to float. The
  * same two rows give the same float whatever tile, rank or transposition produced the pair. */
 float ta_topk_canon_dot(const float *a, const float *b, int64_t d);
 

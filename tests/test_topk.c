@@ -35,8 +35,8 @@ enum { M = 37, N = 53, MAXK = 64 };
 static void check_row(const ta_topk_t *t, int64_t r, pair_t *all, int n, const char *what)
 {
     qsort(all, (size_t)n, sizeof *all, cmp_pair);
-    float s[MAXK + N];
-    int32_t idx[MAXK + N];
+    float s[2 * MAXK + N];
+    int32_t idx[2 * MAXK + N];
     int got = ta_topk_sorted(t, r, s, idx);
     int want = n < t->kk ? n : t->kk;
     if (got != want) {
@@ -91,6 +91,8 @@ static void scenario(int kk, int levels, int cw, int sym, int excl, int masks)
                 C + j0, N, M, w, &rt, 0, rid, rok, sym ? &ct : NULL, j0, cid + j0, cok + j0, excl);
         }
         const char *what = impl ? "ref" : "fast";
+        ta_topk_finish(&rt);
+        ta_topk_finish(&ct);
         pair_t all[M > N ? M : N];
         for (int i = 0; i < M; i++) {
             int n = 0;
@@ -130,8 +132,10 @@ static void test_merge(void)
         ta_topk_push(&u, 0, sb[e], 2 + e);
     }
     ta_topk_merge_row(&a, 0, &b, 0);
-    float s1[4], s2[4];
-    int32_t i1[4], i2[4];
+    ta_topk_finish(&a);
+    ta_topk_finish(&u);
+    float s1[8], s2[8];
+    int32_t i1[8], i2[8];
     T_EQ_INT(ta_topk_sorted(&a, 0, s1, i1), 4);
     T_EQ_INT(ta_topk_sorted(&u, 0, s2, i2), 4);
     /* Best first: 0.95 (6), 0.9 (2), 0.9 (11), 0.9 (13). */
