@@ -11,7 +11,8 @@ static int cmd_main(int argc, char **argv)
 
 const ta_command_t ta_command_diversity = {
     .name = "diversity",
-    .summary = "categories spanned by each token's neighbourhood, histogram, category matrix, entropy",
+    .summary =
+        "categories spanned by each token's neighbourhood, histogram, category matrix, entropy",
     .usage = "diversity --neighbors FILE.h5 --categories PATH [--top N]",
     .help = "",
     .main = cmd_main,

@@ -12,7 +12,8 @@ static int cmd_main(int argc, char **argv)
 const ta_command_t ta_command_synth = {
     .name = "synth",
     .summary = "a synthetic model directory with planted structure and a MUSE dictionary",
-    .usage = "synth --preset script-clustered|meaning-aligned --tokens N --dim D --seed S --out DIR",
+    .usage =
+        "synth --preset script-clustered|meaning-aligned --tokens N --dim D --seed S --out DIR",
     .help = "",
     .main = cmd_main,
     .flags = TA_CMD_MPI,
