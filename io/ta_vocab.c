@@ -376,10 +376,15 @@ static int read_h5(const char *path, ta_vocab_t *v)
         size_t l = strlen(tok[i]);
         char *dst = ta__vb_reserve(&b, l);
         TA_CHECK_GOTO(dst, TA_ERESOURCE, out, "out of memory");
+        size_t bad;
         if (flags[i] & TA_PIECE_BYTES)
             l = unescape_bytes(tok[i], l, dst);
-        else
+        else {
+            TA_CHECK_GOTO(ta__utf8_valid(tok[i], l, &bad), TA_EINPUT, out,
+                          "%s: /vocab/token[%lld]: invalid UTF-8 at byte %zu", path, (long long)i,
+                          bad);
             memcpy(dst, tok[i], l);
+        }
         TA_CALL_GOTO(ta__vb_commit(&b, i, l, flags[i], 0), out);
     }
     rc = ta__vb_finish(&b, v, "model.h5");
