@@ -19,8 +19,8 @@ int ta_assemble_copy_object(hid_t dst, const char *src_path, const char *src_obj
     TA_CALL(ta_h5_open_read(src_path, MPI_COMM_NULL, &src));
     int rc = 0;
     hid_t lcpl = H5I_INVALID_HID;
-    TA_CHECK_GOTO(ta_h5_exists(src, src_obj), TA_EINPUT, done, "%s: object %s is missing",
-                  src_path, src_obj);
+    TA_CHECK_GOTO(ta_h5_exists(src, src_obj), TA_EINPUT, done, "%s: object %s is missing", src_path,
+                  src_obj);
     /* The destination may already hold the object when an earlier copy of the same group was
      * made (e.g. /vocab/token in a neighbours file); the first copy wins. */
     if (ta_h5_exists(dst, dst_obj))
@@ -29,8 +29,7 @@ int ta_assemble_copy_object(hid_t dst, const char *src_path, const char *src_obj
     TA_CHECK_GOTO(lcpl >= 0 && H5Pset_create_intermediate_group(lcpl, 1) >= 0, TA_EINTERNAL, done,
                   "H5Pcreate(link create) failed");
     TA_CHECK_GOTO(H5Ocopy(src, src_obj, dst, dst_obj, H5P_DEFAULT, lcpl) >= 0, TA_ERESOURCE, done,
-                  "%s: copying %s into the assembled file failed (disk full?)", src_path,
-                  src_obj);
+                  "%s: copying %s into the assembled file failed (disk full?)", src_path, src_obj);
 done:
     if (lcpl >= 0)
         H5Pclose(lcpl);

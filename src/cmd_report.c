@@ -102,8 +102,8 @@ static void note_missing(model_t *m, const char *what)
 }
 
 /* Reads string-named per-category values: names + one double dataset of the same length. */
-static int read_named(hid_t f, const char *path, const char *names, const char *values,
-                      char ***cat, int64_t *ncat, double **val)
+static int read_named(hid_t f, const char *path, const char *names, const char *values, char ***cat,
+                      int64_t *ncat, double **val)
 {
     TA_CALL(ta_h5_read_strings(f, path, names, cat, ncat));
     int64_t n = 0;
@@ -168,8 +168,8 @@ static int read_diversity(hid_t f, model_t *m)
                  (long long)n);
     }
     if (ta_h5_exists(f, "/diversity/matrix_mean")) {
-        TA_CALL(read_all(f, p, "/diversity/matrix_mean", H5T_NATIVE_DOUBLE, sizeof(double), &buf,
-                         &n));
+        TA_CALL(
+            read_all(f, p, "/diversity/matrix_mean", H5T_NATIVE_DOUBLE, sizeof(double), &buf, &n));
         m->mat = buf;
         TA_CHECK(n == m->ndcat * m->ndcat, TA_EINPUT,
                  "%s: /diversity/matrix_mean has %lld cells, expected %lld^2", p, (long long)n,
@@ -190,13 +190,13 @@ static int read_probe(hid_t f, model_t *m)
     void *buf = NULL;
     int64_t n = 0;
     if (ta_h5_exists(f, "/probe/std_accuracy")) {
-        TA_CALL(read_all(f, m->file, "/probe/std_accuracy", H5T_NATIVE_DOUBLE, sizeof(double),
-                         &buf, &n));
+        TA_CALL(read_all(f, m->file, "/probe/std_accuracy", H5T_NATIVE_DOUBLE, sizeof(double), &buf,
+                         &n));
         m->pstd = buf;
     }
     if (ta_h5_exists(f, "/probe/n_tokens")) {
-        TA_CALL(read_all(f, m->file, "/probe/n_tokens", H5T_NATIVE_INT64, sizeof(int64_t), &buf,
-                         &n));
+        TA_CALL(
+            read_all(f, m->file, "/probe/n_tokens", H5T_NATIVE_INT64, sizeof(int64_t), &buf, &n));
         m->pntok = buf;
     }
     ta_report_attr_num(f, "/probe", "folds", &m->folds);
@@ -430,8 +430,9 @@ static void gp_close_png(const report_t *r, FILE *fp, const char *name, int w, i
                 "rgb \"white\"\n",
                 w, h);
     else
-        fprintf(fp, "set terminal png size %d,%d noenhanced font \"sans,11\" background "
-                    "rgb \"white\"\n",
+        fprintf(fp,
+                "set terminal png size %d,%d noenhanced font \"sans,11\" background "
+                "rgb \"white\"\n",
                 w, h);
     fprintf(fp, "set output \"%s.png\"\nreplot\nset output\n", name);
 }
@@ -439,8 +440,8 @@ static void gp_close_png(const report_t *r, FILE *fp, const char *name, int w, i
 static int gp_begin(report_t *r, ta_outfile_t *o, const char *name, const char *what)
 {
     char path[4400];
-    TA_CHECK(snprintf(path, sizeof path, "%s/%s.gp", r->figdir, name) < (int)sizeof path,
-             TA_EINPUT, "%s: path too long", r->figdir);
+    TA_CHECK(snprintf(path, sizeof path, "%s/%s.gp", r->figdir, name) < (int)sizeof path, TA_EINPUT,
+             "%s: path too long", r->figdir);
     TA_CALL(ta_outfile_open(o, path));
     fprintf(o->fp,
             "# %s\n# Written by `tokenatlas report` from the files in %s; the data are inline.\n"
@@ -508,8 +509,7 @@ static int fig_bars(report_t *r, const char *name, const char *what, const char 
             any |= !isnan(vals[(size_t)i * (size_t)r->nm + (size_t)j]);
         if (!any)
             continue;
-        fprintf(fp, "%s$data using %d%s title ", first ? "" : ", ", j + 2,
-                first ? ":xtic(1)" : "");
+        fprintf(fp, "%s$data using %d%s title ", first ? "" : ", ", j + 2, first ? ":xtic(1)" : "");
         gp_str(fp, r->m[j].name);
         first = 0;
     }
@@ -554,8 +554,7 @@ static int fig_neighbour_categories(report_t *r, int *made)
         }
     }
     char xl[256];
-    snprintf(xl, sizeof xl, "distinct categories among a token and its %g nearest neighbours",
-             top);
+    snprintf(xl, sizeof xl, "distinct categories among a token and its %g nearest neighbours", top);
     rc = fig_bars(r, "neighbour_categories",
                   "Distinct categories in each token's neighbourhood, by model (paper Fig. 5)",
                   "How many writing systems does a neighbourhood span? (paper Fig. 5)", xl,
@@ -598,9 +597,8 @@ static int fig_by_category(report_t *r, int which, int *made)
         goto done;
     if (which == 0)
         rc = fig_bars(r, names[0], "Probe accuracy by category and model (paper Fig. 3)",
-                      "Linear separability: one-vs-rest probe accuracy (paper Fig. 3)",
-                      "category", "mean accuracy over folds (%)", "[0:105]", labels, rows, v, 1,
-                      made);
+                      "Linear separability: one-vs-rest probe accuracy (paper Fig. 3)", "category",
+                      "mean accuracy over folds (%)", "[0:105]", labels, rows, v, 1, made);
     else if (which == 1)
         rc = fig_bars(r, names[1], "Entropy of neighbour categories by category and model",
                       "How mixed are the neighbourhoods? Entropy of neighbour categories",
@@ -608,9 +606,8 @@ static int fig_by_category(report_t *r, int which, int *made)
                       made);
     else
         rc = fig_bars(r, names[2], "Share of neighbours that are translations, by category",
-                      "How often are neighbours dictionary translations?",
-                      "category of the token", "neighbours that are translations (%)", "[0:*]",
-                      labels, rows, v, 1, made);
+                      "How often are neighbours dictionary translations?", "category of the token",
+                      "neighbours that are translations (%)", "[0:*]", labels, rows, v, 1, made);
 done:
     free(labels);
     free(v);
@@ -699,11 +696,20 @@ static void html_esc(FILE *fp, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
-        case '<': fputs("&lt;", fp); break;
-        case '>': fputs("&gt;", fp); break;
-        case '&': fputs("&amp;", fp); break;
-        case '"': fputs("&quot;", fp); break;
-        default: fputc(*s, fp);
+        case '<':
+            fputs("&lt;", fp);
+            break;
+        case '>':
+            fputs("&gt;", fp);
+            break;
+        case '&':
+            fputs("&amp;", fp);
+            break;
+        case '"':
+            fputs("&quot;", fp);
+            break;
+        default:
+            fputc(*s, fp);
         }
     }
 }
@@ -787,16 +793,18 @@ static void doc_table_end(report_t *r)
 
 static void doc_figure(report_t *r, const char *name, const char *caption)
 {
-    fprintf(r->md.fp, "![%s](figures/%s.png)\n\n*%s* ([SVG](figures/%s.svg), script "
-                      "[figures/%s.gp](figures/%s.gp))\n\n",
+    fprintf(r->md.fp,
+            "![%s](figures/%s.png)\n\n*%s* ([SVG](figures/%s.svg), script "
+            "[figures/%s.gp](figures/%s.gp))\n\n",
             caption, name, caption, name, name, name);
     fprintf(r->html.fp, "<figure><a href=\"figures/%s.svg\"><img src=\"figures/%s.svg\" alt=\"",
             name, name);
     html_esc(r->html.fp, caption);
     fputs("\"></a><figcaption>", r->html.fp);
     html_esc(r->html.fp, caption);
-    fprintf(r->html.fp, " (<a href=\"figures/%s.png\">PNG</a>, script <a href=\"figures/%s.gp\">"
-                        "%s.gp</a>)</figcaption></figure>\n",
+    fprintf(r->html.fp,
+            " (<a href=\"figures/%s.png\">PNG</a>, script <a href=\"figures/%s.gp\">"
+            "%s.gp</a>)</figcaption></figure>\n",
             name, name, name);
 }
 
@@ -860,8 +868,9 @@ static void write_model_table(report_t *r, model_t *m)
     char h[512];
     snprintf(h, sizeof h, "%s: by category", m->name);
     doc_h(r, 3, h);
-    static const char *const cols[] = {"category", "tokens", "mean categories spanned",
-                                       "entropy (nats)", "probe accuracy", "translations"};
+    static const char *const cols[] = {
+        "category",       "tokens",         "mean categories spanned",
+        "entropy (nats)", "probe accuracy", "translations"};
     doc_table_head(r, 6, cols);
     for (int c = 0; c < r->ncat; c++) {
         int64_t di = find_name(m->dcat, m->ndcat, r->cat[c]);
@@ -903,8 +912,7 @@ static void write_compare(report_t *r)
     doc_h(r, 2, "Model comparisons");
     doc_p(r, "Per-token Jaccard similarity of the neighbour sets of the same token in two models, "
              "over their shared vocabulary (1 = the same neighbours).");
-    static const char *const cols[] = {"model", "compared with", "mean Jaccard",
-                                       "shared tokens"};
+    static const char *const cols[] = {"model", "compared with", "mean Jaccard", "shared tokens"};
     doc_table_head(r, 4, cols);
     for (int j = 0; j < r->nm; j++)
         for (int i = 0; i < r->m[j].ncmp; i++) {
@@ -930,8 +938,7 @@ static void write_config(report_t *r)
     doc_h(r, 2, "Configuration");
     doc_p(r, "The effective configuration of the run (run.yaml); the log of every step is in "
              "run.log.");
-    fprintf(r->md.fp, "```yaml\n%s%s```\n\n", text,
-            len && text[len - 1] == '\n' ? "" : "\n");
+    fprintf(r->md.fp, "```yaml\n%s%s```\n\n", text, len && text[len - 1] == '\n' ? "" : "\n");
     fputs("<pre>", r->html.fp);
     html_esc(r->html.fp, text);
     fputs("</pre>\n", r->html.fp);
@@ -975,8 +982,9 @@ static int write_report(report_t *r)
         size_t len = strlen(names);
         snprintf(names + len, sizeof names - len, "%s%s", j ? ", " : "", r->m[j].name);
     }
-    doc_p(r, "Models: %s. Made by tokenatlas %s from the files %s/<model>.h5 (HDF5, complete = 1; "
-             "the layout is in the README, section \"HDF5 layout\"), with TSV tables beside them.",
+    doc_p(r,
+          "Models: %s. Made by tokenatlas %s from the files %s/<model>.h5 (HDF5, complete = 1; "
+          "the layout is in the README, section \"HDF5 layout\"), with TSV tables beside them.",
           names, r->m[0].version[0] ? r->m[0].version : "", base);
     write_headlines(r);
 
@@ -1063,8 +1071,10 @@ static int model_cmp(const void *a, const void *b)
 
 static int cmd_main(int argc, char **argv)
 {
-    TA_CHECK(argc == 2 && argv[1][0] != '-', TA_EINPUT, "report: expected one RUN_DIR; usage: "
-             "tokenatlas %s", ta_command_report.usage);
+    TA_CHECK(argc == 2 && argv[1][0] != '-', TA_EINPUT,
+             "report: expected one RUN_DIR; usage: "
+             "tokenatlas %s",
+             ta_command_report.usage);
     report_t *r = calloc(1, sizeof *r);
     TA_CHECK_ALLOC(r, sizeof *r);
     int rc = 0;
@@ -1075,8 +1085,10 @@ static int cmd_main(int argc, char **argv)
         dl--;
     TA_CHECK_GOTO(dl < sizeof r->dir, TA_EINPUT, done, "%s: path too long", argv[1]);
     memcpy(r->dir, argv[1], dl);
-    TA_CHECK_GOTO(ta_file_is_dir(r->dir), TA_EINPUT, done, "%s: not a directory (expected a run "
-                  "directory such as results/demo)", r->dir);
+    TA_CHECK_GOTO(ta_file_is_dir(r->dir), TA_EINPUT, done,
+                  "%s: not a directory (expected a run "
+                  "directory such as results/demo)",
+                  r->dir);
     TA_CALL_GOTO(ta_report_list_models(r->dir, &files, &nfiles, &skipped), done);
     if (skipped && skipped[0])
         ta_log_warn("report: %s: not complete (no complete = 1), left out: %s", r->dir, skipped);
@@ -1097,7 +1109,8 @@ static int cmd_main(int argc, char **argv)
     r->have_pngcairo = ta_report_gnuplot_has_pngcairo();
     if (!r->have_gnuplot) {
         ta_log_warn("report: gnuplot not found (apt-get install gnuplot-nox): tables only; the "
-                    "figure scripts are written to %s", r->figdir);
+                    "figure scripts are written to %s",
+                    r->figdir);
         snprintf(r->fig_errors, sizeof r->fig_errors,
                  "gnuplot is not installed; the scripts are in figures/");
     }

@@ -157,8 +157,7 @@ static int run_step(run_t *r, const char *model, const ta_command_t *cmd, const 
     }
     if (rc) {
         char msg[4096];
-        snprintf(msg, sizeof msg, "run: model %s, step %s: %s", model, cmd->name,
-                 ta_err_message());
+        snprintf(msg, sizeof msg, "run: model %s, step %s: %s", model, cmd->name, ta_err_message());
         ta_err_adopt(rc, msg);
         run_log(r, "%s %s: failed (exit %d): %s", model, cmd->name, rc, msg);
         return rc;
@@ -236,6 +235,8 @@ static int run_model(run_t *r, const ta_config_model_t *m)
     TA_CALL_GOTO(argl_add(&a, model_h5), done);
     TA_CALL_GOTO(argl_add(&a, "--top"), done);
     TA_CALL_GOTO(argl_addf(&a, "%lld", (long long)c->top), done);
+    TA_CALL_GOTO(argl_add(&a, "--scheme"), done);
+    TA_CALL_GOTO(argl_add(&a, c->scheme), done);
     TA_CALL_GOTO(argl_add(&a, "--out"), done);
     TA_CALL_GOTO(argl_add(&a, out), done);
     TA_CALL_GOTO(run_step(r, m->name, &ta_command_diversity, out, &a), done);
@@ -255,6 +256,8 @@ static int run_model(run_t *r, const ta_config_model_t *m)
         TA_CALL_GOTO(argl_addf(&a, "%lld", (long long)c->min_tokens), done);
         TA_CALL_GOTO(argl_add(&a, "--seed"), done);
         TA_CALL_GOTO(argl_addf(&a, "%lld", (long long)c->seed), done);
+        TA_CALL_GOTO(argl_add(&a, "--scheme"), done);
+        TA_CALL_GOTO(argl_add(&a, c->scheme), done);
         TA_CALL_GOTO(argl_add(&a, "--out"), done);
         TA_CALL_GOTO(argl_add(&a, out), done);
         TA_CALL_GOTO(run_step(r, m->name, &ta_command_probe, out, &a), done);
@@ -342,8 +345,9 @@ static int assemble_groups(run_t *r, const ta_config_model_t *m, hid_t dst)
 }
 
 /* Collective. results/<run>/<model>.h5 and the TSV tables beside it. */
-static int run_assemble(run_t *r, const ta_config_model_t *m)
+static int run_assemble(run_t *r, int index)
 {
+    const ta_config_model_t *m = &r->cfg->models[index];
     char out[4400];
     snprintf(out, sizeof out, "%s/%s.h5", r->dir, m->name);
     if (ta_h5_is_complete(out)) {
@@ -353,6 +357,7 @@ static int run_assemble(run_t *r, const ta_config_model_t *m)
     ta_prov_reset_inputs();
     ta_prov_set_str("run", r->cfg->run);
     ta_prov_set_str("model", m->name);
+    ta_prov_set_num("model_index", index); /* the report lists the models in config order */
     ta_h5out_t o;
     TA_CALL(ta_h5out_create(&o, out, ta_mpi_comm()));
     int rc = ta_h5out_to_serial(&o);
@@ -425,10 +430,9 @@ static int run_all(run_t *r)
     for (int i = 0; i < c->nmodels; i++) {
         if (ta_mpi_stop_requested()) {
             run_log(r, "stop requested before assembling; rerun to resume");
-            return TA_ERR(TA_EINTERRUPTED, "run: stopped before assembling %s",
-                          c->models[i].name);
+            return TA_ERR(TA_EINTERRUPTED, "run: stopped before assembling %s", c->models[i].name);
         }
-        TA_CALL(run_assemble(r, &c->models[i]));
+        TA_CALL(run_assemble(r, i));
     }
     /* The report reads the assembled files; it is cheap and always rewritten. */
     int rc = 0;
@@ -489,7 +493,8 @@ static int cmd_main(int argc, char **argv)
     double t0 = ta_now();
     rc = run_all(&r);
     if (!rc)
-        run_log(&r, "run %s: complete in %.1f s (%d step(s) run, %d skipped); report: %s/index.html",
+        run_log(&r,
+                "run %s: complete in %.1f s (%d step(s) run, %d skipped); report: %s/index.html",
                 cfg.run, ta_now() - t0, r.nrun, r.nskipped, r.dir);
     else if (rc == TA_EINTERRUPTED)
         run_log(&r, "run %s: interrupted (exit 4); rerun the same command to resume", cfg.run);
@@ -502,13 +507,14 @@ const ta_command_t ta_command_run = {
     .name = "run",
     .summary = "the whole pipeline for the models in a config, resumable, into results/<run>/",
     .usage = "run CONFIG.yaml [--set key=value]...",
-    .help = "  --set KEY=VALUE   override a config key (dotted: neighbors.k=50, models.0.path=DIR)\n"
-            "\n"
-            "Steps (each writes results/<run>/steps/<model>.<step>.h5, skipped when complete):\n"
-            "ingest, neighbors, diversity, probe, translate (with translate.dictionaries),\n"
-            "compare (compare.pairs); then results/<run>/<model>.h5 + TSV tables, and the\n"
-            "report (results/<run>/report.md, index.html). Rerun the same command to resume\n"
-            "after an interruption (exit 4). Log: results/<run>/run.log.\n",
+    .help =
+        "  --set KEY=VALUE   override a config key (dotted: neighbors.k=50, models.0.path=DIR)\n"
+        "\n"
+        "Steps (each writes results/<run>/steps/<model>.<step>.h5, skipped when complete):\n"
+        "ingest, neighbors, diversity, probe, translate (with translate.dictionaries),\n"
+        "compare (compare.pairs); then results/<run>/<model>.h5 + TSV tables, and the\n"
+        "report (results/<run>/report.md, index.html). Rerun the same command to resume\n"
+        "after an interruption (exit 4). Log: results/<run>/run.log.\n",
     .main = cmd_main,
     .flags = TA_CMD_MPI,
 };
