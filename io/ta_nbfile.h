@@ -26,6 +26,14 @@ int ta_nbfile_set_ntokens(ta_nbfile_t *nb, int64_t n, const char *what);
 /* Local. Rows [row0, row0 + nrows) of /neighbors/index into buf (nrows x k), each entry checked
  * to be -1 (missing) or a token id; errors name the file, row and column. */
 int ta_nbfile_read_index(ta_nbfile_t *nb, int64_t row0, int64_t nrows, int32_t *buf);
+/* Called for each row with the first `top` neighbours other than the query (ta_stats_top_others);
+ * a nonzero return stops the walk and is passed up. */
+typedef int (*ta_nbfile_row_fn)(void *ctx, int64_t row, int32_t query, const int32_t *others,
+                                int64_t top);
+/* Local. Walks rows [lo, hi) in blocks of a few thousand rows (bounded memory) and calls fn for
+ * each; a row with fewer than `top` other neighbours is TA_EINPUT naming the file and row. */
+int ta_nbfile_each_row(ta_nbfile_t *nb, int64_t lo, int64_t hi, int64_t top, ta_nbfile_row_fn fn,
+                       void *ctx);
 /* Local. Whether the file holds /vocab/token, and reading it (free with ta_h5_free_strings). */
 int ta_nbfile_has_tokens(const ta_nbfile_t *nb);
 int ta_nbfile_read_tokens(ta_nbfile_t *nb, char ***tok, int64_t *n);

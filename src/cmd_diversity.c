@@ -30,9 +30,6 @@
     "diversity --neighbors FILE.h5 --categories PATH [--top N] [--exclude-categories A,B,...] "    \
     "[--embeddings PATH] [--scheme paper|script] [--out FILE.h5]"
 
-/* Rows of the neighbour index read and processed at a time on each rank. */
-#define BLOCK_ROWS 8192
-
 typedef struct {
     const char *nbpath, *catpath, *exclude, *embpath, *out, *scheme;
     int64_t top;
@@ -150,59 +147,57 @@ static int load(div_t_ *d)
     return 0;
 }
 
+/* Scratch of the per-row callback. */
+typedef struct {
+    div_t_ *d;
+    int32_t *cat;  /* [top] */
+    uint8_t *mark; /* [C] */
+    int64_t *hist; /* [C] */
+} row_ctx_t;
+
+static int div_row(void *ctx, int64_t row, int32_t q, const int32_t *nbr, int64_t top)
+{
+    row_ctx_t *x = ctx;
+    div_t_ *d = x->d;
+    int64_t C = d->cs.ncat;
+    int64_t *sum = d->mat, *sumsq = d->mat + C * C;
+    for (int64_t j = 0; j < top; j++)
+        x->cat[j] = d->cs.code[nbr[j]];
+    int32_t a = d->cs.code[q];
+    d->count[row - d->lo] = ta_stats_distinct(a, x->cat, top, d->excluded, x->mark);
+    d->entropy[row - d->lo] = ta_stats_entropy(x->cat, top, (int32_t)C, x->hist);
+    /* hist holds the neighbour counts by category; only nonzero cells change the sums. */
+    for (int64_t j = 0; j < top; j++) {
+        int32_t b = x->cat[j];
+        int64_t h = x->hist[b];
+        if (h == 0)
+            continue;
+        sum[a * C + b] += h;
+        sumsq[a * C + b] += h * h;
+        x->hist[b] = 0;
+    }
+    d->cat_queries[a]++;
+    return 0;
+}
+
 /* Per-token values for this rank's rows, and the exact matrix sums. */
 static int compute(div_t_ *d)
 {
-    int64_t C = d->cs.ncat, k = d->nb.k, top = d->o.top, m = d->hi - d->lo;
+    int64_t C = d->cs.ncat, m = d->hi - d->lo;
     d->count = ta_malloc((size_t)(m ? m : 1) * sizeof *d->count);
     d->entropy = ta_malloc((size_t)(m ? m : 1) * sizeof *d->entropy);
     d->mat = ta_calloc((size_t)(2 * C * C + C), sizeof *d->mat);
-    int64_t brows = m < BLOCK_ROWS ? m : BLOCK_ROWS;
-    int32_t *idx = ta_malloc((size_t)(brows ? brows : 1) * (size_t)k * sizeof *idx);
-    int32_t *nbr = ta_malloc((size_t)top * sizeof *nbr);
-    int32_t *cat = ta_malloc((size_t)top * sizeof *cat);
-    uint8_t *mark = ta_calloc((size_t)C, 1);
-    int64_t *hist = ta_calloc((size_t)C, sizeof *hist);
+    row_ctx_t x = {d, ta_malloc((size_t)d->o.top * sizeof(int32_t)), ta_calloc((size_t)C, 1),
+                   ta_calloc((size_t)C, sizeof(int64_t))};
     int rc = 0;
-    TA_CHECK_GOTO(d->count && d->entropy && d->mat && idx && nbr && cat && mark && hist,
-                  TA_ERESOURCE, done, "out of memory for %lld rows", (long long)m);
+    TA_CHECK_GOTO(d->count && d->entropy && d->mat && x.cat && x.mark && x.hist, TA_ERESOURCE, done,
+                  "out of memory for %lld rows", (long long)m);
     d->cat_queries = d->mat + 2 * C * C;
-    int64_t *sum = d->mat, *sumsq = d->mat + C * C;
-    /* Blocks of BLOCK_ROWS rows of this rank's range [lo, hi). */
-    for (int64_t r0 = d->lo; r0 < d->hi; r0 += brows) {
-        int64_t nr = d->hi - r0 < brows ? d->hi - r0 : brows;
-        TA_CALL_GOTO(ta_nbfile_read_index(&d->nb, r0, nr, idx), done);
-        for (int64_t i = 0; i < nr; i++) {
-            int64_t row = r0 + i;
-            int32_t q = d->nb.query[row];
-            int64_t got = ta_stats_top_others(idx + i * k, k, q, top, nbr);
-            TA_CHECK_GOTO(got == top, TA_EINPUT, done,
-                          "%s: row %lld (token %d) has only %lld neighbours other than itself, "
-                          "fewer than --top %lld",
-                          d->o.nbpath, (long long)row, q, (long long)got, (long long)top);
-            for (int64_t j = 0; j < top; j++)
-                cat[j] = d->cs.code[nbr[j]];
-            int32_t a = d->cs.code[q];
-            d->count[row - d->lo] = ta_stats_distinct(a, cat, top, d->excluded, mark);
-            d->entropy[row - d->lo] = ta_stats_entropy(cat, top, (int32_t)C, hist);
-            /* hist holds the neighbour counts by category; only nonzero cells change the sums. */
-            for (int64_t j = 0; j < top; j++) {
-                int64_t h = hist[cat[j]];
-                if (h == 0)
-                    continue;
-                sum[a * C + cat[j]] += h;
-                sumsq[a * C + cat[j]] += h * h;
-                hist[cat[j]] = 0;
-            }
-            d->cat_queries[a]++;
-        }
-    }
+    rc = ta_nbfile_each_row(&d->nb, d->lo, d->hi, d->o.top, div_row, &x);
 done:
-    free(idx);
-    free(nbr);
-    free(cat);
-    free(mark);
-    free(hist);
+    free(x.cat);
+    free(x.mark);
+    free(x.hist);
     return rc;
 }
 
