@@ -7,16 +7,17 @@
 #ifndef TA_EMBED_H
 #define TA_EMBED_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct ta__embed_impl ta__embed_impl_t;
 
 typedef struct {
-    int64_t rows, cols;     /* full tensor shape as stored */
-    char dtype[8];          /* "F32", "F16", "BF16", "F64" */
-    char tensor[256];       /* tensor / dataset name */
-    char file[4096];        /* the file holding the tensor */
-    char spec[4096];        /* what the user gave */
+    int64_t rows, cols; /* full tensor shape as stored */
+    char dtype[8];      /* "F32", "F16", "BF16", "F64" */
+    char tensor[256];   /* tensor / dataset name */
+    char file[4096];    /* the file holding the tensor */
+    char spec[4096];    /* what the user gave */
     ta__embed_impl_t *impl;
 } ta_embed_t;
 
@@ -26,5 +27,54 @@ int ta_embed_open(const char *spec, const char *tensor, ta_embed_t *e);
 int ta_embed_read_rows(ta_embed_t *e, int64_t row0, int64_t nrows, float *out);
 /* Local. */
 void ta_embed_close(ta_embed_t *e);
+
+/* Local. Like ta_embed_open; when no tensor is named and no known name matches, 2-D candidates
+ * with fewer than min_rows rows (the vocabulary size) are not considered. */
+int ta_embed_open_ex(const char *spec, const char *tensor, int64_t min_rows, ta_embed_t *e);
+
+/* Buffer-level parsers (also the entry points of the fuzzers in tests/fuzz/). */
+
+/* One tensor of a safetensors header. begin/end are relative to the data area. */
+typedef struct {
+    char *name;
+    char dtype[12];
+    int ndim;
+    int64_t shape[8]; /* the first 8 dimensions */
+    int64_t numel;
+    int64_t begin, end;
+} ta_st_tensor_t;
+
+typedef struct {
+    int64_t n;
+    ta_st_tensor_t *t;
+    int64_t header_len; /* the JSON length (bytes 8 .. 8 + header_len) */
+} ta_st_header_t;
+
+/* Local. Validates a safetensors JSON header of len bytes as the safetensors library does (a JSON
+ * object, __metadata__ allowed, known dtypes, shape x dtype size equal to the byte range, ranges
+ * inside the data area of data_bytes bytes and not overlapping). path names the file in errors. */
+int ta_st_parse_header(const char *path, const char *json, size_t len, int64_t data_bytes,
+                       ta_st_header_t *h);
+/* Local. A whole safetensors file in memory: 8-byte little-endian header length, then the header
+ * (length bounded by 100 MB and inside the file), then the data. */
+int ta_st_parse_buffer(const char *path, const unsigned char *buf, size_t len, ta_st_header_t *h);
+void ta_st_header_free(ta_st_header_t *h);
+
+/* A .npy header. */
+typedef struct {
+    int major, minor;
+    char descr[16];
+    int fortran_order;
+    int ndim;
+    int64_t shape[8];
+    int64_t data_offset; /* byte offset of the data in the file */
+} ta_npy_header_t;
+
+/* Local. Parses the header at the start of a .npy file (buf holds the first len bytes; the file
+ * has file_size bytes; the data must fit in it). Checks magic, version 1/2/3, the dict literal,
+ * and that shape x item size fits in the file (2-D, f16/f32/f64, C order are checked by the
+ * reader, not here). */
+int ta_npy_parse_header(const char *path, const unsigned char *buf, size_t len, int64_t file_size,
+                        ta_npy_header_t *h);
 
 #endif

@@ -1,19 +1,593 @@
-/* `tokenatlas probe`: not implemented yet (see the issue that delivers it). */
+/* `tokenatlas probe`: one-vs-rest logistic-regression probes per category with k-fold
+ * cross-validation, the paper's category-identification task.
+ *
+ * Phases (every rank runs them alike):
+ *   1. read the categories and the embeddings; L2-normalise the rows (zero rows stay zero);
+ *      every rank holds the normalised N x d f32 matrix;
+ *   2. per category with enough tokens: the balanced sample (undersampling) and the folds, from
+ *      the seed and the category's name (cheap, computed on every rank identically);
+ *   3. task farm 1: per category, a fit on the whole balanced sample (the "final" model, and the
+ *      starting point of the fold fits);
+ *   4. task farm 2: per (category, fold), a fit on the other folds started from the category's
+ *      final model (warm start; --cold-start starts from zero), accuracy on the held-out fold;
+ *   5. rank 0 writes the outputs. */
+#include "ta_args.h"
+#include "ta_blas.h"
+#include "ta_catfile.h"
 #include "ta_cmd.h"
+#include "ta_embed.h"
 #include "ta_error.h"
+#include "ta_farm.h"
+#include "ta_log.h"
+#include "ta_mpi.h"
+#include "ta_probe.h"
+#include "ta_probe_out.h"
+#include "ta_prov.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    int64_t n_tokens, m; /* m = size of each class after undersampling */
+    int64_t *ids;        /* [2m] token ids, ascending */
+    uint8_t *label;      /* [2m] */
+    int32_t *fold;       /* [2m] */
+} cat_sample_t;
+
+typedef struct {
+    const float *X; /* N x d, normalised */
+    int64_t d;
+    int folds;
+    int warm;
+    ta_probe_opt_t opt;
+    int ncat;
+    const int *probe_cat;       /* probed categories' indices into samples */
+    const cat_sample_t *sample; /* per category */
+    const double *final;        /* phase-1 results (for warm starts) */
+    /* per-rank scratch, grown as needed */
+    float *buf;
+    uint8_t *ybuf;
+    void *work;
+    size_t buf_rows, work_bytes;
+} probe_ctx_t;
+
+/* Result slot layout: [accuracy, intercept, iterations, converged, w[0..d)]. */
+enum { SLOT_ACC = 0, SLOT_B = 1, SLOT_IT = 2, SLOT_CONV = 3, SLOT_W = 4 };
+
+static int grow(probe_ctx_t *c, int64_t rows)
+{
+    size_t need = ta_probe_fit_work_bytes(rows, c->d, &c->opt);
+    if (need > c->work_bytes) {
+        free(c->work);
+        c->work = ta_malloc(need);
+        TA_CHECK_ALLOC(c->work, need);
+        c->work_bytes = need;
+    }
+    if ((size_t)rows <= c->buf_rows)
+        return 0;
+    free(c->buf);
+    free(c->ybuf);
+    size_t bytes = (size_t)rows * (size_t)c->d * sizeof(float);
+    c->buf = ta_malloc(bytes);
+    c->ybuf = ta_malloc((size_t)rows);
+    TA_CHECK_ALLOC(c->buf, bytes);
+    TA_CHECK_ALLOC(c->ybuf, (size_t)rows);
+    c->buf_rows = (size_t)rows;
+    return 0;
+}
+
+/* Gathers the samples of s whose fold is (held_out ? == f : != f) into rows of buf from row r0;
+ * f < 0 takes every sample. Returns the number of rows gathered. */
+static int64_t gather(const probe_ctx_t *c, const cat_sample_t *s, int f, int held_out, int64_t r0)
+{
+    int64_t r = r0;
+    for (int64_t i = 0; i < 2 * s->m; i++) {
+        if (f >= 0 && (s->fold[i] == f) != held_out)
+            continue;
+        memcpy(c->buf + r * c->d, c->X + s->ids[i] * c->d, (size_t)c->d * sizeof(float));
+        c->ybuf[r] = s->label[i];
+        r++;
+    }
+    return r - r0;
+}
+
+static void put_fit(double *out, int64_t d, double acc, const double *w, double b,
+                    const ta_probe_fit_t *info)
+{
+    out[SLOT_ACC] = acc;
+    out[SLOT_B] = b;
+    out[SLOT_IT] = info->iterations;
+    out[SLOT_CONV] = info->converged;
+    memcpy(out + SLOT_W, w, (size_t)d * sizeof *w);
+}
+
+/* Phase 1: category task = fit on the whole balanced sample. */
+static int final_task(int64_t t, double *out, void *vctx)
+{
+    probe_ctx_t *c = vctx;
+    const cat_sample_t *s = &c->sample[c->probe_cat[t]];
+    TA_CALL(grow(c, 2 * s->m));
+    int64_t n = gather(c, s, -1, 0, 0);
+    double *w = out + SLOT_W, b = 0;
+    ta_probe_fit_t info;
+    TA_CALL(ta_probe_fit(c->buf, c->ybuf, n, c->d, &c->opt, c->work, w, &b, &info));
+    put_fit(out, c->d, ta_probe_accuracy(c->buf, c->ybuf, n, c->d, w, b), w, b, &info);
+    return 0;
+}
+
+/* Phase 2: (category, fold) task = fit on the other folds, accuracy on this one. */
+static int fold_task(int64_t t, double *out, void *vctx)
+{
+    probe_ctx_t *c = vctx;
+    int64_t k = t / c->folds;
+    int f = (int)(t % c->folds);
+    const cat_sample_t *s = &c->sample[c->probe_cat[k]];
+    TA_CALL(grow(c, 2 * s->m));
+    int64_t ntrain = gather(c, s, f, 0, 0);
+    int64_t ntest = gather(c, s, f, 1, ntrain);
+    double *w = out + SLOT_W, b = 0;
+    if (c->warm) {
+        const double *fin = c->final + k * (c->d + SLOT_W);
+        memcpy(w, fin + SLOT_W, (size_t)c->d * sizeof *w);
+        b = fin[SLOT_B];
+    }
+    ta_probe_fit_t info;
+    TA_CALL(ta_probe_fit(c->buf, c->ybuf, ntrain, c->d, &c->opt, c->work, w, &b, &info));
+    double acc = ta_probe_accuracy(c->buf + ntrain * c->d, c->ybuf + ntrain, ntest, c->d, w, b);
+    put_fit(out, c->d, acc, w, b, &info);
+    return 0;
+}
+
+/* Task order for the farm: largest (most training rows) first, ties by task number. */
+typedef struct {
+    int64_t cost, task;
+} task_cost_t;
+
+static int cmp_cost(const void *a, const void *b)
+{
+    const task_cost_t *x = a, *y = b;
+    if (x->cost != y->cost)
+        return x->cost > y->cost ? -1 : 1;
+    return (x->task > y->task) - (x->task < y->task);
+}
+
+static int largest_first(int64_t ntasks, const int64_t *cost, int64_t *order)
+{
+    task_cost_t *tc = ta_malloc((size_t)(ntasks ? ntasks : 1) * sizeof *tc);
+    TA_CHECK_ALLOC(tc, (size_t)ntasks * sizeof *tc);
+    for (int64_t t = 0; t < ntasks; t++)
+        tc[t] = (task_cost_t){cost[t], t};
+    qsort(tc, (size_t)ntasks, sizeof *tc, cmp_cost);
+    for (int64_t t = 0; t < ntasks; t++)
+        order[t] = tc[t].task;
+    free(tc);
+    return 0;
+}
+
+static int run_farm(probe_ctx_t *c, int64_t ntasks, const int64_t *cost, ta_farm_fn fn,
+                    const char *what, double *results)
+{
+    int64_t *order = ta_malloc((size_t)(ntasks ? ntasks : 1) * sizeof *order);
+    TA_CHECK_ALLOC(order, (size_t)ntasks * sizeof *order);
+    int rc = largest_first(ntasks, cost, order);
+    ta_progress_t p;
+    ta_progress_start(&p, what, "tasks", (double)ntasks, 0);
+    if (!rc)
+        rc = ta_farm_run(ta_mpi_comm(), ntasks, order, c->d + SLOT_W, fn, c, results, &p);
+    if (!rc)
+        ta_progress_update(&p, (double)ntasks, 1);
+    free(order);
+    return rc;
+}
+
+/* Reads rows [0, n) of the embeddings, L2-normalised in place (norms accumulated in double). */
+static int read_normalised(ta_embed_t *e, int64_t n, float *X)
+{
+    const int64_t d = e->cols, step = 16384;
+    for (int64_t r0 = 0; r0 < n; r0 += step) {
+        int64_t rows = n - r0 < step ? n - r0 : step;
+        TA_CALL(ta_embed_read_rows(e, r0, rows, X + r0 * d));
+    }
+    for (int64_t i = 0; i < n; i++) {
+        float *x = X + i * d;
+        double ss = 0;
+        for (int64_t j = 0; j < d; j++)
+            ss += (double)x[j] * x[j];
+        if (ss > 0) {
+            float inv = (float)(1.0 / sqrt(ss));
+            for (int64_t j = 0; j < d; j++)
+                x[j] *= inv;
+        }
+    }
+    return 0;
+}
+
+typedef struct {
+    const char *embeddings, *categories, *tensor, *out, *export_folds, *scheme;
+    int64_t folds, min_tokens, seed;
+    int cold;
+} probe_args_t;
+
+static const char usage[] =
+    "probe --embeddings PATH --categories PATH [--folds 10] [--min-tokens 500] [--seed S] "
+    "[--tensor NAME] [--scheme paper|script] [--export-folds FILE.tsv] [--cold-start] --out FILE";
+
+static int parse_args(int argc, char **argv, probe_args_t *a)
+{
+    static const struct option opts[] = {{"embeddings", required_argument, 0, 'e'},
+                                         {"categories", required_argument, 0, 'c'},
+                                         {"folds", required_argument, 0, 'f'},
+                                         {"min-tokens", required_argument, 0, 'm'},
+                                         {"seed", required_argument, 0, 's'},
+                                         {"tensor", required_argument, 0, 't'},
+                                         {"out", required_argument, 0, 'o'},
+                                         {"export-folds", required_argument, 0, 'x'},
+                                         {"scheme", required_argument, 0, 'S'},
+                                         {"cold-start", no_argument, 0, 'C'},
+                                         {0, 0, 0, 0}};
+    memset(a, 0, sizeof *a);
+    a->folds = 10;
+    a->min_tokens = 500;
+    a->scheme = "paper";
+    optind = 1;
+    opterr = 0;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'e':
+            a->embeddings = optarg;
+            break;
+        case 'c':
+            a->categories = optarg;
+            break;
+        case 'f':
+            TA_CALL(ta_args_int64("--folds", optarg, 2, 1000, &a->folds));
+            break;
+        case 'm':
+            TA_CALL(ta_args_int64("--min-tokens", optarg, 1, INT64_MAX, &a->min_tokens));
+            break;
+        case 's':
+            TA_CALL(ta_args_int64("--seed", optarg, 0, INT64_MAX, &a->seed));
+            break;
+        case 't':
+            a->tensor = optarg;
+            break;
+        case 'o':
+            a->out = optarg;
+            break;
+        case 'x':
+            a->export_folds = optarg;
+            break;
+        case 'S':
+            a->scheme = optarg;
+            break;
+        case 'C':
+            a->cold = 1;
+            break;
+        default:
+            return ta_args_bad_option("probe", usage, argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return ta_args_bad_option("probe", usage, argv[optind]);
+    if (!a->embeddings)
+        return ta_args_missing("probe", usage, "--embeddings");
+    if (!a->categories)
+        return ta_args_missing("probe", usage, "--categories");
+    if (!a->out)
+        return ta_args_missing("probe", usage, "--out");
+    size_t n = strlen(a->out);
+    TA_CHECK((n > 4 && strcmp(a->out + n - 4, ".tsv") == 0) ||
+                 (n > 3 && strcmp(a->out + n - 3, ".h5") == 0),
+             TA_EINPUT, "--out %s: the name must end in .tsv or .h5", a->out);
+    ta_scheme_t sch;
+    TA_CALL(ta_scheme_parse(a->scheme, &sch));
+    return 0;
+}
+
+typedef struct {
+    ta_catset_t cats;
+    ta_embed_t emb;
+    int emb_open;
+    float *X;
+    cat_sample_t *sample;
+    int *probe_cat;
+    int nprobe;
+    double *final, *folds_res;
+    probe_ctx_t ctx;
+} probe_state_t;
+
+static void state_free(probe_state_t *s)
+{
+    if (s->sample)
+        for (int c = 0; c < s->cats.ncat; c++) {
+            free(s->sample[c].ids);
+            free(s->sample[c].label);
+            free(s->sample[c].fold);
+        }
+    free(s->sample);
+    free(s->probe_cat);
+    free(s->final);
+    free(s->folds_res);
+    free(s->X);
+    free(s->ctx.buf);
+    free(s->ctx.ybuf);
+    free(s->ctx.work);
+    if (s->emb_open)
+        ta_embed_close(&s->emb);
+    ta_catset_free(&s->cats);
+}
+
+/* Phase 1: inputs. */
+static int load_inputs(const probe_args_t *a, probe_state_t *s)
+{
+    TA_CALL(ta_catfile_read(a->categories, a->scheme, &s->cats));
+    TA_CALL(ta_embed_open(a->embeddings, a->tensor, &s->emb));
+    s->emb_open = 1;
+    const int64_t n = s->cats.n, d = s->emb.cols;
+    TA_CHECK(s->emb.rows >= n, TA_EINPUT,
+             "%s: %lld embedding rows but %s has %lld tokens: the embeddings and the categories "
+             "do not belong together",
+             a->embeddings, (long long)s->emb.rows, a->categories, (long long)n);
+    if (s->emb.rows > n)
+        ta_log_warn("%s: %lld embedding rows, %lld tokens in %s: rows past the vocabulary are "
+                    "ignored",
+                    a->embeddings, (long long)s->emb.rows, (long long)n, a->categories);
+    TA_CHECK(n >= 2 && d >= 1, TA_EINPUT, "%s: nothing to probe (%lld tokens, %lld dimensions)",
+             a->embeddings, (long long)n, (long long)d);
+    size_t bytes;
+    TA_CHECK(!ta_mul_size((size_t)n, (size_t)d * sizeof(float), &bytes), TA_ERESOURCE,
+             "embedding matrix too large");
+    s->X = ta_malloc(bytes);
+    TA_CHECK_ALLOC(s->X, bytes);
+    TA_CALL(read_normalised(&s->emb, n, s->X));
+    TA_CALL(ta_prov_add_input(a->categories));
+    TA_CALL(ta_prov_add_input(s->emb.file));
+    return 0;
+}
+
+/* Phase 2: samples and folds; the list of probed categories. */
+static int make_samples(const probe_args_t *a, probe_state_t *s)
+{
+    const int64_t n = s->cats.n;
+    const int ncat = s->cats.ncat;
+    s->sample = ta_calloc((size_t)ncat + 1, sizeof *s->sample);
+    s->probe_cat = ta_calloc((size_t)ncat + 1, sizeof *s->probe_cat);
+    int64_t *work = ta_malloc((size_t)n * sizeof *work);
+    TA_CHECK(s->sample && s->probe_cat && work, TA_ERESOURCE, "out of memory for the samples");
+    for (int64_t i = 0; i < n; i++)
+        s->sample[s->cats.code[i]].n_tokens++;
+    int rc = 0;
+    for (int c = 0; c < ncat && !rc; c++) {
+        cat_sample_t *cs = &s->sample[c];
+        int64_t small = cs->n_tokens < n - cs->n_tokens ? cs->n_tokens : n - cs->n_tokens;
+        if (cs->n_tokens < a->min_tokens || small < a->folds)
+            continue;
+        cs->ids = ta_malloc((size_t)(2 * small) * sizeof *cs->ids);
+        cs->label = ta_malloc((size_t)(2 * small));
+        cs->fold = ta_malloc((size_t)(2 * small) * sizeof *cs->fold);
+        if (!cs->ids || !cs->label || !cs->fold) {
+            rc = TA_ERESOURCE;
+            break;
+        }
+        ta_probe_rng_t r;
+        ta_probe_rng_seed(&r, (uint64_t)a->seed, s->cats.name[c]);
+        cs->m = ta_probe_undersample(s->cats.code, n, c, &r, cs->ids, cs->label, work);
+        ta_probe_folds(cs->label, 2 * cs->m, (int)a->folds, &r, cs->fold, work);
+        s->probe_cat[s->nprobe++] = c;
+    }
+    free(work);
+    return rc;
+}
+
+static void log_skipped(const probe_args_t *a, const probe_state_t *s)
+{
+    char line[2048];
+    size_t len = 0;
+    int nskip = 0;
+    for (int c = 0; c < s->cats.ncat; c++) {
+        if (s->sample[c].m)
+            continue;
+        nskip++;
+        if (len < sizeof line - 64)
+            len += (size_t)snprintf(line + len, sizeof line - len, "%s%s (%lld)",
+                                    nskip > 1 ? ", " : "", s->cats.name[c],
+                                    (long long)s->sample[c].n_tokens);
+    }
+    if (nskip)
+        ta_log_info("probe: skipped %d categor%s with fewer than %lld tokens (or fewer than "
+                    "--folds outside the category): %s%s",
+                    nskip, nskip == 1 ? "y" : "ies", (long long)a->min_tokens, line,
+                    len >= sizeof line - 64 ? ", ..." : "");
+}
+
+static int write_outputs(const probe_args_t *a, probe_state_t *s)
+{
+    const int ncat = s->cats.ncat, F = (int)a->folds;
+    const int64_t d = s->emb.cols, slot = d + SLOT_W;
+    int64_t *nt = ta_calloc((size_t)ncat + 1, sizeof *nt), *ns = ta_calloc((size_t)ncat + 1, 8);
+    uint8_t *probed = ta_calloc((size_t)ncat + 1, 1);
+    double *mean = ta_calloc((size_t)ncat + 1, 8), *sd = ta_calloc((size_t)ncat + 1, 8);
+    double *facc = ta_calloc((size_t)(ncat * F) + 1, 8), *fb = ta_calloc((size_t)(ncat * F) + 1, 8);
+    double *fw = ta_calloc((size_t)(ncat * F * d) + 1, 8),
+           *finw = ta_calloc((size_t)(ncat * d) + 1, 8);
+    double *finb = ta_calloc((size_t)ncat + 1, 8);
+    int32_t *it = ta_calloc((size_t)(ncat * F) + 1, 4);
+    int rc = 0;
+    TA_CHECK_GOTO(nt && ns && probed && mean && sd && facc && fb && fw && finw && finb && it,
+                  TA_ERESOURCE, done, "out of memory for the probe results");
+    int64_t nonconv = 0;
+    for (int c = 0; c < ncat; c++)
+        nt[c] = s->sample[c].n_tokens;
+    for (int k = 0; k < s->nprobe; k++) {
+        int c = s->probe_cat[k];
+        probed[c] = 1;
+        ns[c] = 2 * s->sample[c].m;
+        const double *fin = s->final + k * slot;
+        memcpy(finw + c * d, fin + SLOT_W, (size_t)d * sizeof(double));
+        finb[c] = fin[SLOT_B];
+        nonconv += fin[SLOT_CONV] == 0;
+        for (int f = 0; f < F; f++) {
+            const double *r = s->folds_res + ((int64_t)k * F + f) * slot;
+            facc[c * F + f] = r[SLOT_ACC];
+            fb[c * F + f] = r[SLOT_B];
+            it[c * F + f] = (int32_t)r[SLOT_IT];
+            nonconv += r[SLOT_CONV] == 0;
+            memcpy(fw + ((int64_t)c * F + f) * d, r + SLOT_W, (size_t)d * sizeof(double));
+        }
+        ta_probe_mean_std(facc + c * F, F, &mean[c], &sd[c]);
+    }
+    if (nonconv)
+        ta_log_warn("probe: %lld fit(s) stopped at the iteration limit before converging",
+                    (long long)nonconv);
+    ta_probe_result_t res = {.ncat = ncat,
+                             .folds = F,
+                             .d = d,
+                             .names = (const char *const *)s->cats.name,
+                             .n_tokens = nt,
+                             .n_samples = ns,
+                             .probed = probed,
+                             .mean = mean,
+                             .std = sd,
+                             .fold_acc = facc,
+                             .weights = fw,
+                             .intercepts = fb,
+                             .iterations = it,
+                             .final_w = finw,
+                             .final_b = finb,
+                             .seed = a->seed,
+                             .min_tokens = a->min_tokens,
+                             .n_rows = s->cats.n,
+                             .C = s->ctx.opt.C,
+                             .gtol = s->ctx.opt.gtol,
+                             .ftol = s->ctx.opt.ftol,
+                             .warm_start = !a->cold,
+                             .embeddings = a->embeddings,
+                             .categories = a->categories};
+    size_t n = strlen(a->out);
+    if (strcmp(a->out + n - 3, ".h5") == 0) {
+        rc = ta_probe_write_h5(a->out, &res, ta_mpi_comm());
+    } else {
+        if (ta_mpi_rank() == 0)
+            rc = ta_probe_write_tsv(a->out, &res);
+        rc = ta_mpi_agree(rc);
+    }
+    if (!rc) {
+        double sum = 0;
+        for (int k = 0; k < s->nprobe; k++)
+            sum += mean[s->probe_cat[k]];
+        ta_log_info("probe: %d categories probed, average accuracy %.2f%%; wrote %s", s->nprobe,
+                    s->nprobe ? 100 * sum / s->nprobe : 0.0, a->out);
+    }
+done:
+    free(nt);
+    free(ns);
+    free(probed);
+    free(mean);
+    free(sd);
+    free(facc);
+    free(fb);
+    free(fw);
+    free(finw);
+    free(finb);
+    free(it);
+    return rc;
+}
+
+static int export_folds(const probe_args_t *a, const probe_state_t *s)
+{
+    ta_outfile_t o;
+    TA_CALL(ta_probe_folds_open(&o, a->export_folds));
+    for (int k = 0; k < s->nprobe; k++) {
+        const cat_sample_t *cs = &s->sample[s->probe_cat[k]];
+        ta_probe_folds_add(&o, s->cats.name[s->probe_cat[k]], cs->ids, cs->label, cs->fold,
+                           2 * cs->m);
+    }
+    return ta_outfile_commit(&o);
+}
+
+static int run_probe(const probe_args_t *a, probe_state_t *s)
+{
+    int rc = load_inputs(a, s);
+    TA_CALL(ta_mpi_agree(rc));
+    rc = make_samples(a, s);
+    TA_CALL(ta_mpi_agree(rc));
+    log_skipped(a, s);
+    if (a->export_folds) {
+        rc = ta_mpi_rank() == 0 ? export_folds(a, s) : 0;
+        TA_CALL(ta_mpi_agree(rc));
+    }
+    const int64_t d = s->emb.cols, F = a->folds, slot = d + SLOT_W;
+    probe_ctx_t *c = &s->ctx;
+    c->X = s->X;
+    c->d = d;
+    c->folds = (int)F;
+    c->warm = !a->cold;
+    ta_probe_opt_default(&c->opt);
+    c->ncat = s->nprobe;
+    c->probe_cat = s->probe_cat;
+    c->sample = s->sample;
+    int64_t np = s->nprobe;
+    s->final = ta_malloc((size_t)((np ? np : 1) * slot) * sizeof(double));
+    s->folds_res = ta_malloc((size_t)((np ? np : 1) * F * slot) * sizeof(double));
+    int64_t *cost = ta_malloc((size_t)((np ? np : 1) * F) * sizeof *cost);
+    rc = s->final && s->folds_res && cost ? 0 : TA_ERESOURCE;
+    TA_CALL(ta_mpi_agree(rc));
+    /* One BLAS thread per rank: each sgemv then sums in a fixed order, so that a task's result
+     * does not depend on the thread count; the ranks provide the parallelism. */
+    int threads = ta_blas_threads();
+    ta_blas_set_threads(1);
+    for (int64_t k = 0; k < np; k++)
+        cost[k] = 2 * s->sample[s->probe_cat[k]].m;
+    rc = run_farm(c, np, cost, final_task, "probe: full fits", s->final);
+    if (!rc) {
+        for (int64_t t = 0; t < np * F; t++)
+            cost[t] = 2 * s->sample[s->probe_cat[t / F]].m;
+        c->final = s->final;
+        rc = run_farm(c, np * F, cost, fold_task, "probe: folds", s->folds_res);
+    }
+    ta_blas_set_threads(threads);
+    free(cost);
+    TA_CALL(rc);
+    return write_outputs(a, s);
+}
 
 static int cmd_main(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return TA_ERR(TA_EINPUT, "probe: not yet implemented");
+    probe_args_t a;
+    int rc = parse_args(argc, argv, &a);
+    TA_CALL(ta_mpi_agree(rc));
+    probe_state_t s;
+    memset(&s, 0, sizeof s);
+    rc = run_probe(&a, &s);
+    state_free(&s);
+    return rc;
 }
 
 const ta_command_t ta_command_probe = {
     .name = "probe",
     .summary = "one-vs-rest logistic-regression probes per category, k-fold cross-validation",
-    .usage = "probe --embeddings PATH --categories PATH [--folds 10] [--min-tokens 500] [--seed S] --out FILE",
-    .help = "",
+    .usage = "probe --embeddings PATH --categories PATH [--folds 10] [--min-tokens 500] "
+             "[--seed S] [--tensor NAME] [--scheme paper|script] [--export-folds FILE.tsv] "
+             "[--cold-start] --out FILE",
+    .help = "options:\n"
+            "  --embeddings PATH    embeddings: HF model directory, .safetensors, .npy, "
+            "FILE.h5:/dataset\n"
+            "                       or a tokenatlas model.h5\n"
+            "  --categories PATH    the TSV of `categorize` or a model.h5 (/categories/<scheme>)\n"
+            "  --scheme NAME        scheme read from a model.h5: paper (default) or script\n"
+            "  --folds K            stratified cross-validation folds (default 10, at least 2)\n"
+            "  --min-tokens N       probe only categories with at least N tokens (default 500)\n"
+            "  --seed S             seed of the undersampling and the folds (default 0)\n"
+            "  --tensor NAME        the embedding tensor, when it cannot be found by name\n"
+            "  --export-folds FILE  write the balanced samples and their folds as TSV\n"
+            "                       (category, token_id, label, fold)\n"
+            "  --cold-start         start every fold's fit from zero instead of the category's\n"
+            "                       fit on all its balanced samples\n"
+            "  --out FILE           FILE.tsv (per-category table) or FILE.h5 (group /probe with\n"
+            "                       per-fold accuracies and weights, plus FILE.tsv beside it)\n",
     .main = cmd_main,
     .flags = TA_CMD_MPI,
 };

@@ -1,0 +1,200 @@
+#include "ta_probe_out.h"
+
+#include "ta_error.h"
+#include "ta_h5.h"
+#include "ta_mpi.h"
+
+#include <hdf5.h>
+#include <stdlib.h>
+#include <string.h>
+
+int ta_probe_write_tsv(const char *path, const ta_probe_result_t *r)
+{
+    ta_outfile_t o;
+    TA_CALL(ta_outfile_open(&o, path));
+    fputs("category\tn_tokens\tn_samples\tmean_accuracy\tstd_accuracy\n", o.fp);
+    for (int c = 0; c < r->ncat; c++) {
+        ta_tsv_put_escaped(o.fp, r->names[c], strlen(r->names[c]));
+        if (r->probed[c])
+            fprintf(o.fp, "\t%lld\t%lld\t%.6f\t%.6f\n", (long long)r->n_tokens[c],
+                    (long long)r->n_samples[c], r->mean[c], r->std[c]);
+        else
+            fprintf(o.fp, "\t%lld\t0\tnan\tnan\n", (long long)r->n_tokens[c]);
+    }
+    return ta_outfile_commit(&o);
+}
+
+/* A dense array of rank 1 to 3 (ta_h5_write_array stops at 2). */
+static int write_nd(hid_t loc, const char *name, hid_t type, int nd, const int64_t *dims,
+                    const void *buf)
+{
+    if (nd <= 2)
+        return ta_h5_write_array(loc, name, type, nd, dims, buf);
+    hsize_t hd[3] = {(hsize_t)dims[0], (hsize_t)dims[1], (hsize_t)dims[2]};
+    hid_t space = H5Screate_simple(3, hd, NULL);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_obj_track_times(dcpl, 0);
+    hid_t dset = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    int rc = 0;
+    if (dset < 0)
+        rc = TA_ERR(TA_EINTERNAL, "cannot create dataset %s", name);
+    else if (hd[0] * hd[1] * hd[2] > 0 &&
+             H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
+        rc = TA_ERR(TA_ERESOURCE, "writing dataset %s failed (disk full?)", name);
+    if (dset >= 0)
+        H5Dclose(dset);
+    H5Pclose(dcpl);
+    H5Sclose(space);
+    return rc;
+}
+
+/* Copies the rows (of `width` elements of `size` bytes) of the probed categories together. */
+static void *pack(const ta_probe_result_t *r, const void *src, size_t size, int64_t width,
+                  void *dst)
+{
+    int64_t k = 0;
+    for (int c = 0; c < r->ncat; c++) {
+        if (!r->probed[c])
+            continue;
+        memcpy((char *)dst + (size_t)(k * width) * size,
+               (const char *)src + (size_t)(c * width) * size, (size_t)width * size);
+        k++;
+    }
+    return dst;
+}
+
+static int write_group(hid_t file, const ta_probe_result_t *r)
+{
+    int np = 0, ns = 0;
+    for (int c = 0; c < r->ncat; c++)
+        np += r->probed[c] != 0;
+    ns = r->ncat - np;
+    const int64_t F = r->folds, d = r->d;
+    size_t big = (size_t)((np ? np : 1) * F * (d > 0 ? d : 1)) * sizeof(double) + 64;
+    void *buf = ta_malloc(big);
+    const char **pn = ta_calloc((size_t)r->ncat + 1, sizeof *pn);
+    const char **sn = ta_calloc((size_t)r->ncat + 1, sizeof *sn);
+    int64_t *sk = ta_calloc((size_t)r->ncat + 1, sizeof *sk);
+    int rc = 0;
+    hid_t g = H5I_INVALID_HID;
+    if (!buf || !pn || !sn || !sk) {
+        rc = TA_ERESOURCE;
+        goto done;
+    }
+    for (int c = 0, a = 0, b = 0; c < r->ncat; c++) {
+        if (r->probed[c]) {
+            pn[a++] = r->names[c];
+        } else {
+            sk[b] = r->n_tokens[c];
+            sn[b++] = r->names[c];
+        }
+    }
+    hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+    H5Pset_char_encoding(lcpl, H5T_CSET_UTF8);
+    g = H5Gcreate2(file, "probe", lcpl, H5P_DEFAULT, H5P_DEFAULT);
+    H5Pclose(lcpl);
+    TA_CHECK_GOTO(g >= 0, TA_EINTERNAL, done, "cannot create group /probe");
+    int64_t d1[1] = {np}, d2[2] = {np, F}, d3[3] = {np, F, d}, dw[2] = {np, d};
+    TA_CALL_GOTO(ta_h5_write_strings(g, "names", pn, np), done);
+    TA_CALL_GOTO(write_nd(g, "n_tokens", H5T_NATIVE_INT64, 1, d1,
+                          pack(r, r->n_tokens, sizeof(int64_t), 1, buf)),
+                 done);
+    TA_CALL_GOTO(write_nd(g, "n_samples", H5T_NATIVE_INT64, 1, d1,
+                          pack(r, r->n_samples, sizeof(int64_t), 1, buf)),
+                 done);
+    TA_CALL_GOTO(write_nd(g, "mean_accuracy", H5T_NATIVE_DOUBLE, 1, d1,
+                          pack(r, r->mean, sizeof(double), 1, buf)),
+                 done);
+    TA_CALL_GOTO(write_nd(g, "std_accuracy", H5T_NATIVE_DOUBLE, 1, d1,
+                          pack(r, r->std, sizeof(double), 1, buf)),
+                 done);
+    TA_CALL_GOTO(write_nd(g, "fold_accuracy", H5T_NATIVE_DOUBLE, 2, d2,
+                          pack(r, r->fold_acc, sizeof(double), F, buf)),
+                 done);
+    TA_CALL_GOTO(write_nd(g, "intercepts", H5T_NATIVE_DOUBLE, 2, d2,
+                          pack(r, r->intercepts, sizeof(double), F, buf)),
+                 done);
+    TA_CALL_GOTO(write_nd(g, "iterations", H5T_NATIVE_INT32, 2, d2,
+                          pack(r, r->iterations, sizeof(int32_t), F, buf)),
+                 done);
+    TA_CALL_GOTO(write_nd(g, "weights", H5T_NATIVE_DOUBLE, 3, d3,
+                          pack(r, r->weights, sizeof(double), F * d, buf)),
+                 done);
+    TA_CALL_GOTO(write_nd(g, "final_weights", H5T_NATIVE_DOUBLE, 2, dw,
+                          pack(r, r->final_w, sizeof(double), d, buf)),
+                 done);
+    TA_CALL_GOTO(write_nd(g, "final_intercepts", H5T_NATIVE_DOUBLE, 1, d1,
+                          pack(r, r->final_b, sizeof(double), 1, buf)),
+                 done);
+    int64_t ds[1] = {ns};
+    TA_CALL_GOTO(ta_h5_write_strings(g, "skipped_names", sn, ns), done);
+    TA_CALL_GOTO(write_nd(g, "skipped_n_tokens", H5T_NATIVE_INT64, 1, ds, sk), done);
+    TA_CALL_GOTO(ta_h5_attr_int(g, "folds", r->folds), done);
+    TA_CALL_GOTO(ta_h5_attr_int(g, "min_tokens", r->min_tokens), done);
+    TA_CALL_GOTO(ta_h5_attr_int(g, "seed", r->seed), done);
+    TA_CALL_GOTO(ta_h5_attr_int(g, "n_tokens_total", r->n_rows), done);
+    TA_CALL_GOTO(ta_h5_attr_int(g, "dim", r->d), done);
+    TA_CALL_GOTO(ta_h5_attr_double(g, "C", r->C), done);
+    TA_CALL_GOTO(ta_h5_attr_double(g, "gtol", r->gtol), done);
+    TA_CALL_GOTO(ta_h5_attr_double(g, "ftol", r->ftol), done);
+    TA_CALL_GOTO(ta_h5_attr_int(g, "warm_start", r->warm_start), done);
+    TA_CALL_GOTO(ta_h5_attr_str(g, "balance", "undersample"), done);
+    TA_CALL_GOTO(ta_h5_attr_str(g, "embeddings", r->embeddings), done);
+    TA_CALL_GOTO(ta_h5_attr_str(g, "categories", r->categories), done);
+done:
+    if (g >= 0)
+        H5Gclose(g);
+    free(buf);
+    free(pn);
+    free(sn);
+    free(sk);
+    return rc;
+}
+
+/* FILE.h5 -> FILE.tsv (the extension replaced, or .tsv appended). */
+static void tsv_beside(const char *path, char *out, size_t cap)
+{
+    size_t n = strlen(path);
+    if (n >= 3 && strcmp(path + n - 3, ".h5") == 0)
+        snprintf(out, cap, "%.*s.tsv", (int)(n - 3), path);
+    else
+        snprintf(out, cap, "%s.tsv", path);
+}
+
+int ta_probe_write_h5(const char *path, const ta_probe_result_t *r, MPI_Comm comm)
+{
+    ta_h5out_t o;
+    TA_CALL(ta_h5out_create(&o, path, comm));
+    int rc = ta_h5out_to_serial(&o);
+    if (rc) {
+        ta_h5out_abort(&o);
+        return rc;
+    }
+    if (o.rank == 0)
+        rc = write_group(o.file, r);
+    TA_CALL(ta_h5out_commit(&o, rc));
+    rc = 0;
+    if (o.rank == 0) {
+        char tsv[4200];
+        tsv_beside(path, tsv, sizeof tsv);
+        rc = ta_probe_write_tsv(tsv, r);
+    }
+    return ta_mpi_agree(rc);
+}
+
+int ta_probe_folds_open(ta_outfile_t *o, const char *path)
+{
+    TA_CALL(ta_outfile_open(o, path));
+    fputs("category\ttoken_id\tlabel\tfold\n", o->fp);
+    return 0;
+}
+
+int ta_probe_folds_add(ta_outfile_t *o, const char *category, const int64_t *ids,
+                       const uint8_t *label, const int32_t *fold, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++) {
+        ta_tsv_put_escaped(o->fp, category, strlen(category));
+        fprintf(o->fp, "\t%lld\t%d\t%d\n", (long long)ids[i], label[i], fold[i]);
+    }
+    return 0;
+}

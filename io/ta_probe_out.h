@@ -1,0 +1,47 @@
+/* Output files of `tokenatlas probe`: the per-category TSV, the HDF5 group /probe (with the TSV
+ * beside it), and the exported samples and folds (so that an oracle can reuse the same splits). */
+#ifndef TA_PROBE_OUT_H
+#define TA_PROBE_OUT_H
+
+#include "ta_file.h"
+
+#include <mpi.h>
+#include <stdint.h>
+
+typedef struct {
+    int ncat; /* categories of the input, in name order (probed and skipped) */
+    int folds;
+    int64_t d;
+    const char *const *names;
+    const int64_t *n_tokens;   /* [ncat] */
+    const int64_t *n_samples;  /* [ncat] balanced sample size 2m; 0 for a skipped category */
+    const uint8_t *probed;     /* [ncat] 1 probed, 0 skipped */
+    const double *mean, *std;  /* [ncat] (probed ones) */
+    const double *fold_acc;    /* [ncat * folds] */
+    const double *weights;     /* [ncat * folds * d] per-fold fits */
+    const double *intercepts;  /* [ncat * folds] */
+    const int32_t *iterations; /* [ncat * folds] */
+    const double *final_w;     /* [ncat * d] fit on the whole balanced sample */
+    const double *final_b;     /* [ncat] */
+    int64_t seed, min_tokens, n_rows;
+    double C, gtol, ftol;
+    int warm_start;
+    const char *embeddings, *categories;
+} ta_probe_result_t;
+
+/* Local. The TSV: header category, n_tokens, n_samples, mean_accuracy, std_accuracy; one row per
+ * category in name order; a skipped category has n_samples 0 and nan accuracies. Atomic. */
+int ta_probe_write_tsv(const char *path, const ta_probe_result_t *r);
+
+/* Collective on comm. FILE.h5 with group /probe (see the README), then FILE.tsv beside it (rank
+ * 0). Every rank passes the same r. */
+int ta_probe_write_h5(const char *path, const ta_probe_result_t *r, MPI_Comm comm);
+
+/* Local. The exported folds TSV: open (atomic, ta_outfile_open) writes the header
+ * "category\ttoken_id\tlabel\tfold"; add appends one row per balanced sample of a category;
+ * commit with ta_outfile_commit. */
+int ta_probe_folds_open(ta_outfile_t *o, const char *path);
+int ta_probe_folds_add(ta_outfile_t *o, const char *category, const int64_t *ids,
+                       const uint8_t *label, const int32_t *fold, int64_t n);
+
+#endif

@@ -1,0 +1,473 @@
+/* Vocabulary reading: format detection, the piece builder, plain text, model.h5, and the display
+ * form of pieces. The JSON formats live in ta_vocab_json.c, SentencePiece in ta_vocab_spm.c. */
+#include "ta_vocab.h"
+
+#include "ta_error.h"
+#include "ta_file.h"
+#include "ta_h5.h"
+#include "ta_vocab_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- builder ---------------------------------------------------------------------------- */
+
+void ta__vb_init(ta__vbuild_t *b, const char *name)
+{
+    memset(b, 0, sizeof *b);
+    b->name = name;
+}
+
+void ta__vb_free(ta__vbuild_t *b)
+{
+    free(b->text);
+    free(b->rec);
+    b->text = NULL;
+    b->rec = NULL;
+}
+
+char *ta__vb_reserve(ta__vbuild_t *b, size_t bytes)
+{
+    /* One NUL after every piece. */
+    if (b->tcap - b->tlen < bytes + 1) {
+        size_t cap = b->tcap ? b->tcap : 1u << 16;
+        while (cap - b->tlen < bytes + 1) {
+            if (cap > SIZE_MAX / 2) {
+                TA_ERR(TA_ERESOURCE, "%s: vocabulary text too large", b->name);
+                return NULL;
+            }
+            cap *= 2;
+        }
+        char *t = realloc(b->text, cap);
+        if (!t) {
+            TA_ERR(TA_ERESOURCE, "out of memory allocating %zu bytes", cap);
+            return NULL;
+        }
+        b->text = t;
+        b->tcap = cap;
+    }
+    return b->text + b->tlen;
+}
+
+int ta__vb_commit(ta__vbuild_t *b, int64_t id, size_t len, uint8_t flags, int added)
+{
+    TA_CHECK(id >= 0 && id <= INT32_MAX, TA_EINPUT, "%s: token id %lld is out of range 0..%d",
+             b->name, (long long)id, INT32_MAX);
+    TA_CHECK(len <= UINT32_MAX, TA_EINPUT, "%s: token %lld is longer than 4 GiB", b->name,
+             (long long)id);
+    if (b->nrec == b->rcap) {
+        int64_t cap = b->rcap ? 2 * b->rcap : 4096;
+        ta__vrec_t *r = realloc(b->rec, (size_t)cap * sizeof *r);
+        TA_CHECK_ALLOC(r, (size_t)cap * sizeof *r);
+        b->rec = r;
+        b->rcap = cap;
+    }
+    b->text[b->tlen + len] = '\0';
+    b->rec[b->nrec++] = (ta__vrec_t){.id = id,
+                                     .off = b->tlen,
+                                     .len = (uint32_t)len,
+                                     .flags = flags,
+                                     .added = (uint8_t)(added != 0)};
+    b->tlen += len + 1;
+    return 0;
+}
+
+int ta__vb_add(ta__vbuild_t *b, int64_t id, const char *s, size_t len, uint8_t flags, int added)
+{
+    char *dst = ta__vb_reserve(b, len);
+    if (!dst)
+        return ta_err_code();
+    if (len)
+        memcpy(dst, s, len);
+    TA_CALL(ta__vb_commit(b, id, len, flags, added));
+    return 0;
+}
+
+/* A short quotable form of a record's text for messages. */
+static const char *rec_text(const ta__vbuild_t *b, const ta__vrec_t *r, char *buf, size_t cap)
+{
+    size_t len = r->len > 40 ? 40 : r->len;
+    ta_utf8_display(b->text + r->off, len, buf, cap);
+    return buf;
+}
+
+int ta__vb_finish(ta__vbuild_t *b, ta_vocab_t *v, const char *format)
+{
+    int rc = 0;
+    int64_t *slot = NULL;
+    TA_CHECK(b->nrec > 0, TA_EINPUT, "%s: no tokens", b->name);
+    int64_t maxid = 0;
+    for (int64_t i = 0; i < b->nrec; i++)
+        if (b->rec[i].id > maxid)
+            maxid = b->rec[i].id;
+    /* Ids past nrec cannot all be placed densely: then the first missing id lies in 0..nrec, so
+     * slots for 0..nrec are enough to name it and a huge id never makes a huge allocation. */
+    int64_t nslot = maxid + 1 < b->nrec + 1 ? maxid + 1 : b->nrec + 1;
+    slot = malloc((size_t)nslot * sizeof *slot);
+    TA_CHECK_ALLOC(slot, (size_t)nslot * sizeof *slot);
+    for (int64_t i = 0; i < nslot; i++)
+        slot[i] = -1;
+    char t1[256], t2[256];
+    for (int64_t i = 0; i < b->nrec; i++) {
+        const ta__vrec_t *r = &b->rec[i];
+        if (r->id >= nslot)
+            continue;
+        int64_t prev = slot[r->id];
+        if (prev >= 0) {
+            const ta__vrec_t *p = &b->rec[prev];
+            /* An added token confirms or replaces the vocabulary piece with its id. */
+            if (r->added && !p->added) {
+                ta__vrec_t *w = &b->rec[i];
+                if (w->len == p->len && memcmp(b->text + w->off, b->text + p->off, w->len) == 0)
+                    w->flags |= p->flags;
+                slot[r->id] = i;
+                continue;
+            }
+            TA_CHECK_GOTO(0, TA_EINPUT, out, "%s: token id %lld is given twice (\"%s\" and \"%s\")",
+                          b->name, (long long)r->id, rec_text(b, p, t1, sizeof t1),
+                          rec_text(b, r, t2, sizeof t2));
+        }
+        slot[r->id] = i;
+    }
+    for (int64_t id = 0; id < nslot; id++)
+        TA_CHECK_GOTO(slot[id] >= 0, TA_EINPUT, out,
+                      "%s: token ids are not dense: id %lld is missing (%lld tokens, largest id "
+                      "%lld)",
+                      b->name, (long long)id, (long long)b->nrec, (long long)maxid);
+    int64_t n = nslot;
+    memset(v, 0, sizeof *v);
+    v->piece = malloc((size_t)n * sizeof *v->piece);
+    v->len = malloc((size_t)n * sizeof *v->len);
+    v->flags = malloc((size_t)n);
+    if (!v->piece || !v->len || !v->flags) {
+        ta_vocab_free(v);
+        TA_CHECK_GOTO(0, TA_ERESOURCE, out, "out of memory for %lld tokens", (long long)n);
+    }
+    for (int64_t id = 0; id < n; id++) {
+        const ta__vrec_t *r = &b->rec[slot[id]];
+        v->piece[id] = b->text + r->off;
+        v->len[id] = r->len;
+        v->flags[id] = r->flags;
+    }
+    v->n = n;
+    v->ta__text = b->text;
+    b->text = NULL;
+    snprintf(v->format, sizeof v->format, "%s", format);
+    snprintf(v->path, sizeof v->path, "%s", b->name);
+out:
+    free(slot);
+    ta__vb_free(b);
+    return rc;
+}
+
+void ta_vocab_free(ta_vocab_t *v)
+{
+    if (!v)
+        return;
+    free(v->piece);
+    free(v->len);
+    free(v->flags);
+    free(v->ta__text);
+    v->piece = NULL;
+    v->len = NULL;
+    v->flags = NULL;
+    v->ta__text = NULL;
+    v->n = 0;
+}
+
+/* ---- UTF-8 ------------------------------------------------------------------------------ */
+
+size_t ta__utf8_seq(const unsigned char *s, size_t avail)
+{
+    unsigned c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t n;
+    unsigned lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF)
+        n = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        n = 3;
+        if (c == 0xE0)
+            lo = 0xA0; /* overlong */
+        else if (c == 0xED)
+            hi = 0x9F; /* surrogates */
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        n = 4;
+        if (c == 0xF0)
+            lo = 0x90; /* overlong */
+        else if (c == 0xF4)
+            hi = 0x8F; /* past U+10FFFF */
+    } else
+        return 0;
+    if (avail < n)
+        return 0;
+    if (s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t i = 2; i < n; i++)
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+    return n;
+}
+
+int ta__utf8_valid(const char *s, size_t len, size_t *bad_at)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        if (u[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t n = ta__utf8_seq(u + i, len - i);
+        if (!n) {
+            if (bad_at)
+                *bad_at = i;
+            return 0;
+        }
+        i += n;
+    }
+    return 1;
+}
+
+int ta__is_byte_piece(const char *s, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    return len == 6 && memcmp(s, "<0x", 3) == 0 && s[5] == '>' && s[3] && s[4] &&
+           strchr(hex, s[3]) && strchr(hex, s[4]);
+}
+
+size_t ta_utf8_display(const char *s, size_t len, char *buf, size_t cap)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t out = 0, i = 0;
+    int full = cap == 0;
+    while (i < len) {
+        size_t n = u[i] ? ta__utf8_seq(u + i, len - i) : 0;
+        char esc[8];
+        const char *src;
+        size_t m;
+        if (n) {
+            src = s + i;
+            m = n;
+            i += n;
+        } else {
+            snprintf(esc, sizeof esc, "<0x%02X>", u[i]);
+            src = esc;
+            m = 6;
+            i++;
+        }
+        if (!full && out + m < cap)
+            memcpy(buf + out, src, m);
+        else if (!full) {
+            buf[out] = '\0';
+            full = 1;
+        }
+        out += m;
+    }
+    if (!full)
+        buf[out] = '\0';
+    return out;
+}
+
+size_t ta_vocab_display(const ta_vocab_t *v, int64_t id, char *buf, size_t cap)
+{
+    TA_ASSERT(id >= 0 && id < v->n);
+    return ta_utf8_display(v->piece[id], v->len[id], buf, cap);
+}
+
+int ta_vocab_display_all(const ta_vocab_t *v, char ***out)
+{
+    *out = NULL;
+    size_t total = 0;
+    for (int64_t i = 0; i < v->n; i++)
+        total += ta_utf8_display(v->piece[i], v->len[i], NULL, 0) + 1;
+    size_t head = (size_t)v->n * sizeof(char *);
+    char **s = malloc(head + total);
+    TA_CHECK_ALLOC(s, head + total);
+    char *p = (char *)s + head;
+    for (int64_t i = 0; i < v->n; i++) {
+        s[i] = p;
+        p += ta_utf8_display(v->piece[i], v->len[i], p, total - (size_t)(p - ((char *)s + head))) +
+             1;
+    }
+    *out = s;
+    return 0;
+}
+
+/* ---- plain text ------------------------------------------------------------------------- */
+
+/* One token per line, exactly as written: the line ending (\n or \r\n) is removed, an empty line
+ * is an empty token, and the newline that ends the last line does not start another token. */
+static int parse_text(const char *name, const char *data, size_t len, ta_vocab_t *v)
+{
+    ta__vbuild_t b;
+    ta__vb_init(&b, name);
+    int rc = 0;
+    size_t pos = 0;
+    int64_t line = 0;
+    while (pos < len) {
+        const char *nl = memchr(data + pos, '\n', len - pos);
+        size_t end = nl ? (size_t)(nl - data) : len;
+        size_t next = nl ? end + 1 : len;
+        if (end > pos && data[end - 1] == '\r' && nl)
+            end--;
+        size_t bad;
+        TA_CHECK_GOTO(ta__utf8_valid(data + pos, end - pos, &bad), TA_EINPUT, fail,
+                      "%s:%lld:%zu: invalid UTF-8 (byte 0x%02X at byte offset %zu)", name,
+                      (long long)line + 1, bad + 1, (unsigned char)data[pos + bad], pos + bad);
+        TA_CALL_GOTO(ta__vb_add(&b, line, data + pos, end - pos, 0, 0), fail);
+        line++;
+        pos = next;
+    }
+    return ta__vb_finish(&b, v, "text");
+fail:
+    ta__vb_free(&b);
+    return rc;
+}
+
+/* ---- model.h5 --------------------------------------------------------------------------- */
+
+/* A byte of a BYTES piece that is not valid UTF-8 is stored as <0xNN> (NN >= 80, since ASCII is
+ * always valid); those are turned back into the byte. */
+static size_t unescape_bytes(const char *s, size_t len, char *dst)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        if (i + 6 <= len && ta__is_byte_piece(s + i, 6) && s[i + 3] >= '8') {
+            dst[o++] = (char)((strchr(hex, s[i + 3]) - hex) * 16 + (strchr(hex, s[i + 4]) - hex));
+            i += 6;
+        } else
+            dst[o++] = s[i++];
+    }
+    return o;
+}
+
+static int read_h5(const char *path, ta_vocab_t *v)
+{
+    int rc = 0;
+    hid_t f = H5I_INVALID_HID;
+    char **tok = NULL;
+    int64_t n = 0;
+    uint8_t *flags = NULL;
+    ta__vbuild_t b;
+    ta__vb_init(&b, path);
+    TA_CALL_GOTO(ta_h5_open_read(path, MPI_COMM_NULL, &f), out);
+    TA_CHECK_GOTO(ta_h5_exists(f, "/vocab/token") > 0, TA_EINPUT, out,
+                  "%s: no /vocab/token dataset (not a tokenatlas model file with a vocabulary)",
+                  path);
+    TA_CALL_GOTO(ta_h5_read_strings(f, path, "/vocab/token", &tok, &n), out);
+    flags = calloc((size_t)(n ? n : 1), 1);
+    TA_CHECK_GOTO(flags, TA_ERESOURCE, out, "out of memory");
+    if (ta_h5_exists(f, "/vocab/flags") > 0) {
+        int nd;
+        int64_t dims[2];
+        TA_CALL_GOTO(ta_h5_dims(f, path, "/vocab/flags", &nd, dims), out);
+        TA_CHECK_GOTO(nd == 1 && dims[0] == n, TA_EINPUT, out,
+                      "%s: /vocab/flags has %lld rows, /vocab/token %lld", path, (long long)dims[0],
+                      (long long)n);
+        if (n)
+            TA_CALL_GOTO(ta_h5_read_rows(f, path, "/vocab/flags", H5T_NATIVE_UINT8, 0, n, flags),
+                         out);
+    }
+    for (int64_t i = 0; i < n; i++) {
+        size_t l = strlen(tok[i]);
+        char *dst = ta__vb_reserve(&b, l);
+        TA_CHECK_GOTO(dst, TA_ERESOURCE, out, "out of memory");
+        size_t bad;
+        if (flags[i] & TA_PIECE_BYTES)
+            l = unescape_bytes(tok[i], l, dst);
+        else {
+            TA_CHECK_GOTO(ta__utf8_valid(tok[i], l, &bad), TA_EINPUT, out,
+                          "%s: /vocab/token[%lld]: invalid UTF-8 at byte %zu", path, (long long)i,
+                          bad);
+            memcpy(dst, tok[i], l);
+        }
+        TA_CALL_GOTO(ta__vb_commit(&b, i, l, flags[i], 0), out);
+    }
+    rc = ta__vb_finish(&b, v, "model.h5");
+out:
+    ta__vb_free(&b);
+    if (tok)
+        ta_h5_free_strings(tok, n);
+    free(flags);
+    if (f >= 0)
+        H5Fclose(f);
+    return rc;
+}
+
+/* ---- detection -------------------------------------------------------------------------- */
+
+static int has_suffix(const char *s, const char *suf)
+{
+    size_t n = strlen(s), m = strlen(suf);
+    return n >= m && strcmp(s + n - m, suf) == 0;
+}
+
+static int is_hdf5(const char *data, size_t len)
+{
+    /* The superblock signature sits at offset 0, 512, 1024, 2048, ... */
+    static const char sig[8] = {'\x89', 'H', 'D', 'F', '\r', '\n', '\x1a', '\n'};
+    for (size_t off = 0; off + 8 <= len; off = off ? 2 * off : 512)
+        if (memcmp(data + off, sig, 8) == 0)
+            return 1;
+    return 0;
+}
+
+/* JSON when the text starts with '{' or '[' followed by a string or the closing bracket: a text
+ * vocabulary may well start with a token such as "[PAD]", which is not JSON. */
+static int looks_json(const char *data, size_t len)
+{
+    size_t i = 0;
+    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+        i = 3;
+    while (i < len && strchr(" \t\r\n", data[i]) && data[i])
+        i++;
+    if (i >= len || (data[i] != '{' && data[i] != '['))
+        return 0;
+    char close = data[i] == '{' ? '}' : ']';
+    for (i++; i < len && data[i] && strchr(" \t\r\n", data[i]); i++)
+        ;
+    return i < len && (data[i] == '"' || data[i] == close);
+}
+
+int ta_vocab_parse(const char *name, const char *data, size_t len, ta_vocab_t *v)
+{
+    memset(v, 0, sizeof *v);
+    TA_CHECK(len > 0, TA_EINPUT, "%s: empty file", name);
+    if (is_hdf5(data, len))
+        return TA_ERR(TA_EINPUT,
+                      "%s: an HDF5 file can only be read as a vocabulary from a path (model.h5)",
+                      name);
+    if (has_suffix(name, ".json") || looks_json(data, len))
+        return ta__vocab_parse_tokenizer_json(name, data, len, v);
+    if (has_suffix(name, ".model") || ta__vocab_looks_spm(data, len))
+        return ta__vocab_parse_spm(name, data, len, v);
+    return parse_text(name, data, len, v);
+}
+
+int ta_vocab_read(const char *path, ta_vocab_t *v)
+{
+    memset(v, 0, sizeof *v);
+    char head[8 + 1];
+    FILE *fp = fopen(path, "rb");
+    if (fp) {
+        size_t got = fread(head, 1, 8, fp);
+        fclose(fp);
+        if (got == 8 && is_hdf5(head, 8))
+            return read_h5(path, v);
+    }
+    /* An HDF5 user block puts the signature at 512, 1024, ...: ta_vocab_parse sees those. */
+    char *data = NULL;
+    size_t len = 0;
+    TA_CALL(ta_file_read_all(path, &data, &len));
+    if (is_hdf5(data, len)) {
+        free(data);
+        return read_h5(path, v);
+    }
+    int rc = ta_vocab_parse(path, data, len, v);
+    free(data);
+    return rc;
+}

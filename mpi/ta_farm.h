@@ -1,0 +1,29 @@
+/* A task farm with dynamic load balancing: independent tasks of very different sizes spread over
+ * the ranks of a communicator.
+ *
+ * The tasks are taken in a fixed order (the caller lists them largest first); each rank, whenever
+ * it is free, takes the next task from a shared counter on rank 0 (MPI_Fetch_and_op on a window
+ * made by MPI_Win_allocate, so that on one node the atomic goes through shared memory and needs
+ * no progress from rank 0). Each task writes out_len doubles; a task is computed by exactly one
+ * rank, every other rank leaves zeros in its slot, and a sum over the ranks (MPI_Allreduce) gives
+ * every rank the whole table. The results thus depend only on what each task computes, never on
+ * which rank computed it or on the number of ranks. */
+#ifndef TA_FARM_H
+#define TA_FARM_H
+
+#include "ta_log.h"
+
+#include <mpi.h>
+#include <stdint.h>
+
+/* Computes task `task` into out[0 .. out_len). Returns 0 or a TA_E* code. */
+typedef int (*ta_farm_fn)(int64_t task, double *out, void *ctx);
+
+/* Collective on comm. Runs tasks order[0], order[1], ... (a permutation of 0..ntasks-1) and fills
+ * results[task * out_len ...] (ntasks * out_len doubles, zeroed here) on every rank. progress (may
+ * be NULL) is updated on rank 0 with the number of tasks handed out. Returns the agreed status: a
+ * failing task stops its rank taking more; the others finish. */
+int ta_farm_run(MPI_Comm comm, int64_t ntasks, const int64_t *order, int64_t out_len, ta_farm_fn fn,
+                void *ctx, double *results, ta_progress_t *progress);
+
+#endif

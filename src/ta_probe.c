@@ -1,0 +1,369 @@
+#include "ta_probe.h"
+
+#include "ta_error.h"
+
+#include <cblas.h>
+#include <float.h>
+#include <lbfgs.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---------------------------------------------------------------------------------------------
+ * Random numbers, undersampling, folds
+ * ------------------------------------------------------------------------------------------- */
+
+void ta_probe_rng_seed(ta_probe_rng_t *r, uint64_t seed, const char *name)
+{
+    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a 64 */
+    for (const unsigned char *p = (const unsigned char *)name; p && *p; p++) {
+        h ^= *p;
+        h *= 0x100000001b3ull;
+    }
+    r->s = seed ^ h;
+}
+
+uint64_t ta_probe_rng_next(ta_probe_rng_t *r)
+{
+    uint64_t x = (r->s += 0x9E3779B97F4A7C15ull);
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
+uint64_t ta_probe_rng_below(ta_probe_rng_t *r, uint64_t n)
+{
+    TA_ASSERT(n >= 1);
+    /* 2^64 mod n, computed without 128-bit arithmetic: (2^64 - n) mod n. */
+    uint64_t rem = (0 - n) % n;
+    uint64_t x;
+    do {
+        x = ta_probe_rng_next(r);
+    } while (x > UINT64_MAX - rem);
+    return x % n;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+int64_t ta_probe_undersample(const int32_t *code, int64_t n, int32_t cat, ta_probe_rng_t *r,
+                             int64_t *ids, uint8_t *label, int64_t *work)
+{
+    int64_t npos = 0;
+    for (int64_t i = 0; i < n; i++)
+        npos += code[i] == cat;
+    int64_t nneg = n - npos;
+    int pos_smaller = npos <= nneg;
+    int64_t m = pos_smaller ? npos : nneg;
+    /* The larger class's ids, ascending, then a partial Fisher-Yates shuffle keeps m of them. */
+    int64_t nl = 0, ns = 0;
+    for (int64_t i = 0; i < n; i++) {
+        int is_pos = code[i] == cat;
+        if (is_pos == pos_smaller)
+            ids[ns++] = i;
+        else
+            work[nl++] = i;
+    }
+    for (int64_t j = 0; j < m; j++) {
+        int64_t k = j + (int64_t)ta_probe_rng_below(r, (uint64_t)(nl - j));
+        int64_t t = work[j];
+        work[j] = work[k];
+        work[k] = t;
+    }
+    memcpy(ids + m, work, (size_t)m * sizeof *ids);
+    qsort(ids, (size_t)(2 * m), sizeof *ids, cmp_i64);
+    for (int64_t k = 0; k < 2 * m; k++)
+        label[k] = code[ids[k]] == cat;
+    return m;
+}
+
+static void shuffle_i64(int64_t *a, int64_t len, ta_probe_rng_t *r)
+{
+    for (int64_t j = len - 1; j >= 1; j--) {
+        int64_t k = (int64_t)ta_probe_rng_below(r, (uint64_t)(j + 1));
+        int64_t t = a[j];
+        a[j] = a[k];
+        a[k] = t;
+    }
+}
+
+void ta_probe_folds(const uint8_t *label, int64_t nsamples, int k, ta_probe_rng_t *r, int32_t *fold,
+                    int64_t *work)
+{
+    int64_t nneg = 0;
+    for (int64_t i = 0; i < nsamples; i++)
+        if (!label[i])
+            work[nneg++] = i;
+    int64_t npos = nneg;
+    for (int64_t i = 0; i < nsamples; i++)
+        if (label[i])
+            work[npos++] = i;
+    npos -= nneg;
+    int64_t *neg = work, *pos = work + nneg;
+    shuffle_i64(neg, nneg, r);
+    shuffle_i64(pos, npos, r);
+    for (int64_t t = 0; t < nneg; t++)
+        fold[neg[t]] = (int32_t)(t % k);
+    /* The positives start where the negatives left off, so that the folds' totals differ by at
+     * most one as well. */
+    for (int64_t t = 0; t < npos; t++)
+        fold[pos[t]] = (int32_t)((t + nneg) % k);
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Logistic regression
+ * ------------------------------------------------------------------------------------------- */
+
+void ta_probe_opt_default(ta_probe_opt_t *o)
+{
+    o->C = 1.0;
+    o->gtol = 1e-4;
+    o->ftol = 64 * DBL_EPSILON;
+    o->max_iter = 10000;
+    o->block_rows = 0;
+}
+
+/* Rows per block: about 256 KiB of f32 rows, so that a block read by the first sgemv is still in
+ * the L2 cache for the second. */
+static int64_t block_rows_for(int64_t d, const ta_probe_opt_t *o)
+{
+    if (o->block_rows > 0)
+        return o->block_rows;
+    int64_t rows = (int64_t)(262144 / (4 * (d > 0 ? d : 1)));
+    if (rows < 32)
+        rows = 32;
+    if (rows > 4096)
+        rows = 4096;
+    return rows;
+}
+
+size_t ta_probe_fit_work_bytes(int64_t n, int64_t d, const ta_probe_opt_t *o)
+{
+    int64_t br = block_rows_for(d, o);
+    return (size_t)(2 * d + 2 * br) * sizeof(float) + 64;
+}
+
+/* log(1 + exp(-m)) without overflow. */
+static double log1pexp_neg(double m)
+{
+    return m > 0 ? log1p(exp(-m)) : -m + log1p(exp(m));
+}
+
+typedef struct {
+    const float *X;
+    const uint8_t *y;
+    int64_t n, d, br;
+    double C;
+    float *wf, *gblk, *z; /* d, d, br */
+    double gtol, ftol, fprev;
+    int iters;
+    double gnorm_last;
+    int stopped;
+} fit_ctx_t;
+
+static double max_abs(const double *g, int64_t n)
+{
+    double m = 0;
+    for (int64_t j = 0; j < n; j++)
+        if (fabs(g[j]) > m)
+            m = fabs(g[j]);
+    return m;
+}
+
+/* F and its gradient at x = (w, b); the loop partitions the rows into blocks of br rows. */
+static double evaluate(const fit_ctx_t *c, const double *x, double *g)
+{
+    const int64_t d = c->d;
+    const double b = x[d];
+    for (int64_t j = 0; j < d; j++) {
+        c->wf[j] = (float)x[j];
+        g[j] = 0;
+    }
+    double f = 0, gb = 0;
+    for (int64_t r0 = 0; r0 < c->n; r0 += c->br) {
+        int64_t rows = c->n - r0 < c->br ? c->n - r0 : c->br;
+        const float *Xb = c->X + r0 * d;
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)rows, (int)d, 1.0f, Xb, (int)d, c->wf, 1,
+                    0.0f, c->z, 1);
+        for (int64_t i = 0; i < rows; i++) {
+            double yi = c->y[r0 + i] ? 1.0 : -1.0;
+            double m = yi * ((double)c->z[i] + b);
+            f += log1pexp_neg(m);
+            /* d/dz log(1 + exp(-y z)) = -y / (1 + exp(y z)) */
+            double ri = -yi / (1.0 + exp(m));
+            gb += ri;
+            c->z[i] = (float)(c->C * ri);
+        }
+        cblas_sgemv(CblasRowMajor, CblasTrans, (int)rows, (int)d, 1.0f, Xb, (int)d, c->z, 1, 0.0f,
+                    c->gblk, 1);
+        for (int64_t j = 0; j < d; j++)
+            g[j] += c->gblk[j];
+    }
+    double reg = 0;
+    for (int64_t j = 0; j < d; j++) {
+        reg += x[j] * x[j];
+        g[j] += x[j];
+    }
+    g[d] = c->C * gb;
+    return c->C * f + 0.5 * reg;
+}
+
+static lbfgsfloatval_t lbfgs_eval(void *inst, const lbfgsfloatval_t *x, lbfgsfloatval_t *g, int n,
+                                  const lbfgsfloatval_t step)
+{
+    (void)n;
+    (void)step;
+    return evaluate((const fit_ctx_t *)inst, x, g);
+}
+
+/* The stopping rules of scikit-learn's lbfgs solver (scipy L-BFGS-B with gtol = tol, ftol =
+ * 64 eps): the largest gradient component, or the relative decrease of F in one iteration. */
+static int lbfgs_progress(void *inst, const lbfgsfloatval_t *x, const lbfgsfloatval_t *g,
+                          const lbfgsfloatval_t fx, const lbfgsfloatval_t xnorm,
+                          const lbfgsfloatval_t gnorm, const lbfgsfloatval_t step, int n, int k,
+                          int ls)
+{
+    fit_ctx_t *c = inst;
+    (void)x;
+    (void)xnorm;
+    (void)gnorm;
+    (void)step;
+    (void)ls;
+    c->iters = k;
+    c->gnorm_last = max_abs(g, n);
+    double denom = fmax(fmax(fabs(c->fprev), fabs(fx)), 1.0);
+    int stop = c->gnorm_last <= c->gtol || (c->fprev - fx) / denom <= c->ftol;
+    c->fprev = fx;
+    if (stop)
+        c->stopped = 1;
+    return stop;
+}
+
+int ta_probe_fit(const float *X, const uint8_t *y, int64_t n, int64_t d, const ta_probe_opt_t *o,
+                 void *work, double *w, double *b, ta_probe_fit_t *info)
+{
+    TA_CHECK(d >= 1 && d < INT32_MAX && n >= 1, TA_EINTERNAL, "probe fit: bad shape %lld x %lld",
+             (long long)n, (long long)d);
+    fit_ctx_t c = {.X = X,
+                   .y = y,
+                   .n = n,
+                   .d = d,
+                   .br = block_rows_for(d, o),
+                   .C = o->C,
+                   .gtol = o->gtol,
+                   .ftol = o->ftol};
+    float *f = work;
+    c.wf = f;
+    c.gblk = f + d;
+    c.z = f + 2 * d;
+    memset(info, 0, sizeof *info);
+
+    lbfgsfloatval_t *x = lbfgs_malloc((int)d + 1);
+    lbfgsfloatval_t *g = lbfgs_malloc((int)d + 1);
+    if (!x || !g) {
+        lbfgs_free(x);
+        lbfgs_free(g);
+        return TA_ERR(TA_ERESOURCE, "out of memory in the probe optimiser (d = %lld)",
+                      (long long)d);
+    }
+    for (int64_t j = 0; j < d; j++)
+        x[j] = w[j];
+    x[d] = *b;
+    /* A warm start may already satisfy the tolerance; liblbfgs would take a step regardless. */
+    double f0 = evaluate(&c, x, g);
+    c.fprev = f0;
+    c.gnorm_last = max_abs(g, d + 1);
+    lbfgsfloatval_t fx = f0;
+    int ret = LBFGS_ALREADY_MINIMIZED;
+    if (c.gnorm_last > o->gtol) {
+        lbfgs_parameter_t p;
+        lbfgs_parameter_init(&p);
+        p.m = 10;        /* scipy's maxcor */
+        p.epsilon = 0.0; /* our own rules in lbfgs_progress */
+        p.past = 0;
+        p.max_iterations = o->max_iter;
+        p.max_linesearch = 50; /* scikit-learn's maxls */
+        ret = lbfgs((int)d + 1, x, &fx, lbfgs_eval, lbfgs_progress, &c, &p);
+    }
+    /* A line search that cannot improve F any further in f32 arithmetic leaves x at the last
+     * accepted point, which is then as converged as the arithmetic allows. */
+    int ls_stuck = ret == LBFGSERR_ROUNDING_ERROR || ret == LBFGSERR_MINIMUMSTEP ||
+                   ret == LBFGSERR_MAXIMUMLINESEARCH || ret == LBFGSERR_WIDTHTOOSMALL ||
+                   ret == LBFGSERR_INCORRECT_TMINMAX || ret == LBFGSERR_INCREASEGRADIENT;
+    TA_CHECK(ret >= 0 || ls_stuck || ret == LBFGSERR_MAXIMUMITERATION, TA_EINTERNAL,
+             "probe optimiser failed (liblbfgs code %d)", ret);
+    if (ret != LBFGS_ALREADY_MINIMIZED) {
+        /* Recompute F and the gradient at the returned point (liblbfgs may have reverted it). */
+        fx = evaluate(&c, x, g);
+        c.gnorm_last = max_abs(g, d + 1);
+    }
+    for (int64_t j = 0; j < d; j++)
+        w[j] = x[j];
+    *b = x[d];
+    info->iterations = c.iters;
+    info->status = ret;
+    info->converged =
+        ret == LBFGS_ALREADY_MINIMIZED || c.stopped || ret == LBFGS_SUCCESS || ls_stuck;
+    info->loss = fx;
+    info->gnorm = c.gnorm_last;
+    lbfgs_free(x);
+    lbfgs_free(g);
+    return 0;
+}
+
+double ta_probe_accuracy(const float *X, const uint8_t *y, int64_t n, int64_t d, const double *w,
+                         double b)
+{
+    if (n <= 0)
+        return 0;
+    int64_t ok = 0;
+    for (int64_t i = 0; i < n; i++) {
+        const float *xi = X + i * d;
+        double z = b;
+        for (int64_t j = 0; j < d; j++)
+            z += (double)xi[j] * w[j];
+        ok += (z > 0) == (y[i] != 0);
+    }
+    return (double)ok / (double)n;
+}
+
+double ta_probe_objective_ref(const float *X, const uint8_t *y, int64_t n, int64_t d, double C,
+                              const double *w, double b, double *g)
+{
+    double f = 0;
+    for (int64_t j = 0; j <= d; j++)
+        g[j] = 0;
+    for (int64_t i = 0; i < n; i++) {
+        double z = b;
+        for (int64_t j = 0; j < d; j++)
+            z += (double)X[i * d + j] * w[j];
+        double yi = y[i] ? 1.0 : -1.0;
+        f += log1pexp_neg(yi * z);
+        double ri = -yi / (1.0 + exp(yi * z));
+        for (int64_t j = 0; j < d; j++)
+            g[j] += C * ri * (double)X[i * d + j];
+        g[d] += C * ri;
+    }
+    f *= C;
+    for (int64_t j = 0; j < d; j++) {
+        f += 0.5 * w[j] * w[j];
+        g[j] += w[j];
+    }
+    return f;
+}
+
+void ta_probe_mean_std(const double *v, int n, double *mean, double *std)
+{
+    double s = 0;
+    for (int i = 0; i < n; i++)
+        s += v[i];
+    double mu = n > 0 ? s / n : 0;
+    double ss = 0;
+    for (int i = 0; i < n; i++)
+        ss += (v[i] - mu) * (v[i] - mu);
+    *mean = mu;
+    *std = n > 0 ? sqrt(ss / n) : 0;
+}

@@ -1,0 +1,206 @@
+/* Unit tests of src/ta_probe.c: the generator against SplitMix64's published first outputs,
+ * undersampling and fold counts against their definitions, and the L-BFGS fit against a plain
+ * double reference objective (the gradient must vanish at the solution). */
+#include "ta_probe.h"
+#include "ta_test.h"
+
+#include <stdint.h>
+
+static void test_rng(void)
+{
+    /* SplitMix64 from state 0: the first outputs of the reference implementation. */
+    ta_probe_rng_t r = {0};
+    T_CHECK(ta_probe_rng_next(&r) == 0xE220A8397B1DCDAFull);
+    T_CHECK(ta_probe_rng_next(&r) == 0x6E789E6AA1B965F4ull);
+    T_CHECK(ta_probe_rng_next(&r) == 0x06C45D188009454Full);
+    /* below(n) stays in range and hits every value of a small range about equally often. */
+    ta_probe_rng_seed(&r, 150, "LATIN");
+    int hist[7] = {0};
+    for (int i = 0; i < 70000; i++) {
+        uint64_t v = ta_probe_rng_below(&r, 7);
+        T_CHECK(v < 7);
+        hist[v < 7 ? v : 0]++;
+    }
+    for (int i = 0; i < 7; i++)
+        T_CHECK(hist[i] > 9500 && hist[i] < 10500);
+    T_CHECK(ta_probe_rng_below(&r, 1) == 0);
+    /* Different names give different streams. */
+    ta_probe_rng_t a, b;
+    ta_probe_rng_seed(&a, 1, "LATIN");
+    ta_probe_rng_seed(&b, 1, "CYRILLIC");
+    T_CHECK(ta_probe_rng_next(&a) != ta_probe_rng_next(&b));
+}
+
+static void test_sampling(int64_t n, int32_t ncat, int k)
+{
+    int32_t *code = malloc((size_t)n * sizeof *code);
+    int64_t *ids = malloc((size_t)n * sizeof *ids), *work = malloc((size_t)n * sizeof *work);
+    uint8_t *label = malloc((size_t)n);
+    int32_t *fold = malloc((size_t)n * sizeof *fold);
+    ta_probe_rng_t r;
+    ta_probe_rng_seed(&r, 7, "codes");
+    /* Skewed sizes: category c gets weight c + 1 squared. */
+    for (int64_t i = 0; i < n; i++) {
+        uint64_t v = ta_probe_rng_below(&r, (uint64_t)(ncat * (ncat + 1) * (2 * ncat + 1) / 6));
+        int32_t c = 0;
+        uint64_t acc = 1;
+        while (v >= acc) {
+            c++;
+            acc += (uint64_t)(c + 1) * (uint64_t)(c + 1);
+        }
+        code[i] = c;
+    }
+    for (int32_t c = 0; c < ncat; c++) {
+        int64_t cnt = 0;
+        for (int64_t i = 0; i < n; i++)
+            cnt += code[i] == c;
+        int64_t small = cnt < n - cnt ? cnt : n - cnt;
+        ta_probe_rng_seed(&r, 42, "x");
+        int64_t m = ta_probe_undersample(code, n, c, &r, ids, label, work);
+        T_EQ_INT(m, small);
+        int64_t np = 0;
+        for (int64_t s = 0; s < 2 * m; s++) {
+            T_CHECK(ids[s] >= 0 && ids[s] < n);
+            if (s > 0)
+                T_CHECK(ids[s] > ids[s - 1]); /* sorted, no repeats */
+            T_EQ_INT(label[s], code[ids[s]] == c);
+            np += label[s];
+        }
+        T_EQ_INT(np, m);
+        /* The smaller class is kept whole. */
+        int pos_smaller = cnt <= n - cnt;
+        int64_t kept = 0;
+        for (int64_t s = 0; s < 2 * m; s++)
+            kept += label[s] == pos_smaller;
+        T_EQ_INT(kept, small);
+        if (m < k)
+            continue;
+        ta_probe_folds(label, 2 * m, k, &r, fold, work);
+        int64_t lo = m / k, hi = (m + k - 1) / k;
+        for (int f = 0; f < k; f++) {
+            int64_t cp = 0, cn = 0;
+            for (int64_t s = 0; s < 2 * m; s++) {
+                T_CHECK(fold[s] >= 0 && fold[s] < k);
+                if (fold[s] == f)
+                    *(label[s] ? &cp : &cn) += 1;
+            }
+            T_CHECK(cp >= lo && cp <= hi);
+            T_CHECK(cn >= lo && cn <= hi);
+            T_CHECK(cp + cn >= (2 * m) / k && cp + cn <= (2 * m + k - 1) / k);
+        }
+    }
+    free(code);
+    free(ids);
+    free(work);
+    free(label);
+    free(fold);
+}
+
+/* Two Gaussian classes in d dimensions, means +-sep along the first axis. */
+static void make_data(int64_t n, int64_t d, double sep, uint64_t seed, float *X, uint8_t *y)
+{
+    ta_probe_rng_t r = {seed};
+    for (int64_t i = 0; i < n; i++) {
+        y[i] = (uint8_t)(i % 2);
+        for (int64_t j = 0; j < d; j++) {
+            /* Box-Muller from two uniforms. */
+            double u1 = ((double)(ta_probe_rng_next(&r) >> 11) + 0.5) / 9007199254740992.0;
+            double u2 = ((double)(ta_probe_rng_next(&r) >> 11) + 0.5) / 9007199254740992.0;
+            double g = sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2);
+            X[i * d + j] = (float)(g * 0.3 + (j == 0 ? (y[i] ? sep : -sep) : 0));
+        }
+    }
+}
+
+static void test_fit(int64_t n, int64_t d, double sep, int block_rows)
+{
+    float *X = malloc((size_t)(n * d) * sizeof *X);
+    uint8_t *y = malloc((size_t)n);
+    make_data(n, d, sep, (uint64_t)(n * 31 + d), X, y);
+    ta_probe_opt_t o;
+    ta_probe_opt_default(&o);
+    o.block_rows = block_rows;
+    o.gtol = 1e-5;
+    void *work = malloc(ta_probe_fit_work_bytes(n, d, &o));
+    double *w = calloc((size_t)d, sizeof *w), b = 0, *g = malloc((size_t)(d + 1) * sizeof *g);
+    ta_probe_fit_t info;
+    T_EQ_INT(ta_probe_fit(X, y, n, d, &o, work, w, &b, &info), 0);
+    T_CHECK(info.converged);
+    double f = ta_probe_objective_ref(X, y, n, d, o.C, w, b, g);
+    /* The reference gradient vanishes at the solution, to the f32 accuracy of the fast pass. */
+    double gmax = 0;
+    for (int64_t j = 0; j <= d; j++)
+        gmax = fmax(gmax, fabs(g[j]));
+    T_CHECK(gmax < 1e-3 * fmax(1.0, (double)n / 1000));
+    T_NEAR(info.loss, f, 1e-4 * fmax(1, fabs(f)));
+    /* No step along a coordinate lowers the reference objective. */
+    double *w2 = malloc((size_t)d * sizeof *w2), g2[512];
+    for (int64_t j = 0; j < d && j < 4; j++) {
+        for (int sgn = -1; sgn <= 1; sgn += 2) {
+            for (int64_t t = 0; t < d; t++)
+                w2[t] = w[t];
+            w2[j] += sgn * 1e-2;
+            T_CHECK(ta_probe_objective_ref(X, y, n, d, o.C, w2, b, g2) >= f - 1e-6 * fabs(f));
+        }
+    }
+    double acc = ta_probe_accuracy(X, y, n, d, w, b);
+    if (sep >= 2)
+        T_NEAR(acc, 1.0, 0);
+    else
+        T_CHECK(acc > 0.5);
+    /* A warm start at the solution stops at once with the same answer. */
+    double b0 = b;
+    T_EQ_INT(ta_probe_fit(X, y, n, d, &o, work, w, &b, &info), 0);
+    T_CHECK(info.iterations <= 1);
+    T_NEAR(b, b0, 1e-4);
+    free(X);
+    free(y);
+    free(work);
+    free(w);
+    free(w2);
+    free(g);
+}
+
+static void test_objective_gradient(void)
+{
+    /* The reference gradient against central differences of the reference objective. */
+    int64_t n = 40, d = 5;
+    float X[200];
+    uint8_t y[40];
+    make_data(n, d, 0.5, 3, X, y);
+    double w[5] = {0.3, -0.2, 0.1, 0.5, -0.7}, b = 0.2, g[6], gd[6];
+    ta_probe_objective_ref(X, y, n, d, 1.0, w, b, g);
+    for (int j = 0; j <= d; j++) {
+        double h = 1e-6, wp[5], wm[5];
+        for (int t = 0; t < d; t++)
+            wp[t] = wm[t] = w[t];
+        double bp = b, bm = b;
+        if (j < d) {
+            wp[j] += h;
+            wm[j] -= h;
+        } else {
+            bp += h;
+            bm -= h;
+        }
+        double fp = ta_probe_objective_ref(X, y, n, d, 1.0, wp, bp, gd);
+        double fm = ta_probe_objective_ref(X, y, n, d, 1.0, wm, bm, gd);
+        T_NEAR(g[j], (fp - fm) / (2 * h), 1e-5);
+    }
+}
+
+int main(void)
+{
+    test_rng();
+    test_sampling(3000, 6, 10);
+    test_sampling(101, 3, 2);
+    test_objective_gradient();
+    test_fit(400, 8, 0.3, 0);
+    test_fit(400, 8, 0.3, 7); /* blocks that do not divide n */
+    test_fit(2000, 33, 3.0, 0);
+    test_fit(1000, 64, 0.05, 16);
+    double v[4] = {1, 2, 3, 4}, mean, std;
+    ta_probe_mean_std(v, 4, &mean, &std);
+    T_NEAR(mean, 2.5, 1e-15);
+    T_NEAR(std, sqrt(1.25), 1e-15);
+    return ta_test_finish("test_probe_solver");
+}
