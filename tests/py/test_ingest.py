@@ -13,21 +13,10 @@ import h5py
 import numpy as np
 
 import tahelp
+from embedfiles import paper_category
 from embedfiles import bf16_bits, st_bytes, write_st
 
 T = tahelp.tmpdir()
-
-
-def paper_category(tok):
-    vals = []
-    for ch in tok:
-        cat = unicodedata.category(ch)
-        vals.append(unicodedata.name(ch, "?").split()[0] if cat.startswith("L") else cat[0])
-    if not vals:
-        return "Unknown"
-    cnt = collections.Counter(vals)
-    best = max(cnt.values())
-    return next(v for v in vals if cnt[v] == best)
 
 
 def datasets(path):
