@@ -12,8 +12,7 @@ static int cmd_main(int argc, char **argv)
 const ta_command_t ta_command_neighbors = {
     .name = "neighbors",
     .summary = "exact top-k cosine neighbours over the whole vocabulary",
-    .usage = "neighbors --embeddings PATH -k K [--queries all|sample:FRACTION:SEED|FILE] "
-             "[--exclude-self] --out FILE.h5",
+    .usage = "neighbors --embeddings PATH -k K [--queries all|sample:FRACTION:SEED|FILE] [--exclude-self] --out FILE.h5",
     .help = "",
     .main = cmd_main,
     .flags = TA_CMD_MPI,
