@@ -1,0 +1,3 @@
+# stats: diversity, translate, compare (issue 5).
+ta_add_py_test(stats_diversity test_stats_diversity.py TIMEOUT 120)
+ta_add_py_test(stats_translate test_stats_translate.py TIMEOUT 120)
