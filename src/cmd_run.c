@@ -274,6 +274,12 @@ static int run_model(run_t *r, const ta_config_model_t *m)
         TA_CALL_GOTO(argl_add(&a, model_h5), done);
         TA_CALL_GOTO(argl_add(&a, "--dict"), done);
         TA_CALL_GOTO(argl_add(&a, c->dictionaries), done);
+        TA_CALL_GOTO(argl_add(&a, "--top"), done);
+        TA_CALL_GOTO(argl_addf(&a, "%lld", (long long)c->top), done);
+        TA_CALL_GOTO(argl_add(&a, "--categories"), done);
+        TA_CALL_GOTO(argl_add(&a, model_h5), done);
+        TA_CALL_GOTO(argl_add(&a, "--scheme"), done);
+        TA_CALL_GOTO(argl_add(&a, c->scheme), done);
         TA_CALL_GOTO(argl_add(&a, "--out"), done);
         TA_CALL_GOTO(argl_add(&a, out), done);
         TA_CALL_GOTO(run_step(r, m->name, &ta_command_translate, out, &a), done);
@@ -296,16 +302,23 @@ static int run_pairs(run_t *r)
     int rc = 0;
     argl_t a = {0};
     for (int p = 0; p < c->npairs && !rc; p++) {
-        char stem[300], out[4400], na[4400], nb[4400];
+        char stem[300], out[4400], na[4400], nb[4400], ma[4400];
         pair_stem(stem, sizeof stem, c->pairs[p][0], c->pairs[p][1]);
         step_path(r, out, sizeof out, stem, "compare");
         step_path(r, na, sizeof na, c->pairs[p][0], "neighbors");
         step_path(r, nb, sizeof nb, c->pairs[p][1], "neighbors");
+        step_path(r, ma, sizeof ma, c->pairs[p][0], "model");
         TA_CALL_GOTO(argl_add(&a, "compare"), done);
         TA_CALL_GOTO(argl_add(&a, "--a"), done);
         TA_CALL_GOTO(argl_add(&a, na), done);
         TA_CALL_GOTO(argl_add(&a, "--b"), done);
         TA_CALL_GOTO(argl_add(&a, nb), done);
+        TA_CALL_GOTO(argl_add(&a, "--top"), done);
+        TA_CALL_GOTO(argl_addf(&a, "%lld", (long long)c->top), done);
+        TA_CALL_GOTO(argl_add(&a, "--categories"), done); /* per category of model a */
+        TA_CALL_GOTO(argl_add(&a, ma), done);
+        TA_CALL_GOTO(argl_add(&a, "--scheme"), done);
+        TA_CALL_GOTO(argl_add(&a, c->scheme), done);
         TA_CALL_GOTO(argl_add(&a, "--out"), done);
         TA_CALL_GOTO(argl_add(&a, out), done);
         TA_CALL_GOTO(run_step(r, stem, &ta_command_compare, out, &a), done);
