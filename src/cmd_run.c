@@ -491,6 +491,13 @@ static int cmd_main(int argc, char **argv)
     snprintf(r.steps, sizeof r.steps, "%s/steps", r.dir);
     snprintf(r.log, sizeof r.log, "%s/run.log", r.dir);
 
+    /* The neighbourhoods of diversity, translate and compare are the top N neighbours other
+     * than the token itself, so the neighbours step must find that many. */
+    TA_CHECK_GOTO(cfg.k >= cfg.top + (cfg.exclude_self ? 0 : 1), TA_EINPUT, out,
+                  "%s: neighbors.k = %lld is too small for diversity.top = %lld: k must be at "
+                  "least top + 1 (the token itself is its own first neighbour) unless "
+                  "neighbors.exclude_self is true",
+                  config, (long long)cfg.k, (long long)cfg.top);
     ta_prov_set_config(cfg.text);
     if (r.rank == 0) {
         rc = ta_file_mkdirs(r.steps);
