@@ -10,6 +10,7 @@ import numpy as np
 
 import tahelp
 
+tahelp.require_commands("synth", "ingest", "neighbors", "diversity", "probe", "translate", "compare")
 tmp = tahelp.tmpdir()
 models = os.path.join(tmp, "models")
 for preset in ("script-clustered", "meaning-aligned"):
@@ -116,7 +117,8 @@ for name in ("report.md", "index.html"):
     tahelp.check(os.path.getsize(os.path.join(rundir, name)) > 500, "%s missing" % name)
 
 # A changed config must not take the old step files as its results.
-tahelp.expect_input_error(["run", cfg, "--set", "neighbors.k=10"], ["sc.neighbors.h5"], np=2)
+tahelp.expect_input_error(["run", cfg, "--set", "neighbors.k=15"], ["sc.neighbors.h5", "k 15"], np=2)
+tahelp.expect_input_error(["run", cfg, "--set", "neighbors.k=10"], ["neighbors.k = 10", "diversity.top = 10"], np=2)
 # Usage errors.
 tahelp.expect_input_error(["run"], ["CONFIG"])
 tahelp.expect_input_error(["run", cfg, "--set", "nokey"], ["KEY=VALUE"])

@@ -19,6 +19,7 @@ import numpy as np
 
 import tahelp
 
+tahelp.require_commands("synth", "ingest", "neighbors", "diversity", "probe", "translate", "compare")
 CLUSTER = os.path.join(tahelp.SRC, "tests", "slurm", "cluster.sh")
 tmp = tahelp.tmpdir()
 # Unix socket paths are limited to 108 bytes: the cluster lives in a short /tmp directory.
