@@ -39,6 +39,8 @@ typedef struct {
     char log[4200];   /* results/<run>/run.log */
     int rank;
     int nskipped, nrun;
+    int argc;    /* the run's command line, "tokenatlas run ..." */
+    char **argv; /* (provenance of the assembled files) */
 } run_t;
 
 /* An argv under construction; the strings are copies owned by the list. */
@@ -368,6 +370,7 @@ static int run_assemble(run_t *r, int index)
         return 0;
     }
     ta_prov_reset_inputs();
+    ta_prov_set_command(r->argc, r->argv); /* the run's own command line, not the last step's */
     ta_prov_set_str("run", r->cfg->run);
     ta_prov_set_str("model", m->name);
     ta_prov_set_num("model_index", index); /* the report lists the models in config order */
@@ -484,6 +487,13 @@ static int cmd_main(int argc, char **argv)
     memset(&r, 0, sizeof r);
     r.cfg = &cfg;
     r.rank = ta_mpi_rank();
+    char *full[RUN_MAX_OVERRIDES * 2 + 8];
+    r.argc = 0;
+    full[r.argc++] = "tokenatlas";
+    for (int i = 0; i < argc && r.argc < (int)(sizeof full / sizeof full[0]) - 1; i++)
+        full[r.argc++] = argv[i];
+    full[r.argc] = NULL;
+    r.argv = full;
     int n = snprintf(r.dir, sizeof r.dir, "%s/%s", cfg.results_dir[0] ? cfg.results_dir : "results",
                      cfg.run);
     TA_CHECK_GOTO(n > 0 && n < (int)sizeof r.dir - 64, TA_EINPUT, out,

@@ -88,6 +88,9 @@ for m, other in (("sc", "ma"), ("ma", "sc")):
                   "neighbors/score", "neighbors/query", "diversity", "probe", "translate",
                   "compare/" + other):
             tahelp.check(g in f, "%s: no /%s" % (path, g))
+        cl = f.attrs.get("command_line", b"")
+        cl = cl.decode() if isinstance(cl, bytes) else cl
+        tahelp.check(cl.startswith("tokenatlas run ") and cfg in cl, "%s: command_line %r" % (path, cl))
         cfgtext = f.attrs.get("config", b"")
         cfgtext = cfgtext.decode() if isinstance(cfgtext, bytes) else cfgtext
         tahelp.check("run: " in cfgtext and "tiny" in cfgtext, "%s: config attribute missing" % path)
