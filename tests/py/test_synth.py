@@ -10,6 +10,7 @@ import unicodedata
 import numpy as np
 
 import tahelp
+from embedfiles import paper_category
 
 T = tahelp.tmpdir()
 
@@ -31,18 +32,6 @@ def load_st(path):
             a = np.frombuffer(buf, {"F32": "<f4"}[v["dtype"]])
         out[k] = a.reshape(v["shape"])
     return h, out
-
-
-def paper_category(tok):
-    vals = []
-    for ch in tok:
-        cat = unicodedata.category(ch)
-        vals.append(unicodedata.name(ch, "?").split()[0] if cat.startswith("L") else cat[0])
-    if not vals:
-        return "Unknown"
-    cnt = collections.Counter(vals)
-    best = max(cnt.values())
-    return next(v for v in vals if cnt[v] == best)
 
 
 N, D = 5000, 64
