@@ -6,6 +6,7 @@
 #ifndef TA_CONFIG_H
 #define TA_CONFIG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define TA_CONFIG_MAX_MODELS 32
@@ -16,6 +17,9 @@ typedef struct {
     char path[4096];
     char tensor[256]; /* "" when not given */
     char vocab[4096]; /* "" when the vocabulary is found beside the model */
+    /* Where each value came from, for messages: a line of the file (>= 1), or -(i + 1) for
+     * override i; 0 when not given. */
+    int line, name_line, path_line, vocab_line;
 } ta_config_model_t;
 
 typedef struct {
@@ -43,13 +47,25 @@ typedef struct {
     /* compare */
     int npairs;
     char pairs[TA_CONFIG_MAX_PAIRS][2][128];
-    char *text;              /* the YAML text as loaded (after overrides: regenerated) */
+    char *text;              /* the effective config (defaults and overrides applied) as YAML,
+                                regenerated; loading it again gives the same config */
     char path[4096];
+    /* Lines of values for later messages (see ta_config_model_t). */
+    int root_line, run_line, models_line, queries_line, dictionaries_line;
+    int pair_line[TA_CONFIG_MAX_PAIRS];
 } ta_config_t;
 
-/* Local. Loads path, applies overrides ("key=value"), validates. */
+/* Local. Loads path, applies overrides ("key=value"), validates, and checks that the files it
+ * names exist (ta_config_check_files). */
 int ta_config_load(const char *path, const char *const *overrides, int noverrides,
                    ta_config_t *cfg);
+/* Local. The same from a buffer (name is used in messages), without the file checks. */
+int ta_config_parse(const char *name, const char *text, size_t len, const char *const *overrides,
+                    int noverrides, ta_config_t *cfg);
+/* Local. Model paths (file or directory), vocab files, a queries file and the dictionaries
+ * directory must exist; errors name file:line:key (overrides: the --set argument, which must be
+ * the same array that was given to the loader). */
+int ta_config_check_files(const ta_config_t *cfg, const char *const *overrides);
 /* Local. Writes the effective config as YAML (for results/<run>/run.yaml). */
 int ta_config_write(const ta_config_t *cfg, const char *path);
 void ta_config_free(ta_config_t *cfg);

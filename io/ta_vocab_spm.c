@@ -38,14 +38,63 @@ int ta__vocab_looks_spm(const char *data, size_t len)
     return 0;
 }
 
+/* Walks the protobuf wire format of d[pos..end) (the pieces of the top-level message one level
+ * deep) and returns the offset of the first field that is malformed or runs past its end, or
+ * (size_t)-1 when the framing is sound. protobuf-c only says that unpacking failed; this finds
+ * the place for the message. */
+static size_t first_bad_field(const unsigned char *d, size_t pos, size_t end, int depth)
+{
+    while (pos < end) {
+        size_t at = pos;
+        uint64_t tag, x;
+        if (!varint(d, end, &pos, &tag) || (tag >> 3) == 0)
+            return at;
+        switch (tag & 7) {
+        case 0:
+            if (!varint(d, end, &pos, &x))
+                return at;
+            break;
+        case 1:
+        case 5: {
+            size_t w = (tag & 7) == 1 ? 8 : 4;
+            if (end - pos < w)
+                return at;
+            pos += w;
+            break;
+        }
+        case 2:
+            if (!varint(d, end, &pos, &x) || x > end - pos)
+                return at;
+            if (depth == 0 && (tag >> 3) == 1) {
+                size_t bad = first_bad_field(d, pos, pos + (size_t)x, 1);
+                if (bad != (size_t)-1)
+                    return bad;
+            }
+            pos += (size_t)x;
+            break;
+        default: /* groups (deprecated) and invalid wire types */
+            return at;
+        }
+    }
+    return (size_t)-1;
+}
+
 int ta__vocab_parse_spm(const char *name, const char *data, size_t len, ta_vocab_t *v)
 {
     Sentencepiece__ModelProto *m =
         sentencepiece__model_proto__unpack(NULL, len, (const uint8_t *)data);
-    TA_CHECK(m, TA_EINPUT,
-             "%s: not a valid SentencePiece model: the protobuf data (%zu bytes) is corrupt or "
-             "truncated",
-             name, len);
+    if (!m) {
+        size_t bad = first_bad_field((const unsigned char *)data, 0, len, 0);
+        if (bad != (size_t)-1)
+            return TA_ERR(TA_EINPUT,
+                          "%s: byte offset %zu: not a valid SentencePiece model: the protobuf "
+                          "data (%zu bytes) is corrupt or truncated",
+                          name, bad, len);
+        return TA_ERR(TA_EINPUT,
+                      "%s: not a valid SentencePiece model: the protobuf data (%zu bytes) does "
+                      "not decode as a ModelProto",
+                      name, len);
+    }
     ta__vbuild_t b;
     ta__vb_init(&b, name);
     int rc = 0;

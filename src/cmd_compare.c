@@ -1,19 +1,549 @@
-/* `tokenatlas compare`: not implemented yet (see the issue that delivers it). */
+/* `tokenatlas compare`: do two models give the same tokens the same neighbours?
+ *
+ * Tokens of models a and b are matched by their exact string (the paper's intersection map; a
+ * string occurring several times in a vocabulary is matched through its first, lowest id). For
+ * each token that is a query in both files, with A = its top N other neighbours in a and B = its
+ * top N other neighbours in b (as sets), the intersection I counts the neighbours of A whose
+ * string is also among B (neighbours outside the shared vocabulary never match); the Jaccard
+ * index is I / (|A| + |B| - I) (= I / (2N - I) for rows without repeats) and the overlap share
+ * I / N. Rows of a are split over ranks; every rank scans b for the rows it needs; per-token
+ * values are gathered to rank 0 in row order and summarised there. */
+#include "ta_anaout.h"
+#include "ta_args.h"
+#include "ta_catfile.h"
 #include "ta_cmd.h"
 #include "ta_error.h"
+#include "ta_file.h"
+#include "ta_gather.h"
+#include "ta_h5.h"
+#include "ta_log.h"
+#include "ta_mpi.h"
+#include "ta_nbfile.h"
+#include "ta_prov.h"
+#include "ta_stats.h"
+#include "ta_strmap.h"
+#include "ta_vocab.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define USAGE                                                                                      \
+    "compare --a FILE.h5 --b FILE.h5 [--top N] [--vocab-a PATH --vocab-b PATH] "                   \
+    "[--categories PATH] [--scheme paper|script] [--out FILE.h5]"
+
+typedef struct {
+    const char *apath, *bpath, *vapath, *vbpath, *catpath, *scheme, *out;
+    int64_t top;
+} opts_t;
+
+/* The token strings of one model, from a vocabulary file or the neighbours file's /vocab/token. */
+typedef struct {
+    int64_t n;
+    char **s;
+    uint32_t *len;
+    ta_vocab_t voc; /* when read from a vocabulary file */
+    char **h5tok;   /* when read from /vocab/token */
+} toks_t;
+
+typedef struct {
+    opts_t o;
+    ta_nbfile_t a, b;
+    toks_t ta, tb;
+    ta_catset_t cs;           /* of model a; n = 0 without --categories */
+    int32_t *map_ab, *map_ba; /* [Na], [Nb]: matched id or -1 */
+    int64_t n_shared;
+    int32_t *brow; /* [Nb] first row of b whose query is the token, or -1 */
+    int64_t lo, hi;
+    /* This rank's shared queries, in row order of a. */
+    int64_t m;
+    int32_t *qa, *qb, *inter;
+    double *jac;
+    int32_t *bneigh; /* [m * top] b's neighbours mapped to a ids (-1 = not shared), sorted */
+    int32_t *bcnt;   /* [m] distinct entries of each bneigh row */
+    int32_t *slot;   /* [Qb] index into bneigh of the b row this rank needs, or -1 */
+    /* Rank 0. */
+    int64_t m_all;
+    int32_t *all_qa, *all_inter;
+    double *all_jac;
+    char h5path[4096], base[4096];
+} cmp_t;
+
+static int parse(int argc, char **argv, opts_t *o)
+{
+    static const struct option lo[] = {
+        {"a", required_argument, 0, 'a'},
+        {"b", required_argument, 0, 'b'},
+        {"vocab-a", required_argument, 0, 'A'},
+        {"vocab-b", required_argument, 0, 'B'},
+        {"top", required_argument, 0, 't'},
+        {"categories", required_argument, 0, 'c'},
+        {"scheme", required_argument, 0, 's'},
+        {"out", required_argument, 0, 'o'},
+        {0, 0, 0, 0},
+    };
+    memset(o, 0, sizeof *o);
+    o->top = 50;
+    o->scheme = "paper";
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
+        switch (c) {
+        case 'a':
+            o->apath = optarg;
+            break;
+        case 'b':
+            o->bpath = optarg;
+            break;
+        case 'A':
+            o->vapath = optarg;
+            break;
+        case 'B':
+            o->vbpath = optarg;
+            break;
+        case 't':
+            TA_CALL(ta_args_int64("--top", optarg, 1, 1 << 20, &o->top));
+            break;
+        case 'c':
+            o->catpath = optarg;
+            break;
+        case 's':
+            o->scheme = optarg;
+            break;
+        case 'o':
+            o->out = optarg;
+            break;
+        default:
+            return ta_args_bad_option("compare", USAGE, argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return ta_args_bad_option("compare", USAGE, argv[optind]);
+    if (!o->apath)
+        return ta_args_missing("compare", USAGE, "--a");
+    if (!o->bpath)
+        return ta_args_missing("compare", USAGE, "--b");
+    return 0;
+}
+
+static int load_tokens(ta_nbfile_t *nb, const char *vpath, const char *opt, toks_t *t)
+{
+    if (vpath) {
+        TA_CALL(ta_vocab_read(vpath, &t->voc));
+        t->n = t->voc.n;
+        t->s = t->voc.piece;
+        t->len = t->voc.len;
+        TA_CALL(ta_nbfile_set_ntokens(nb, t->n, vpath));
+        return ta_prov_add_input(vpath);
+    }
+    TA_CHECK(ta_nbfile_has_tokens(nb), TA_EINPUT,
+             "%s: no /vocab/token in this neighbours file; give the vocabulary with %s", nb->path,
+             opt);
+    TA_CALL(ta_nbfile_read_tokens(nb, &t->h5tok, &t->n));
+    t->s = t->h5tok;
+    t->len = ta_malloc((size_t)(t->n ? t->n : 1) * sizeof *t->len);
+    TA_CHECK_ALLOC(t->len, (size_t)t->n * sizeof *t->len);
+    for (int64_t i = 0; i < t->n; i++)
+        t->len[i] = (uint32_t)strlen(t->s[i]);
+    char what[4200];
+    snprintf(what, sizeof what, "its /vocab/token");
+    return ta_nbfile_set_ntokens(nb, t->n, what);
+}
+
+static void toks_free(toks_t *t)
+{
+    if (t->h5tok) {
+        ta_h5_free_strings(t->h5tok, t->n);
+        free(t->len);
+    } else {
+        ta_vocab_free(&t->voc);
+    }
+    memset(t, 0, sizeof *t);
+}
+
+/* The intersection map: string -> first id in b, then each a id to it (first a id only). */
+static int build_maps(cmp_t *d)
+{
+    int64_t na = d->ta.n, nb = d->tb.n;
+    ta_strmap_t sm;
+    TA_CALL(ta_strmap_init(&sm));
+    int rc = 0;
+    d->map_ab = ta_malloc((size_t)(na ? na : 1) * sizeof *d->map_ab);
+    d->map_ba = ta_malloc((size_t)(nb ? nb : 1) * sizeof *d->map_ba);
+    int32_t *first_b = ta_malloc((size_t)(nb ? nb : 1) * sizeof *first_b);
+    TA_CHECK_GOTO(d->map_ab && d->map_ba && first_b, TA_ERESOURCE, done,
+                  "out of memory for the vocabulary maps");
+    for (int64_t i = 0; i < nb; i++) {
+        int64_t id;
+        int added;
+        TA_CALL_GOTO(ta_strmap_intern(&sm, d->tb.s[i], d->tb.len[i], &id, &added), done);
+        if (added)
+            first_b[id] = (int32_t)i;
+        d->map_ba[i] = -1;
+    }
+    for (int64_t i = 0; i < na; i++) {
+        int64_t id = ta_strmap_find(&sm, d->ta.s[i], d->ta.len[i]);
+        int32_t b = id >= 0 ? first_b[id] : -1;
+        if (b >= 0 && d->map_ba[b] >= 0)
+            b = -1; /* a repeated string in a: only its first id is matched */
+        d->map_ab[i] = b;
+        if (b >= 0) {
+            d->map_ba[b] = (int32_t)i;
+            d->n_shared++;
+        }
+    }
+    d->brow = ta_malloc((size_t)(nb ? nb : 1) * sizeof *d->brow);
+    TA_CHECK_GOTO(d->brow, TA_ERESOURCE, done, "out of memory");
+    for (int64_t i = 0; i < nb; i++)
+        d->brow[i] = -1;
+    for (int64_t r = d->b.q - 1; r >= 0; r--)
+        d->brow[d->b.query[r]] = (int32_t)r;
+done:
+    free(first_b);
+    ta_strmap_free(&sm);
+    return rc;
+}
+
+static int load(cmp_t *d)
+{
+    TA_CALL(ta_nbfile_open(d->o.apath, &d->a));
+    TA_CALL(ta_nbfile_open(d->o.bpath, &d->b));
+    TA_CALL(load_tokens(&d->a, d->o.vapath, "--vocab-a", &d->ta));
+    TA_CALL(load_tokens(&d->b, d->o.vbpath, "--vocab-b", &d->tb));
+    TA_CHECK(d->o.top <= d->a.k, TA_EINPUT,
+             "%s: --top %lld is larger than the %lld neighbours per row", d->o.apath,
+             (long long)d->o.top, (long long)d->a.k);
+    TA_CHECK(d->o.top <= d->b.k, TA_EINPUT,
+             "%s: --top %lld is larger than the %lld neighbours per row", d->o.bpath,
+             (long long)d->o.top, (long long)d->b.k);
+    if (d->o.catpath) {
+        TA_CALL(ta_catfile_read(d->o.catpath, d->o.scheme, &d->cs));
+        TA_CHECK(d->cs.n == d->ta.n, TA_EINPUT, "%s: %lld tokens but model a (%s) has %lld",
+                 d->o.catpath, (long long)d->cs.n, d->o.apath, (long long)d->ta.n);
+        TA_CALL(ta_prov_add_input(d->o.catpath));
+    }
+    TA_CALL(build_maps(d));
+    TA_CALL(ta_prov_add_input(d->o.apath));
+    TA_CALL(ta_prov_add_input(d->o.bpath));
+    TA_CALL(ta_anaout_paths(d->o.apath, d->o.out, ".compare.h5", d->h5path, sizeof d->h5path,
+                            d->base, sizeof d->base));
+    return 0;
+}
+
+static int cmp_i32(const void *x, const void *y)
+{
+    int32_t a = *(const int32_t *)x, b = *(const int32_t *)y;
+    return (a > b) - (a < b);
+}
+
+/* Sorts v[0..n) and drops repeats; returns the new length. */
+static int64_t sort_unique(int32_t *v, int64_t n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_i32);
+    int64_t m = 0;
+    for (int64_t i = 0; i < n; i++)
+        if (m == 0 || v[m - 1] != v[i])
+            v[m++] = v[i];
+    return m;
+}
+
+/* Rows of b: keep the ones this rank needs, mapped into a's ids. Entries outside the shared
+ * vocabulary get distinct negative values so that they count in |B| but never match. */
+static int b_row(void *ctx, int64_t row, int32_t q, const int32_t *nbr, int64_t top)
+{
+    cmp_t *d = ctx;
+    int32_t s = d->slot[row];
+    if (s < 0)
+        return 0;
+    int32_t *out = d->bneigh + (int64_t)s * top;
+    for (int64_t j = 0; j < top; j++)
+        out[j] = d->map_ba[nbr[j]] >= 0 ? d->map_ba[nbr[j]] : -1 - nbr[j];
+    d->bcnt[s] = (int32_t)sort_unique(out, top);
+    return 0;
+}
+
+typedef struct {
+    cmp_t *d;
+    int64_t i;    /* next slot */
+    int32_t *buf; /* [top] */
+} a_ctx_t;
+
+static int a_row(void *ctx, int64_t row, int32_t q, const int32_t *nbr, int64_t top)
+{
+    a_ctx_t *x = ctx;
+    cmp_t *d = x->d;
+    int32_t b = d->map_ab[q];
+    if (b < 0 || d->brow[b] < 0)
+        return 0;
+    int64_t i = x->i++;
+    memcpy(x->buf, nbr, (size_t)top * sizeof *nbr);
+    int64_t na = sort_unique(x->buf, top);
+    /* The b row, through its slot (a token queried twice in a shares one). */
+    int32_t sb = d->slot[d->brow[b]];
+    const int32_t *bn = d->bneigh + (int64_t)sb * top;
+    int64_t nb = d->bcnt[sb];
+    int64_t inter = ta_stats_sorted_common(x->buf, na, bn, nb);
+    d->qa[i] = q;
+    d->qb[i] = b;
+    d->inter[i] = (int32_t)inter;
+    d->jac[i] = (double)inter / (double)(na + nb - inter);
+    return 0;
+}
+
+static int compute(cmp_t *d)
+{
+    int64_t top = d->o.top;
+    /* This rank's shared queries and the rows of b they need. */
+    d->m = 0;
+    for (int64_t r = d->lo; r < d->hi; r++) {
+        int32_t b = d->map_ab[d->a.query[r]];
+        if (b >= 0 && d->brow[b] >= 0)
+            d->m++;
+    }
+    int64_t m1 = d->m ? d->m : 1;
+    d->qa = ta_malloc((size_t)m1 * sizeof *d->qa);
+    d->qb = ta_malloc((size_t)m1 * sizeof *d->qb);
+    d->inter = ta_malloc((size_t)m1 * sizeof *d->inter);
+    d->jac = ta_malloc((size_t)m1 * sizeof *d->jac);
+    d->bneigh = ta_malloc((size_t)(m1 * top) * sizeof *d->bneigh);
+    d->bcnt = ta_malloc((size_t)m1 * sizeof *d->bcnt);
+    d->slot = ta_malloc((size_t)(d->b.q ? d->b.q : 1) * sizeof *d->slot);
+    a_ctx_t x = {d, 0, ta_malloc((size_t)top * sizeof(int32_t))};
+    int rc = 0;
+    TA_CHECK_GOTO(d->qa && d->qb && d->inter && d->jac && d->bneigh && d->bcnt && d->slot && x.buf,
+                  TA_ERESOURCE, done, "out of memory for %lld shared queries", (long long)d->m);
+    for (int64_t r = 0; r < d->b.q; r++)
+        d->slot[r] = -1;
+    int64_t i = 0;
+    for (int64_t r = d->lo; r < d->hi; r++) {
+        int32_t b = d->map_ab[d->a.query[r]];
+        if (b >= 0 && d->brow[b] >= 0 && d->slot[d->brow[b]] < 0)
+            d->slot[d->brow[b]] = (int32_t)i++;
+    }
+    TA_CALL_GOTO(ta_nbfile_each_row(&d->b, 0, d->b.q, top, b_row, d), done);
+    TA_CALL_GOTO(ta_nbfile_each_row(&d->a, d->lo, d->hi, top, a_row, &x), done);
+    TA_ASSERT(x.i == d->m);
+done:
+    free(x.buf);
+    return rc;
+}
+
+typedef struct {
+    ta_summary_t jac, ov;
+    int32_t ncat;
+    ta_summary_t *cjac, *cov; /* [ncat] */
+} summ_t;
+
+static int summarise(cmp_t *d, summ_t *s)
+{
+    int64_t M = d->m_all, top = d->o.top;
+    s->ncat = d->cs.ncat;
+    double *x = ta_malloc((size_t)(M ? M : 1) * sizeof *x);
+    double *scratch = ta_malloc((size_t)(s->ncat + 1) * sizeof *scratch);
+    int32_t *grp = ta_malloc((size_t)(M ? M : 1) * sizeof *grp);
+    s->cjac = ta_calloc((size_t)s->ncat + 1, sizeof *s->cjac);
+    s->cov = ta_calloc((size_t)s->ncat + 1, sizeof *s->cov);
+    int rc = 0;
+    TA_CHECK_GOTO(x && scratch && grp && s->cjac && s->cov, TA_ERESOURCE, done,
+                  "out of memory for summaries");
+    for (int64_t i = 0; i < M; i++) {
+        x[i] = (double)d->all_inter[i] / (double)top;
+        grp[i] = s->ncat ? d->cs.code[d->all_qa[i]] : 0;
+    }
+    ta_stats_summary(d->all_jac, M, &s->jac);
+    ta_stats_summary(x, M, &s->ov);
+    if (s->ncat) {
+        ta_stats_summary_by_group(d->all_jac, grp, M, s->ncat, s->cjac, scratch);
+        ta_stats_summary_by_group(x, grp, M, s->ncat, s->cov, scratch);
+    }
+done:
+    free(x);
+    free(scratch);
+    free(grp);
+    return rc;
+}
+
+static int write_h5_serial(cmp_t *d, summ_t *s, hid_t file)
+{
+    hid_t g = H5Gopen2(file, "/compare", H5P_DEFAULT);
+    TA_CHECK(g >= 0, TA_EINTERNAL, "cannot open /compare");
+    int rc = 0;
+    int64_t na = d->ta.n;
+    TA_CALL_GOTO(ta_h5_write_array(g, "map_a_to_b", H5T_NATIVE_INT32, 1, &na, d->map_ab), done);
+    if (s->ncat) {
+        int64_t C = s->ncat;
+        TA_CALL_GOTO(ta_h5_write_strings(g, "categories", (const char *const *)d->cs.name, C),
+                     done);
+        TA_CALL_GOTO(ta_anaout_write_summaries(g, "jaccard_cat", s->cjac, C), done);
+        TA_CALL_GOTO(ta_anaout_write_summaries(g, "overlap_cat", s->cov, C), done);
+        TA_CALL_GOTO(ta_h5_attr_str(g, "categories_source", d->o.catpath), done);
+    }
+    TA_CALL_GOTO(ta_h5_attr_int(g, "top", d->o.top), done);
+    TA_CALL_GOTO(ta_h5_attr_int(g, "n_tokens_a", d->ta.n), done);
+    TA_CALL_GOTO(ta_h5_attr_int(g, "n_tokens_b", d->tb.n), done);
+    TA_CALL_GOTO(ta_h5_attr_int(g, "n_shared_tokens", d->n_shared), done);
+    TA_CALL_GOTO(ta_h5_attr_int(g, "n_shared_queries", d->m_all), done);
+    TA_CALL_GOTO(ta_h5_attr_str(g, "a", d->o.apath), done);
+    TA_CALL_GOTO(ta_h5_attr_str(g, "b", d->o.bpath), done);
+    TA_CALL_GOTO(ta_anaout_attr_summary(g, "jaccard", &s->jac), done);
+    TA_CALL_GOTO(ta_anaout_attr_summary(g, "overlap", &s->ov), done);
+done:
+    H5Gclose(g);
+    return rc;
+}
+
+static int write_tsvs(cmp_t *d, summ_t *s)
+{
+    char path[4200];
+    ta_outfile_t f;
+    snprintf(path, sizeof path, "%s.tsv", d->base);
+    TA_CALL(ta_outfile_open(&f, path));
+    fprintf(f.fp, "category\tn\tjaccard_mean\tjaccard_std\tjaccard_ci\toverlap_n\toverlap_mean\t"
+                  "overlap_std\toverlap_ci\n");
+    for (int32_t c = 0; c < s->ncat; c++) {
+        ta_tsv_put_escaped(f.fp, d->cs.name[c], strlen(d->cs.name[c]));
+        ta_anaout_summary_cells(f.fp, &s->cjac[c]);
+        ta_anaout_summary_cells(f.fp, &s->cov[c]);
+        fputc('\n', f.fp);
+    }
+    fputs("ALL", f.fp);
+    ta_anaout_summary_cells(f.fp, &s->jac);
+    ta_anaout_summary_cells(f.fp, &s->ov);
+    fputc('\n', f.fp);
+    TA_CALL(ta_outfile_commit(&f));
+    /* The intersection map: every shared token, a id, b id, string. */
+    snprintf(path, sizeof path, "%s.map.tsv", d->base);
+    TA_CALL(ta_outfile_open(&f, path));
+    fprintf(f.fp, "a_id\tb_id\ttoken\n");
+    for (int64_t i = 0; i < d->ta.n; i++)
+        if (d->map_ab[i] >= 0) {
+            fprintf(f.fp, "%lld\t%d\t", (long long)i, d->map_ab[i]);
+            ta_tsv_put_escaped(f.fp, d->ta.s[i], d->ta.len[i]);
+            fputc('\n', f.fp);
+        }
+    TA_CALL(ta_outfile_commit(&f));
+    return 0;
+}
+
+static void print_summary(cmp_t *d, summ_t *s)
+{
+    if (ta_log_quiet())
+        return;
+    printf("compare: %lld tokens in a, %lld in b, %lld shared; %lld shared queries, top %lld\n",
+           (long long)d->ta.n, (long long)d->tb.n, (long long)d->n_shared, (long long)d->m_all,
+           (long long)d->o.top);
+    printf("  Jaccard of neighbour sets: mean %.4f (std %.4f, 95%% CI +-%.4f)\n", s->jac.mean,
+           s->jac.std, s->jac.ci);
+    printf("  overlap share |A n B| / N: mean %.4f\n", s->ov.mean);
+    for (int32_t c = 0; c < s->ncat && c < 40; c++)
+        if (s->cjac[c].n)
+            printf("    %-14s %8lld  %7.4f\n", d->cs.name[c], (long long)s->cjac[c].n,
+                   s->cjac[c].mean);
+    printf("  wrote %s and %s.{tsv,map.tsv}\n", d->h5path, d->base);
+}
+
+static void cleanup(cmp_t *d)
+{
+    ta_nbfile_close(&d->a);
+    ta_nbfile_close(&d->b);
+    toks_free(&d->ta);
+    toks_free(&d->tb);
+    ta_catset_free(&d->cs);
+    free(d->map_ab);
+    free(d->map_ba);
+    free(d->brow);
+    free(d->qa);
+    free(d->qb);
+    free(d->inter);
+    free(d->jac);
+    free(d->bneigh);
+    free(d->slot);
+    free(d->bcnt);
+    free(d->all_qa);
+    free(d->all_inter);
+    free(d->all_jac);
+}
 
 static int cmd_main(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return TA_ERR(TA_EINPUT, "compare: not yet implemented");
+    cmp_t d;
+    memset(&d, 0, sizeof d);
+    d.a.file = d.b.file = H5I_INVALID_HID;
+    int rank = ta_mpi_rank(), size = ta_mpi_size();
+    int rc = parse(argc, argv, &d.o);
+    if (!rc)
+        rc = load(&d);
+    rc = ta_mpi_agree(rc);
+    if (rc)
+        goto out;
+    ta_mpi_block_range(d.a.q, rank, size, &d.lo, &d.hi);
+    rc = ta_mpi_agree(compute(&d));
+    if (rc)
+        goto out;
+    int64_t before = 0, n1 = 0;
+    TA_CALL_GOTO(ta_mpi_offset_i64(d.m, &before, &d.m_all), out);
+    TA_CALL_GOTO(
+        ta_mpi_gather_cat(d.qa, d.m, MPI_INT32_T, sizeof(int32_t), (void **)&d.all_qa, &n1), out);
+    TA_CALL_GOTO(
+        ta_mpi_gather_cat(d.inter, d.m, MPI_INT32_T, sizeof(int32_t), (void **)&d.all_inter, &n1),
+        out);
+    TA_CALL_GOTO(
+        ta_mpi_gather_cat(d.jac, d.m, MPI_DOUBLE, sizeof(double), (void **)&d.all_jac, &n1), out);
+    summ_t s;
+    memset(&s, 0, sizeof s);
+    if (rank == 0)
+        rc = summarise(&d, &s);
+    rc = ta_mpi_agree(rc);
+    ta_h5out_t o;
+    if (!rc)
+        rc = ta_h5out_create(&o, d.h5path, ta_mpi_comm());
+    if (!rc) {
+        int64_t M = d.m_all;
+        rc =
+            ta_h5_write_rows(o.file, "/compare/query_a", H5T_NATIVE_INT32, M, 0, before, d.m, d.qa);
+        if (!rc)
+            rc = ta_h5_write_rows(o.file, "/compare/query_b", H5T_NATIVE_INT32, M, 0, before, d.m,
+                                  d.qb);
+        if (!rc)
+            rc = ta_h5_write_rows(o.file, "/compare/intersection", H5T_NATIVE_INT32, M, 0, before,
+                                  d.m, d.inter);
+        if (!rc)
+            rc = ta_h5_write_rows(o.file, "/compare/jaccard", H5T_NATIVE_DOUBLE, M, 0, before, d.m,
+                                  d.jac);
+        rc = ta_mpi_agree(rc);
+        if (!rc)
+            rc = ta_h5out_to_serial(&o);
+        if (!rc && rank == 0)
+            rc = write_h5_serial(&d, &s, o.file);
+        rc = ta_h5out_commit(&o, rc);
+        if (!rc && rank == 0)
+            rc = write_tsvs(&d, &s);
+        rc = ta_mpi_agree(rc);
+        if (!rc && rank == 0)
+            print_summary(&d, &s);
+    }
+    free(s.cjac);
+    free(s.cov);
+out:
+    cleanup(&d);
+    return rc;
 }
 
 const ta_command_t ta_command_compare = {
     .name = "compare",
     .summary = "per-token Jaccard of neighbour sets of two models on the shared vocabulary",
-    .usage = "compare --a FILE.h5 --b FILE.h5",
-    .help = "",
+    .usage = USAGE,
+    .help = "  --a FILE.h5, --b FILE.h5   neighbours files of the two models\n"
+            "  --vocab-a PATH, --vocab-b PATH\n"
+            "                             vocabularies (default: /vocab/token in each file)\n"
+            "  --top N                    neighbours other than the token itself (default 50)\n"
+            "  --categories PATH          summaries by category of model a\n"
+            "  --scheme paper|script      scheme read from a model.h5 (default paper)\n"
+            "  --out FILE.h5              output (default: beside file a, STEM.compare.h5);\n"
+            "                             STEM.compare.tsv and STEM.compare.map.tsv beside it\n",
     .main = cmd_main,
     .flags = TA_CMD_MPI,
 };

@@ -1,19 +1,554 @@
-/* `tokenatlas diversity`: not implemented yet (see the issue that delivers it). */
+/* `tokenatlas diversity`: how many categories each token's neighbourhood spans.
+ *
+ * For every query row of a neighbours file: the number of distinct categories among the token
+ * and its top N other neighbours (the paper's Fig. 5 and its "7.61 writing systems" for mT5), the
+ * per-token category counts of the neighbours (the category x category table) and their entropy.
+ * Rows are split over ranks in contiguous blocks; per-token values are gathered to rank 0 in row
+ * order and summarised there, integer sums are reduced exactly, so that every statistic is
+ * bit-identical for any number of ranks. */
+#include "ta_anaout.h"
+#include "ta_args.h"
+#include "ta_catfile.h"
 #include "ta_cmd.h"
 #include "ta_error.h"
+#include "ta_file.h"
+#include "ta_gather.h"
+#include "ta_h5.h"
+#include "ta_log.h"
+#include "ta_mpi.h"
+#include "ta_nbfile.h"
+#include "ta_prov.h"
+#include "ta_stats.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define USAGE                                                                                      \
+    "diversity --neighbors FILE.h5 --categories PATH [--top N] [--exclude-categories A,B,...] "    \
+    "[--embeddings PATH] [--scheme paper|script] [--out FILE.h5]"
+
+typedef struct {
+    const char *nbpath, *catpath, *exclude, *embpath, *out, *scheme;
+    int64_t top;
+} opts_t;
+
+typedef struct {
+    opts_t o;
+    ta_nbfile_t nb;
+    ta_catset_t cs;
+    uint8_t *excluded;    /* [ncat] */
+    int64_t lo, hi;       /* this rank's rows */
+    int32_t *count;       /* [hi - lo] distinct categories */
+    double *entropy;      /* [hi - lo] */
+    int64_t *mat;         /* [2 * C * C]: sum then sum of squares of per-token neighbour counts */
+    int64_t *cat_queries; /* [C] query tokens per category (exact) */
+    /* Rank 0, after the gather. */
+    int32_t *all_count;
+    double *all_entropy;
+    float *norms; /* [N] or NULL */
+    char normsrc[4096];
+    char h5path[4096], base[4096];
+} div_t_;
+
+static int parse(int argc, char **argv, opts_t *o)
+{
+    static const struct option lo[] = {
+        {"neighbors", required_argument, 0, 'n'},
+        {"categories", required_argument, 0, 'c'},
+        {"top", required_argument, 0, 't'},
+        {"exclude-categories", required_argument, 0, 'x'},
+        {"embeddings", required_argument, 0, 'e'},
+        {"scheme", required_argument, 0, 's'},
+        {"out", required_argument, 0, 'o'},
+        {0, 0, 0, 0},
+    };
+    memset(o, 0, sizeof *o);
+    o->top = 50;
+    o->scheme = "paper";
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
+        switch (c) {
+        case 'n':
+            o->nbpath = optarg;
+            break;
+        case 'c':
+            o->catpath = optarg;
+            break;
+        case 't':
+            TA_CALL(ta_args_int64("--top", optarg, 1, 1 << 20, &o->top));
+            break;
+        case 'x':
+            o->exclude = optarg;
+            break;
+        case 'e':
+            o->embpath = optarg;
+            break;
+        case 's':
+            o->scheme = optarg;
+            break;
+        case 'o':
+            o->out = optarg;
+            break;
+        default:
+            return ta_args_bad_option("diversity", USAGE, argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return ta_args_bad_option("diversity", USAGE, argv[optind]);
+    if (!o->nbpath)
+        return ta_args_missing("diversity", USAGE, "--neighbors");
+    if (!o->catpath)
+        return ta_args_missing("diversity", USAGE, "--categories");
+    TA_CHECK(strcmp(o->scheme, "paper") == 0 || strcmp(o->scheme, "script") == 0, TA_EINPUT,
+             "diversity: --scheme: '%s' is not paper or script", o->scheme);
+    return 0;
+}
+
+/* Marks the categories named in the comma-separated list; names absent from the categories file
+ * only warn, so that one list serves several models. */
+static int parse_exclusions(div_t_ *d)
+{
+    d->excluded = ta_calloc((size_t)d->cs.ncat + 1, 1);
+    TA_CHECK_ALLOC(d->excluded, (size_t)d->cs.ncat + 1);
+    if (!d->o.exclude)
+        return 0;
+    char *list = strdup(d->o.exclude), *save = NULL;
+    TA_CHECK_ALLOC(list, strlen(d->o.exclude));
+    for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+        int32_t c = ta_catset_find(&d->cs, t);
+        if (c < 0)
+            ta_log_warn("--exclude-categories: %s has no category '%s'", d->o.catpath, t);
+        else
+            d->excluded[c] = 1;
+    }
+    free(list);
+    return 0;
+}
+
+/* Local phase: inputs opened and checked on every rank. */
+static int load(div_t_ *d)
+{
+    TA_CALL(ta_nbfile_open(d->o.nbpath, &d->nb));
+    TA_CALL(ta_catfile_read(d->o.catpath, d->o.scheme, &d->cs));
+    TA_CALL(ta_nbfile_set_ntokens(&d->nb, d->cs.n, d->o.catpath));
+    TA_CHECK(d->o.top <= d->nb.k, TA_EINPUT,
+             "%s: --top %lld is larger than the %lld neighbours per row", d->o.nbpath,
+             (long long)d->o.top, (long long)d->nb.k);
+    TA_CALL(parse_exclusions(d));
+    TA_CALL(ta_prov_add_input(d->o.nbpath));
+    TA_CALL(ta_prov_add_input(d->o.catpath));
+    TA_CALL(ta_anaout_paths(d->o.nbpath, d->o.out, ".diversity.h5", d->h5path, sizeof d->h5path,
+                            d->base, sizeof d->base));
+    return 0;
+}
+
+/* Scratch of the per-row callback. */
+typedef struct {
+    div_t_ *d;
+    int32_t *cat;  /* [top] */
+    uint8_t *mark; /* [C] */
+    int64_t *hist; /* [C] */
+} row_ctx_t;
+
+static int div_row(void *ctx, int64_t row, int32_t q, const int32_t *nbr, int64_t top)
+{
+    row_ctx_t *x = ctx;
+    div_t_ *d = x->d;
+    int64_t C = d->cs.ncat;
+    int64_t *sum = d->mat, *sumsq = d->mat + C * C;
+    for (int64_t j = 0; j < top; j++)
+        x->cat[j] = d->cs.code[nbr[j]];
+    int32_t a = d->cs.code[q];
+    d->count[row - d->lo] = ta_stats_distinct(a, x->cat, top, d->excluded, x->mark);
+    d->entropy[row - d->lo] = ta_stats_entropy(x->cat, top, (int32_t)C, x->hist);
+    /* hist holds the neighbour counts by category; only nonzero cells change the sums. */
+    for (int64_t j = 0; j < top; j++) {
+        int32_t b = x->cat[j];
+        int64_t h = x->hist[b];
+        if (h == 0)
+            continue;
+        sum[a * C + b] += h;
+        sumsq[a * C + b] += h * h;
+        x->hist[b] = 0;
+    }
+    d->cat_queries[a]++;
+    return 0;
+}
+
+/* Per-token values for this rank's rows, and the exact matrix sums. */
+static int compute(div_t_ *d)
+{
+    int64_t C = d->cs.ncat, m = d->hi - d->lo;
+    d->count = ta_malloc((size_t)(m ? m : 1) * sizeof *d->count);
+    d->entropy = ta_malloc((size_t)(m ? m : 1) * sizeof *d->entropy);
+    d->mat = ta_calloc((size_t)(2 * C * C + C), sizeof *d->mat);
+    row_ctx_t x = {d, ta_malloc((size_t)d->o.top * sizeof(int32_t)), ta_calloc((size_t)C, 1),
+                   ta_calloc((size_t)C, sizeof(int64_t))};
+    int rc = 0;
+    TA_CHECK_GOTO(d->count && d->entropy && d->mat && x.cat && x.mark && x.hist, TA_ERESOURCE, done,
+                  "out of memory for %lld rows", (long long)m);
+    d->cat_queries = d->mat + 2 * C * C;
+    rc = ta_nbfile_each_row(&d->nb, d->lo, d->hi, d->o.top, div_row, &x);
+done:
+    free(x.cat);
+    free(x.mark);
+    free(x.hist);
+    return rc;
+}
+
+/* Rank 0: the norms of every token, from --embeddings (a model.h5 or FILE.h5 with /norms) or, when
+ * not given, from the categories file if it is a model.h5 holding /norms. */
+static int load_norms(div_t_ *d)
+{
+    const char *src = d->o.embpath;
+    if (!src) {
+        if (H5Fis_hdf5(d->o.catpath) <= 0)
+            return 0;
+        hid_t f;
+        TA_CALL(ta_h5_open_read(d->o.catpath, MPI_COMM_NULL, &f));
+        int has = ta_h5_exists(f, "/norms");
+        H5Fclose(f);
+        if (!has)
+            return 0;
+        src = d->o.catpath;
+    }
+    TA_CHECK(H5Fis_hdf5(src) > 0, TA_EINPUT,
+             "%s: --embeddings: only a tokenatlas model.h5 (with /norms) is read here", src);
+    hid_t f;
+    TA_CALL(ta_h5_open_read(src, MPI_COMM_NULL, &f));
+    int nd = 0, rc = 0;
+    int64_t dims[2];
+    TA_CALL_GOTO(ta_h5_dims(f, src, "/norms", &nd, dims), done);
+    TA_CHECK_GOTO(nd == 1 && dims[0] == d->cs.n, TA_EINPUT, done,
+                  "%s: /norms has %lld entries but %s has %lld tokens", src, (long long)dims[0],
+                  d->o.catpath, (long long)d->cs.n);
+    d->norms = ta_malloc((size_t)(dims[0] ? dims[0] : 1) * sizeof *d->norms);
+    TA_CHECK_GOTO(d->norms, TA_ERESOURCE, done, "out of memory for norms");
+    TA_CALL_GOTO(ta_h5_read_rows(f, src, "/norms", H5T_NATIVE_FLOAT, 0, dims[0], d->norms), done);
+    snprintf(d->normsrc, sizeof d->normsrc, "%s", src);
+    if (src != d->o.catpath)
+        rc = ta_prov_add_input(src);
+done:
+    H5Fclose(f);
+    return rc;
+}
+
+/* Everything rank 0 derives from the gathered per-token values. */
+typedef struct {
+    ta_summary_t all, ent_all;
+    ta_summary_t *cat, *ent, *dec, *mat, *norm; /* [C], [C], [10], [C*C], [C] */
+    int64_t *histogram;                         /* [top + 2], index = count */
+} summ_t;
+
+static void summ_free(summ_t *s)
+{
+    free(s->cat);
+    free(s->ent);
+    free(s->dec);
+    free(s->mat);
+    free(s->norm);
+    free(s->histogram);
+}
+
+static int summarise(div_t_ *d, summ_t *s)
+{
+    int64_t C = d->cs.ncat, Q = d->nb.q, N = d->cs.n;
+    int64_t gmax = C > 10 ? C : 10;
+    if (N > gmax)
+        gmax = N;
+    if (Q > gmax)
+        gmax = Q;
+    s->cat = ta_calloc((size_t)C + 1, sizeof *s->cat);
+    s->ent = ta_calloc((size_t)C + 1, sizeof *s->ent);
+    s->dec = ta_calloc(10, sizeof *s->dec);
+    s->mat = ta_calloc((size_t)(C * C) + 1, sizeof *s->mat);
+    s->norm = ta_calloc((size_t)C + 1, sizeof *s->norm);
+    s->histogram = ta_calloc((size_t)d->o.top + 2, sizeof *s->histogram);
+    double *x = ta_malloc((size_t)gmax * sizeof *x), *scratch = ta_malloc((size_t)gmax * 8);
+    int32_t *grp = ta_malloc((size_t)gmax * sizeof *grp);
+    int rc = 0;
+    TA_CHECK_GOTO(s->cat && s->ent && s->dec && s->mat && s->norm && s->histogram && x && scratch &&
+                      grp,
+                  TA_ERESOURCE, done, "out of memory for summaries");
+    for (int64_t i = 0; i < Q; i++) {
+        x[i] = d->all_count[i];
+        s->histogram[d->all_count[i]]++;
+        grp[i] = d->cs.code[d->nb.query[i]];
+    }
+    ta_stats_summary(x, Q, &s->all);
+    ta_stats_summary_by_group(x, grp, Q, (int32_t)C, s->cat, scratch);
+    for (int64_t i = 0; i < Q; i++)
+        grp[i] = ta_stats_decile(d->nb.query[i], N);
+    ta_stats_summary_by_group(x, grp, Q, 10, s->dec, scratch);
+    ta_stats_summary(d->all_entropy, Q, &s->ent_all);
+    for (int64_t i = 0; i < Q; i++)
+        grp[i] = d->cs.code[d->nb.query[i]];
+    ta_stats_summary_by_group(d->all_entropy, grp, Q, (int32_t)C, s->ent, scratch);
+    for (int64_t a = 0; a < C; a++)
+        for (int64_t b = 0; b < C; b++)
+            ta_stats_summary_int(d->cat_queries[a], d->mat[a * C + b], d->mat[C * C + a * C + b],
+                                 &s->mat[a * C + b]);
+    if (d->norms) {
+        for (int64_t t = 0; t < N; t++)
+            x[t] = d->norms[t];
+        ta_stats_summary_by_group(x, d->cs.code, N, (int32_t)C, s->norm, scratch);
+    }
+done:
+    free(x);
+    free(scratch);
+    free(grp);
+    return rc;
+}
+
+static int write_h5_serial(div_t_ *d, summ_t *s, hid_t file)
+{
+    int64_t C = d->cs.ncat;
+    hid_t g = H5Gopen2(file, "/diversity", H5P_DEFAULT);
+    TA_CHECK(g >= 0, TA_EINTERNAL, "cannot open /diversity");
+    int rc = 0;
+    TA_CALL_GOTO(ta_h5_write_strings(g, "categories", (const char *const *)d->cs.name, C), done);
+    int64_t hn = d->o.top + 2;
+    TA_CALL_GOTO(ta_h5_write_array(g, "histogram", H5T_NATIVE_INT64, 1, &hn, s->histogram), done);
+    TA_CALL_GOTO(ta_anaout_write_summaries(g, "cat", s->cat, C), done);
+    TA_CALL_GOTO(ta_anaout_write_summaries(g, "entropy_cat", s->ent, C), done);
+    TA_CALL_GOTO(ta_anaout_write_summaries(g, "decile", s->dec, 10), done);
+    double *mm = ta_malloc((size_t)(C * C + 1) * sizeof *mm);
+    TA_CHECK_GOTO(mm, TA_ERESOURCE, done, "out of memory");
+    int64_t md[2] = {C, C};
+    for (int64_t i = 0; i < C * C; i++)
+        mm[i] = s->mat[i].mean;
+    rc = ta_h5_write_array(g, "matrix_mean", H5T_NATIVE_DOUBLE, 2, md, mm);
+    for (int64_t i = 0; !rc && i < C * C; i++)
+        mm[i] = s->mat[i].ci;
+    if (!rc)
+        rc = ta_h5_write_array(g, "matrix_ci", H5T_NATIVE_DOUBLE, 2, md, mm);
+    for (int64_t i = 0; !rc && i < C * C; i++)
+        mm[i] = s->mat[i].std;
+    if (!rc)
+        rc = ta_h5_write_array(g, "matrix_std", H5T_NATIVE_DOUBLE, 2, md, mm);
+    free(mm);
+    if (rc)
+        goto done;
+    if (d->norms) {
+        TA_CALL_GOTO(ta_anaout_write_summaries(g, "norm_cat", s->norm, C), done);
+        TA_CALL_GOTO(ta_h5_attr_str(g, "norms_source", d->normsrc), done);
+    }
+    TA_CALL_GOTO(ta_h5_attr_int(g, "top", d->o.top), done);
+    TA_CALL_GOTO(ta_h5_attr_int(g, "k", d->nb.k), done);
+    TA_CALL_GOTO(ta_h5_attr_int(g, "n_tokens", d->cs.n), done);
+    TA_CALL_GOTO(ta_h5_attr_str(g, "neighbors", d->o.nbpath), done);
+    TA_CALL_GOTO(ta_h5_attr_str(g, "categories_source", d->o.catpath), done);
+    {
+        const char *ex[1024];
+        int nex = 0;
+        for (int64_t c = 0; c < C && nex < 1024; c++)
+            if (d->excluded[c])
+                ex[nex++] = d->cs.name[c];
+        TA_CALL_GOTO(ta_h5_attr_str_array(g, "excluded_categories", ex, nex), done);
+    }
+    TA_CALL_GOTO(ta_anaout_attr_summary(g, "count", &s->all), done);
+    TA_CALL_GOTO(ta_anaout_attr_summary(g, "entropy", &s->ent_all), done);
+done:
+    H5Gclose(g);
+    return rc;
+}
+
+static int write_tsvs(div_t_ *d, summ_t *s)
+{
+    int64_t C = d->cs.ncat;
+    char path[4200];
+    ta_outfile_t f;
+    /* Per category: diversity, entropy, norms. */
+    snprintf(path, sizeof path, "%s.tsv", d->base);
+    TA_CALL(ta_outfile_open(&f, path));
+    fprintf(f.fp,
+            "category\tn\tcount_mean\tcount_std\tcount_ci\tentropy_n\tentropy_mean\tentropy_std\t"
+            "entropy_ci\tn_norm\tnorm_mean\tnorm_std\tnorm_ci\n");
+    for (int64_t c = 0; c < C; c++) {
+        ta_tsv_put_escaped(f.fp, d->cs.name[c], strlen(d->cs.name[c]));
+        ta_anaout_summary_cells(f.fp, &s->cat[c]);
+        ta_anaout_summary_cells(f.fp, &s->ent[c]);
+        ta_summary_t none = {0, NAN, NAN, NAN};
+        ta_anaout_summary_cells(f.fp, d->norms ? &s->norm[c] : &none);
+        fputc('\n', f.fp);
+    }
+    fputs("ALL", f.fp);
+    ta_anaout_summary_cells(f.fp, &s->all);
+    ta_anaout_summary_cells(f.fp, &s->ent_all);
+    fputs("\t0\tnan\tnan\tnan\n", f.fp);
+    TA_CALL(ta_outfile_commit(&f));
+    /* Category x category, long form: row category a, neighbour category b. */
+    snprintf(path, sizeof path, "%s.catmatrix.tsv", d->base);
+    TA_CALL(ta_outfile_open(&f, path));
+    fprintf(f.fp, "category\tneighbor_category\tn\tmean\tstd\tci\n");
+    for (int64_t a = 0; a < C; a++)
+        for (int64_t b = 0; b < C; b++) {
+            ta_tsv_put_escaped(f.fp, d->cs.name[a], strlen(d->cs.name[a]));
+            fputc('\t', f.fp);
+            ta_tsv_put_escaped(f.fp, d->cs.name[b], strlen(d->cs.name[b]));
+            ta_anaout_summary_cells(f.fp, &s->mat[a * C + b]);
+            fputc('\n', f.fp);
+        }
+    TA_CALL(ta_outfile_commit(&f));
+    snprintf(path, sizeof path, "%s.histogram.tsv", d->base);
+    TA_CALL(ta_outfile_open(&f, path));
+    fprintf(f.fp, "count\ttokens\n");
+    for (int64_t i = 0; i < d->o.top + 2; i++)
+        fprintf(f.fp, "%lld\t%lld\n", (long long)i, (long long)s->histogram[i]);
+    TA_CALL(ta_outfile_commit(&f));
+    snprintf(path, sizeof path, "%s.deciles.tsv", d->base);
+    TA_CALL(ta_outfile_open(&f, path));
+    fprintf(f.fp, "decile\tfirst_id\tn\tmean\tstd\tci\n");
+    for (int i = 0; i < 10; i++) {
+        /* The first id t with floor(10 t / N) = i. */
+        int64_t first = (i * d->cs.n + 9) / 10;
+        fprintf(f.fp, "%d\t%lld", i, (long long)first);
+        ta_anaout_summary_cells(f.fp, &s->dec[i]);
+        fputc('\n', f.fp);
+    }
+    TA_CALL(ta_outfile_commit(&f));
+    return 0;
+}
+
+static void print_summary(div_t_ *d, summ_t *s)
+{
+    if (ta_log_quiet())
+        return;
+    int64_t C = d->cs.ncat;
+    printf("diversity: %lld queries, %lld tokens, %d categories, top %lld other neighbours\n",
+           (long long)d->nb.q, (long long)d->cs.n, (int)C, (long long)d->o.top);
+    printf("  distinct categories per neighbourhood: mean %.4f (std %.4f, 95%% CI +-%.4f)\n",
+           s->all.mean, s->all.std, s->all.ci);
+    printf("  entropy of neighbour categories (nats): mean %.4f (std %.4f)\n", s->ent_all.mean,
+           s->ent_all.std);
+    printf("  by query category (n, mean count +- 95%% CI, mean entropy):\n");
+    /* The largest categories first, at most 12 lines. */
+    int32_t *order = malloc((size_t)(C ? C : 1) * sizeof *order);
+    if (!order)
+        return;
+    for (int32_t c = 0; c < C; c++)
+        order[c] = c;
+    for (int32_t i = 1; i < C; i++)
+        for (int32_t j = i; j > 0 && s->cat[order[j]].n > s->cat[order[j - 1]].n; j--) {
+            int32_t t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    for (int32_t i = 0; i < C && i < 12; i++) {
+        int32_t c = order[i];
+        if (s->cat[c].n == 0)
+            break;
+        printf("    %-14s %8lld  %7.3f +- %-7.3f %6.3f\n", d->cs.name[c], (long long)s->cat[c].n,
+               s->cat[c].mean, isnan(s->cat[c].ci) ? 0.0 : s->cat[c].ci, s->ent[c].mean);
+    }
+    free(order);
+    printf("  by token-id decile:");
+    for (int i = 0; i < 10; i++)
+        printf(" %.2f", s->dec[i].mean);
+    printf("\n  wrote %s and %s.{tsv,catmatrix.tsv,histogram.tsv,deciles.tsv}\n", d->h5path,
+           d->base);
+}
+
+static void cleanup(div_t_ *d)
+{
+    ta_nbfile_close(&d->nb);
+    ta_catset_free(&d->cs);
+    free(d->excluded);
+    free(d->count);
+    free(d->entropy);
+    free(d->mat);
+    free(d->all_count);
+    free(d->all_entropy);
+    free(d->norms);
+}
 
 static int cmd_main(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return TA_ERR(TA_EINPUT, "diversity: not yet implemented");
+    div_t_ d;
+    memset(&d, 0, sizeof d);
+    d.nb.file = H5I_INVALID_HID;
+    int rank = ta_mpi_rank(), size = ta_mpi_size();
+    int rc = parse(argc, argv, &d.o);
+    if (!rc)
+        rc = load(&d);
+    rc = ta_mpi_agree(rc);
+    if (rc)
+        goto out;
+    ta_mpi_block_range(d.nb.q, rank, size, &d.lo, &d.hi);
+    rc = ta_mpi_agree(compute(&d));
+    if (rc)
+        goto out;
+    int64_t C = d.cs.ncat, n_all = 0;
+    TA_CALL_GOTO(ta_mpi_sum_i64(d.mat, 2 * C * C + C), out);
+    TA_CALL_GOTO(ta_mpi_gather_cat(d.count, d.hi - d.lo, MPI_INT32_T, sizeof(int32_t),
+                                   (void **)&d.all_count, &n_all),
+                 out);
+    TA_CALL_GOTO(ta_mpi_gather_cat(d.entropy, d.hi - d.lo, MPI_DOUBLE, sizeof(double),
+                                   (void **)&d.all_entropy, &n_all),
+                 out);
+    summ_t s;
+    memset(&s, 0, sizeof s);
+    if (rank == 0) {
+        rc = load_norms(&d);
+        if (!rc)
+            rc = summarise(&d, &s);
+    }
+    rc = ta_mpi_agree(rc);
+    if (rc) {
+        summ_free(&s);
+        goto out;
+    }
+    ta_h5out_t o;
+    rc = ta_h5out_create(&o, d.h5path, ta_mpi_comm());
+    if (rc) {
+        summ_free(&s);
+        goto out;
+    }
+    int64_t m = d.hi - d.lo;
+    rc = ta_h5_write_rows(o.file, "/diversity/query", H5T_NATIVE_INT32, d.nb.q, 0, d.lo, m,
+                          d.nb.query + d.lo);
+    if (!rc)
+        rc = ta_h5_write_rows(o.file, "/diversity/count", H5T_NATIVE_INT32, d.nb.q, 0, d.lo, m,
+                              d.count);
+    if (!rc)
+        rc = ta_h5_write_rows(o.file, "/diversity/entropy", H5T_NATIVE_DOUBLE, d.nb.q, 0, d.lo, m,
+                              d.entropy);
+    rc = ta_mpi_agree(rc);
+    if (!rc)
+        rc = ta_h5out_to_serial(&o);
+    if (!rc && rank == 0)
+        rc = write_h5_serial(&d, &s, o.file);
+    rc = ta_h5out_commit(&o, rc);
+    if (!rc && rank == 0)
+        rc = write_tsvs(&d, &s);
+    rc = ta_mpi_agree(rc);
+    if (!rc && rank == 0)
+        print_summary(&d, &s);
+    summ_free(&s);
+out:
+    cleanup(&d);
+    return rc;
 }
 
 const ta_command_t ta_command_diversity = {
     .name = "diversity",
-    .summary = "categories spanned by each token's neighbourhood, histogram, category matrix, entropy",
-    .usage = "diversity --neighbors FILE.h5 --categories PATH [--top N]",
-    .help = "",
+    .summary =
+        "categories spanned by each token's neighbourhood, histogram, category matrix, entropy",
+    .usage = USAGE,
+    .help = "  --neighbors FILE.h5        neighbours file written by `neighbors`\n"
+            "  --categories PATH          categorize TSV or model.h5 (/categories/<scheme>)\n"
+            "  --scheme paper|script      scheme read from a model.h5 (default paper)\n"
+            "  --top N                    neighbours other than the token itself (default 50)\n"
+            "  --exclude-categories A,B   leave these categories out of the distinct count\n"
+            "  --embeddings PATH          model.h5 whose /norms give norms by category (default:\n"
+            "                             the categories file when it is a model.h5 with /norms)\n"
+            "  --out FILE.h5              output (default: beside the neighbours file,\n"
+            "                             STEM.diversity.h5); TSV tables beside it\n",
     .main = cmd_main,
     .flags = TA_CMD_MPI,
 };

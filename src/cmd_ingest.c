@@ -1,19 +1,374 @@
-/* `tokenatlas ingest`: not implemented yet (see the issue that delivers it). */
+/* `tokenatlas ingest`: embeddings + vocabulary + categories of one model into one HDF5 file.
+ *
+ * Phases (ranks agree at each boundary):
+ *   1. every rank reads the vocabulary (small) and opens the embedding tensor (headers only);
+ *   2. each rank reads its own rows [N*r/P, N*(r+1)/P), checks them for NaN/Inf and computes
+ *      their norms; nothing is created before every rank's rows are known to be good;
+ *   3. the embeddings and norms are written with parallel HDF5, each rank its rows;
+ *   4. rank 0 alone writes the strings, categories, zero-row list and attributes, then the file
+ *      is committed (complete = 1 last, renamed from its temporary name).
+ * Peak memory per rank is its share of the f32 rows plus a 4 MB read buffer. */
+#include "ta_args.h"
+#include "ta_category.h"
 #include "ta_cmd.h"
+#include "ta_embed.h"
 #include "ta_error.h"
+#include "ta_file.h"
+#include "ta_h5.h"
+#include "ta_log.h"
+#include "ta_mpi.h"
+#include "ta_prov.h"
+#include "ta_vocab.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char usage[] = "ingest --model PATH [--tensor NAME] [--vocab PATH] --out model.h5";
+
+typedef struct {
+    const char *model, *tensor, *vocab, *out;
+} opts_t;
+
+static int parse(int argc, char **argv, opts_t *o)
+{
+    static const struct option lo[] = {
+        {"model", required_argument, 0, 'm'},
+        {"tensor", required_argument, 0, 't'},
+        {"vocab", required_argument, 0, 'v'},
+        {"out", required_argument, 0, 'o'},
+        {0, 0, 0, 0},
+    };
+    memset(o, 0, sizeof *o);
+    optind = 0;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
+        switch (c) {
+        case 'm':
+            o->model = optarg;
+            break;
+        case 't':
+            o->tensor = optarg;
+            break;
+        case 'v':
+            o->vocab = optarg;
+            break;
+        case 'o':
+            o->out = optarg;
+            break;
+        default:
+            return ta_args_bad_option("ingest", usage, argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return ta_args_bad_option("ingest", usage, argv[optind]);
+    if (!o->model)
+        return ta_args_missing("ingest", usage, "--model");
+    if (!o->out)
+        return ta_args_missing("ingest", usage, "--out");
+    return 0;
+}
+
+/* The vocabulary beside the model: in the model directory, or in the directory of the model
+ * file; a tokenatlas model.h5 carries its own. */
+static int find_vocab(const char *model, char *out, size_t cap)
+{
+    static const char *const names[] = {"tokenizer.json", "sentencepiece.bpe.model", "spiece.model",
+                                        "tokenizer.model"};
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", model);
+    if (!ta_file_is_dir(dir)) {
+        /* FILE.h5:/dataset -> FILE.h5 */
+        char *colon = strstr(dir, ":/");
+        if (colon && !ta_file_is_regular(dir))
+            *colon = '\0';
+        size_t n = strlen(dir);
+        if (n > 3 && strcmp(dir + n - 3, ".h5") == 0 && ta_h5_is_complete(dir) && !colon) {
+            snprintf(out, cap, "%s", dir);
+            return 0;
+        }
+        char *slash = strrchr(dir, '/');
+        if (slash)
+            *slash = '\0';
+        else
+            snprintf(dir, sizeof dir, ".");
+    }
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        snprintf(out, cap, "%s/%s", dir, names[i]);
+        if (ta_file_is_regular(out))
+            return 0;
+    }
+    return TA_ERR(TA_EINPUT,
+                  "%s: no vocabulary found beside the model (looked for tokenizer.json, "
+                  "sentencepiece.bpe.model, spiece.model, tokenizer.model in %s); give --vocab",
+                  model, dir);
+}
+
+/* Phase 2: rows [r0, r1) into x, checked for NaN/Inf, with their norms. */
+static int read_rows(ta_embed_t *e, int64_t r0, int64_t r1, float *x, float *norms)
+{
+    const int64_t d = e->cols;
+    int64_t block = ((int64_t)16 << 20) / (4 * d);
+    if (block < 1)
+        block = 1;
+    ta_progress_t pr;
+    ta_progress_start(&pr, "ingest", "rows", (double)(r1 - r0), 0);
+    /* Blocks partition this rank's rows, so that progress shows on long reads. */
+    for (int64_t i = r0; i < r1; i += block) {
+        int64_t n = r1 - i < block ? r1 - i : block;
+        float *xb = x + (i - r0) * d;
+        TA_CALL(ta_embed_read_rows(e, i, n, xb));
+        for (int64_t r = 0; r < n; r++) {
+            const float *row = xb + r * d;
+            double ss = 0;
+            for (int64_t j = 0; j < d; j++)
+                ss += (double)row[j] * row[j];
+            if (!isfinite(ss)) {
+                for (int64_t j = 0; j < d; j++)
+                    TA_CHECK(isfinite(row[j]), TA_EINPUT,
+                             "%s: tensor %s: row %lld, column %lld is %s", e->file, e->tensor,
+                             (long long)(i + r), (long long)j, isnan(row[j]) ? "NaN" : "Inf");
+                /* Finite values whose squares overflow double cannot occur for f32 rows. */
+            }
+            norms[i + r - r0] = (float)sqrt(ss);
+        }
+        ta_progress_update(&pr, (double)(i + n - r0), 0);
+    }
+    return 0;
+}
+
+/* Category names of every token under one scheme (BYTES pieces: "BYTES"). names[i] points into
+ * buf (n x 32 bytes). */
+static int categorize(const ta_vocab_t *v, ta_scheme_t scheme, char *buf, const char **names)
+{
+    for (int64_t i = 0; i < v->n; i++) {
+        char *out = buf + i * 32;
+        names[i] = out;
+        if (v->flags[i] & TA_PIECE_BYTES) {
+            snprintf(out, 32, "BYTES");
+            continue;
+        }
+        int rc = ta_category_of(scheme, v->piece[i], v->len[i], out, 32);
+        if (rc) {
+            /* A piece that is not valid UTF-8 but was not flagged: treat it as bytes. */
+            ta_err_clear();
+            snprintf(out, 32, "BYTES");
+        }
+    }
+    return 0;
+}
+
+static int write_categories(hid_t file, const ta_vocab_t *v)
+{
+    char *buf = ta_malloc((size_t)v->n * 32);
+    const char **names = ta_malloc((size_t)v->n * sizeof *names);
+    int rc = 0;
+    TA_CHECK_GOTO(buf && names, TA_ERESOURCE, done, "out of memory for categories");
+    for (int s = 0; s < 2; s++) {
+        ta_scheme_t scheme = s == 0 ? TA_SCHEME_PAPER : TA_SCHEME_SCRIPT;
+        ta_catset_t cs;
+        TA_CALL_GOTO(categorize(v, scheme, buf, names), done);
+        TA_CALL_GOTO(ta_catset_from_names(names, v->n, &cs), done);
+        char path[64], pnames[64];
+        snprintf(path, sizeof path, "/categories/%s", ta_scheme_name(scheme));
+        snprintf(pnames, sizeof pnames, "/categories/%s_names", ta_scheme_name(scheme));
+        int64_t dims[1] = {v->n};
+        rc = ta_h5_write_array(file, path, H5T_NATIVE_INT32, 1, dims, cs.code);
+        if (!rc)
+            rc = ta_h5_write_strings(file, pnames, (const char *const *)cs.name, cs.ncat);
+        ta_catset_free(&cs);
+        if (rc)
+            goto done;
+    }
+done:
+    free(buf);
+    free(names);
+    return rc;
+}
+
+/* Phase 4 on rank 0: strings, categories, zero rows (from the norms just written) and the
+ * attributes of /embeddings. */
+static int write_serial(hid_t file, const ta_vocab_t *v, const ta_embed_t *e, int64_t n,
+                        int64_t dropped)
+{
+    char **disp = NULL;
+    TA_CALL(ta_vocab_display_all(v, &disp));
+    int rc = ta_h5_write_strings(file, "/vocab/token", (const char *const *)disp, v->n);
+    free(disp);
+    TA_CALL(rc);
+    int64_t dims[1] = {v->n};
+    TA_CALL(ta_h5_write_array(file, "/vocab/flags", H5T_NATIVE_UINT8, 1, dims, v->flags));
+    TA_CALL(write_categories(file, v));
+
+    float *norms = ta_malloc((size_t)n * sizeof *norms);
+    int64_t *zero = ta_malloc((size_t)n * sizeof *zero);
+    int64_t nz = 0;
+    TA_CHECK_GOTO(norms && zero, TA_ERESOURCE, done, "out of memory");
+    TA_CALL_GOTO(ta_h5_read_rows(file, e->file, "/norms", H5T_NATIVE_FLOAT, 0, n, norms), done);
+    for (int64_t i = 0; i < n; i++)
+        if (norms[i] == 0.0f)
+            zero[nz++] = i;
+    dims[0] = nz;
+    TA_CALL_GOTO(ta_h5_write_array(file, "/zero_rows", H5T_NATIVE_INT64, 1, dims, zero), done);
+    if (nz > 0)
+        ta_log_warn("%s: %lld row%s of zeros (first: row %lld, token \"%s\"): flagged in "
+                    "/zero_rows and left out of neighbour searches",
+                    e->file, (long long)nz, nz == 1 ? " is all" : "s are all", (long long)zero[0],
+                    v->piece[zero[0]]);
+    hid_t ds = H5Dopen2(file, "/embeddings", H5P_DEFAULT);
+    TA_CHECK_GOTO(ds >= 0, TA_EINTERNAL, done, "cannot reopen /embeddings");
+    int64_t shape[2] = {e->rows, e->cols};
+    rc = ta_h5_attr_str(ds, "tensor", e->tensor);
+    if (!rc)
+        rc = ta_h5_attr_str(ds, "source_dtype", e->dtype);
+    if (!rc)
+        rc = ta_h5_attr_int64_array(ds, "source_shape", shape, 2);
+    if (!rc)
+        rc = ta_h5_attr_int(ds, "rows_dropped", dropped);
+    if (!rc)
+        rc = ta_h5_attr_str(ds, "source", e->spec);
+    H5Dclose(ds);
+done:
+    free(norms);
+    free(zero);
+    return rc;
+}
 
 static int cmd_main(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return TA_ERR(TA_EINPUT, "ingest: not yet implemented");
+    opts_t o;
+    int rc = ta_mpi_agree(parse(argc, argv, &o));
+    if (rc)
+        return rc;
+    int rank = ta_mpi_rank(), size = ta_mpi_size();
+    double t0 = ta_now();
+
+    /* Phase 1: vocabulary and tensor headers, on every rank. */
+    char vpath[4200];
+    ta_vocab_t v;
+    memset(&v, 0, sizeof v);
+    ta_embed_t e;
+    memset(&e, 0, sizeof e);
+    float *x = NULL, *norms = NULL;
+    if (o.vocab)
+        snprintf(vpath, sizeof vpath, "%s", o.vocab);
+    else
+        rc = find_vocab(o.model, vpath, sizeof vpath);
+    if (!rc)
+        rc = ta_vocab_read(vpath, &v);
+    if (!rc)
+        rc = ta_embed_open_ex(o.model, o.tensor, v.n, &e);
+    if (!rc && e.rows < v.n)
+        rc = TA_ERR(TA_EINPUT,
+                    "%s: tensor %s has %lld rows but the vocabulary %s has %lld tokens (wrong "
+                    "vocabulary or tensor?)",
+                    e.file, e.tensor, (long long)e.rows, vpath, (long long)v.n);
+    rc = ta_mpi_agree(rc);
+    if (rc)
+        goto done;
+    const int64_t n = v.n, d = e.cols, dropped = e.rows - n;
+    if (dropped > 0)
+        ta_log_warn("%s: tensor %s has %lld rows, the vocabulary %lld tokens: the last %lld "
+                    "row%s (padding) dropped",
+                    e.file, e.tensor, (long long)e.rows, (long long)n, (long long)dropped,
+                    dropped == 1 ? "" : "s");
+
+    /* Phase 2: this rank's rows. */
+    int64_t r0 = n * rank / size, r1 = n * (rank + 1) / size;
+    size_t bytes;
+    if (ta_mul_size((size_t)(r1 - r0), (size_t)d * sizeof(float), &bytes))
+        rc = TA_ERR(TA_ERESOURCE, "%s: %lld x %lld rows do not fit in memory", e.file,
+                    (long long)(r1 - r0), (long long)d);
+    if (!rc) {
+        x = ta_malloc(bytes ? bytes : 1);
+        norms = ta_malloc((size_t)(r1 - r0 + 1) * sizeof *norms);
+        if (!x || !norms)
+            rc = TA_ERR(TA_ERESOURCE, "out of memory for %lld rows x %lld (%zu bytes)",
+                        (long long)(r1 - r0), (long long)d, bytes);
+    }
+    if (!rc)
+        rc = read_rows(&e, r0, r1, x, norms);
+    rc = ta_mpi_agree(rc);
+    if (rc)
+        goto done;
+    double t_read = ta_now() - t0;
+
+    /* Phase 3: parallel write. */
+    ta_prov_add_input(e.file);
+    if (ta_file_is_dir(o.model)) {
+        char idx[4200];
+        snprintf(idx, sizeof idx, "%s/model.safetensors.index.json", o.model);
+        if (ta_file_is_regular(idx))
+            ta_prov_add_input(idx);
+    }
+    ta_prov_add_input(vpath);
+    ta_prov_set_str("tensor", e.tensor);
+    ta_prov_set_str("source_dtype", e.dtype);
+    char shape[64];
+    snprintf(shape, sizeof shape, "%lld x %lld", (long long)e.rows, (long long)e.cols);
+    ta_prov_set_str("source_shape", shape);
+    ta_prov_set_num("rows_dropped", (double)dropped);
+    ta_prov_set_str("vocab_format", v.format);
+    ta_h5out_t out;
+    TA_CALL_GOTO(ta_h5out_create(&out, o.out, ta_mpi_comm()), done);
+    rc = ta_h5_write_rows(out.file, "/embeddings", H5T_NATIVE_FLOAT, n, d, r0, r1 - r0, x);
+    if (!rc)
+        rc = ta_h5_write_rows(out.file, "/norms", H5T_NATIVE_FLOAT, n, 0, r0, r1 - r0, norms);
+    free(x);
+    x = NULL;
+    rc = ta_mpi_agree(rc);
+    if (!rc)
+        rc = ta_h5out_to_serial(&out);
+    if (!rc && rank == 0)
+        rc = write_serial(out.file, &v, &e, n, dropped);
+    rc = ta_h5out_commit(&out, rc);
+    if (!rc) {
+        double mb = (double)e.rows * (double)d *
+                    (strcmp(e.dtype, "F64") == 0   ? 8
+                     : strcmp(e.dtype, "F32") == 0 ? 4
+                                                   : 2) /
+                    1e6;
+        ta_log_info("ingest: %s -> %s: %lld tokens x %lld (%s %s), read %.1f MB in %.2f s "
+                    "(%.0f MB/s), total %.2f s",
+                    o.model, o.out, (long long)n, (long long)d, e.tensor, e.dtype, mb, t_read,
+                    mb / (t_read > 0 ? t_read : 1e-9), ta_now() - t0);
+    }
+done:
+    free(x);
+    free(norms);
+    ta_embed_close(&e);
+    ta_vocab_free(&v);
+    return rc;
 }
 
 const ta_command_t ta_command_ingest = {
     .name = "ingest",
     .summary = "embeddings + vocabulary + categories of one model into one HDF5 file",
     .usage = "ingest --model PATH [--tensor NAME] [--vocab PATH] --out model.h5",
-    .help = "",
+    .help =
+        "Reads the input embedding matrix and the vocabulary of a checkpoint and writes one\n"
+        "HDF5 model file: /embeddings (f32), /norms, /zero_rows, /vocab/token, /vocab/flags,\n"
+        "/categories/{paper,script} and their _names, with provenance attributes.\n"
+        "\n"
+        "options:\n"
+        "  --model PATH   a Hugging Face model directory (model.safetensors or\n"
+        "                 model.safetensors.index.json + shards), a .safetensors file, a 2-D\n"
+        "                 .npy file, FILE.h5:/dataset, or a tokenatlas model.h5; dtypes F32,\n"
+        "                 F16, BF16, F64 (converted to f32)\n"
+        "  --tensor NAME  the embedding tensor (default: a known name such as\n"
+        "                 embeddings.word_embeddings.weight or shared.weight, else the one 2-D\n"
+        "                 tensor with enough rows)\n"
+        "  --vocab PATH   tokenizer.json, a SentencePiece .model, a JSON list or a text file\n"
+        "                 (default: tokenizer.json, sentencepiece.bpe.model, spiece.model or\n"
+        "                 tokenizer.model beside the model)\n"
+        "  --out FILE     the model file to write (replaced atomically)\n"
+        "\n"
+        "Rows past the vocabulary are dropped with a warning; fewer rows than tokens, NaN or\n"
+        "Inf values are errors (exit 2). Under mpirun each rank reads its own rows.\n",
     .main = cmd_main,
     .flags = TA_CMD_MPI,
 };

@@ -1,19 +1,381 @@
-/* `tokenatlas translate`: not implemented yet (see the issue that delivers it). */
+/* `tokenatlas translate`: how many of a token's nearest neighbours are its translations.
+ *
+ * Tokens and dictionary words are normalised alike (ta_muse_normalize); a token maps to the
+ * English headwords of every dictionary cluster holding it. For each query with at least one
+ * headword, the count is the number of its top N other neighbours that share a headword with it.
+ * Queries without a dictionary entry get -1 and are left out of the means (counted apart). Rows
+ * are split over ranks; counts are gathered to rank 0 in row order and summarised there. */
+#include "ta_anaout.h"
+#include "ta_args.h"
+#include "ta_catfile.h"
 #include "ta_cmd.h"
 #include "ta_error.h"
+#include "ta_file.h"
+#include "ta_gather.h"
+#include "ta_h5.h"
+#include "ta_log.h"
+#include "ta_mpi.h"
+#include "ta_muse.h"
+#include "ta_nbfile.h"
+#include "ta_prov.h"
+#include "ta_stats.h"
+#include "ta_vocab.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define USAGE                                                                                      \
+    "translate --neighbors FILE.h5 --vocab PATH --dict DIR [--top N] [--categories PATH] "         \
+    "[--scheme paper|script] [--out FILE.h5]"
+
+/* Malformed dictionary lines reported one by one before a summary line. */
+#define WARN_LIMIT 20
+
+typedef struct {
+    const char *nbpath, *vocpath, *dictdir, *catpath, *scheme, *out;
+    int64_t top;
+} opts_t;
+
+typedef struct {
+    opts_t o;
+    ta_nbfile_t nb;
+    ta_vocab_t voc;
+    ta_catset_t cs; /* n = 0 when no --categories */
+    ta_muse_t dict;
+    int32_t *word; /* [N] dictionary word of each token, -1 = none */
+    int64_t lo, hi;
+    int32_t *count;     /* [hi - lo] */
+    int32_t *all_count; /* rank 0 */
+    char h5path[4096], base[4096];
+} tr_t;
+
+static int parse(int argc, char **argv, opts_t *o)
+{
+    static const struct option lo[] = {
+        {"neighbors", required_argument, 0, 'n'},  {"vocab", required_argument, 0, 'v'},
+        {"dict", required_argument, 0, 'd'},       {"top", required_argument, 0, 't'},
+        {"categories", required_argument, 0, 'c'}, {"scheme", required_argument, 0, 's'},
+        {"out", required_argument, 0, 'o'},        {0, 0, 0, 0},
+    };
+    memset(o, 0, sizeof *o);
+    o->top = 50;
+    o->scheme = "paper";
+    optind = 1;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
+        switch (c) {
+        case 'n':
+            o->nbpath = optarg;
+            break;
+        case 'v':
+            o->vocpath = optarg;
+            break;
+        case 'd':
+            o->dictdir = optarg;
+            break;
+        case 't':
+            TA_CALL(ta_args_int64("--top", optarg, 1, 1 << 20, &o->top));
+            break;
+        case 'c':
+            o->catpath = optarg;
+            break;
+        case 's':
+            o->scheme = optarg;
+            break;
+        case 'o':
+            o->out = optarg;
+            break;
+        default:
+            return ta_args_bad_option("translate", USAGE, argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return ta_args_bad_option("translate", USAGE, argv[optind]);
+    if (!o->nbpath)
+        return ta_args_missing("translate", USAGE, "--neighbors");
+    if (!o->vocpath)
+        return ta_args_missing("translate", USAGE, "--vocab");
+    if (!o->dictdir)
+        return ta_args_missing("translate", USAGE, "--dict");
+    return 0;
+}
+
+static int load(tr_t *d)
+{
+    TA_CALL(ta_nbfile_open(d->o.nbpath, &d->nb));
+    TA_CALL(ta_vocab_read(d->o.vocpath, &d->voc));
+    TA_CALL(ta_nbfile_set_ntokens(&d->nb, d->voc.n, d->o.vocpath));
+    TA_CHECK(d->o.top <= d->nb.k, TA_EINPUT,
+             "%s: --top %lld is larger than the %lld neighbours per row", d->o.nbpath,
+             (long long)d->o.top, (long long)d->nb.k);
+    if (d->o.catpath) {
+        TA_CALL(ta_catfile_read(d->o.catpath, d->o.scheme, &d->cs));
+        TA_CHECK(d->cs.n == d->voc.n, TA_EINPUT, "%s: %lld tokens but %s has %lld", d->o.catpath,
+                 (long long)d->cs.n, d->o.vocpath, (long long)d->voc.n);
+        TA_CALL(ta_prov_add_input(d->o.catpath));
+    }
+    TA_CALL(ta_muse_read_dir(d->o.dictdir, WARN_LIMIT, &d->dict));
+    d->word = ta_malloc((size_t)(d->voc.n ? d->voc.n : 1) * sizeof *d->word);
+    TA_CHECK_ALLOC(d->word, (size_t)d->voc.n * sizeof *d->word);
+    for (int64_t t = 0; t < d->voc.n; t++) {
+        int64_t w;
+        TA_CALL(ta_muse_lookup(&d->dict, d->voc.piece[t], d->voc.len[t], &w));
+        d->word[t] = (int32_t)w;
+    }
+    TA_CALL(ta_prov_add_input(d->o.nbpath));
+    TA_CALL(ta_prov_add_input(d->o.vocpath));
+    TA_CALL(ta_anaout_paths(d->o.nbpath, d->o.out, ".translate.h5", d->h5path, sizeof d->h5path,
+                            d->base, sizeof d->base));
+    return 0;
+}
+
+static int tr_row(void *ctx, int64_t row, int32_t q, const int32_t *nbr, int64_t top)
+{
+    tr_t *d = ctx;
+    const int64_t *off = d->dict.off;
+    const int32_t *eng = d->dict.eng;
+    int32_t wq = d->word[q];
+    if (wq < 0) {
+        d->count[row - d->lo] = -1;
+        return 0;
+    }
+    int32_t c = 0;
+    for (int64_t j = 0; j < top; j++) {
+        int32_t wj = d->word[nbr[j]];
+        if (wj < 0)
+            continue;
+        if (wj == wq || ta_stats_sorted_intersect(eng + off[wq], off[wq + 1] - off[wq],
+                                                  eng + off[wj], off[wj + 1] - off[wj]))
+            c++;
+    }
+    d->count[row - d->lo] = c;
+    return 0;
+}
+
+static int compute(tr_t *d)
+{
+    int64_t m = d->hi - d->lo;
+    d->count = ta_malloc((size_t)(m ? m : 1) * sizeof *d->count);
+    TA_CHECK(d->count, TA_ERESOURCE, "out of memory for %lld rows", (long long)m);
+    return ta_nbfile_each_row(&d->nb, d->lo, d->hi, d->o.top, tr_row, d);
+}
+
+typedef struct {
+    ta_summary_t all;
+    int64_t no_entry;
+    int32_t ncat;
+    ta_summary_t *cat; /* [ncat] */
+    int64_t *cat_no_entry;
+} summ_t;
+
+static int summarise(tr_t *d, summ_t *s)
+{
+    int64_t Q = d->nb.q;
+    s->ncat = d->cs.ncat;
+    s->cat = ta_calloc((size_t)s->ncat + 1, sizeof *s->cat);
+    s->cat_no_entry = ta_calloc((size_t)s->ncat + 1, sizeof *s->cat_no_entry);
+    double *x = ta_malloc((size_t)(Q ? Q : 1) * sizeof *x);
+    double *scratch = ta_malloc((size_t)(Q + s->ncat + 1) * sizeof *scratch);
+    int32_t *grp = ta_malloc((size_t)(Q ? Q : 1) * sizeof *grp);
+    int rc = 0;
+    TA_CHECK_GOTO(s->cat && s->cat_no_entry && x && scratch && grp, TA_ERESOURCE, done,
+                  "out of memory for summaries");
+    for (int64_t i = 0; i < Q; i++) {
+        int32_t c = d->all_count[i];
+        x[i] = c;
+        grp[i] = c < 0 ? -1 : 0;
+        if (c < 0)
+            s->no_entry++;
+    }
+    ta_stats_summary_by_group(x, grp, Q, 1, &s->all, scratch);
+    if (s->ncat) {
+        for (int64_t i = 0; i < Q; i++) {
+            int32_t a = d->cs.code[d->nb.query[i]];
+            if (d->all_count[i] < 0)
+                s->cat_no_entry[a]++;
+            grp[i] = d->all_count[i] < 0 ? -1 : a;
+        }
+        ta_stats_summary_by_group(x, grp, Q, s->ncat, s->cat, scratch);
+    }
+done:
+    free(x);
+    free(scratch);
+    free(grp);
+    return rc;
+}
+
+static int write_h5_serial(tr_t *d, summ_t *s, hid_t file)
+{
+    hid_t g = H5Gopen2(file, "/translate", H5P_DEFAULT);
+    TA_CHECK(g >= 0, TA_EINTERNAL, "cannot open /translate");
+    int rc = 0;
+    if (s->ncat) {
+        int64_t C = s->ncat;
+        TA_CALL_GOTO(ta_h5_write_strings(g, "categories", (const char *const *)d->cs.name, C),
+                     done);
+        TA_CALL_GOTO(ta_anaout_write_summaries(g, "cat", s->cat, C), done);
+        TA_CALL_GOTO(ta_h5_write_array(g, "cat_no_entry", H5T_NATIVE_INT64, 1, &C, s->cat_no_entry),
+                     done);
+        TA_CALL_GOTO(ta_h5_attr_str(g, "categories_source", d->o.catpath), done);
+    }
+    int64_t nf = d->dict.n_files;
+    TA_CALL_GOTO(ta_h5_write_strings(g, "dict_files", (const char *const *)d->dict.file, nf), done);
+    {
+        const char **sha = ta_malloc((size_t)(nf ? nf : 1) * sizeof *sha);
+        TA_CHECK_GOTO(sha, TA_ERESOURCE, done, "out of memory");
+        for (int64_t i = 0; i < nf; i++)
+            sha[i] = d->dict.sha[i];
+        rc = ta_h5_write_strings(g, "dict_sha256", sha, nf);
+        free(sha);
+        if (rc)
+            goto done;
+    }
+    TA_CALL_GOTO(ta_h5_attr_int(g, "top", d->o.top), done);
+    TA_CALL_GOTO(ta_h5_attr_int(g, "k", d->nb.k), done);
+    TA_CALL_GOTO(ta_h5_attr_int(g, "n_tokens", d->voc.n), done);
+    TA_CALL_GOTO(ta_h5_attr_int(g, "n_queries", d->nb.q), done);
+    TA_CALL_GOTO(ta_h5_attr_int(g, "n_with_entry", s->all.n), done);
+    TA_CALL_GOTO(ta_h5_attr_int(g, "n_without_entry", s->no_entry), done);
+    TA_CALL_GOTO(ta_h5_attr_int(g, "dict_pairs", d->dict.n_pairs), done);
+    TA_CALL_GOTO(ta_h5_attr_int(g, "dict_words", d->dict.words.n), done);
+    TA_CALL_GOTO(ta_h5_attr_int(g, "dict_english_words", d->dict.n_english), done);
+    TA_CALL_GOTO(ta_h5_attr_int(g, "malformed_lines", d->dict.n_malformed), done);
+    TA_CALL_GOTO(ta_h5_attr_str(g, "dict_dir", d->o.dictdir), done);
+    TA_CALL_GOTO(ta_h5_attr_str(g, "neighbors", d->o.nbpath), done);
+    TA_CALL_GOTO(ta_h5_attr_str(g, "vocab", d->o.vocpath), done);
+    TA_CALL_GOTO(ta_anaout_attr_summary(g, "count", &s->all), done);
+    TA_CALL_GOTO(ta_h5_attr_double(g, "share_mean", s->all.mean / (double)d->o.top), done);
+done:
+    H5Gclose(g);
+    return rc;
+}
+
+static void tsv_row(FILE *fp, const char *name, const ta_summary_t *s, int64_t no_entry,
+                    int64_t top)
+{
+    ta_tsv_put_escaped(fp, name, strlen(name));
+    ta_anaout_summary_cells(fp, s);
+    fputc('\t', fp);
+    ta_anaout_num(fp, s->mean / (double)top);
+    fprintf(fp, "\t%lld\n", (long long)no_entry);
+}
+
+static int write_tsv(tr_t *d, summ_t *s)
+{
+    char path[4200];
+    ta_outfile_t f;
+    snprintf(path, sizeof path, "%s.tsv", d->base);
+    TA_CALL(ta_outfile_open(&f, path));
+    fprintf(f.fp, "category\tn\tmean\tstd\tci\tshare_mean\tno_entry\n");
+    for (int32_t c = 0; c < s->ncat; c++)
+        tsv_row(f.fp, d->cs.name[c], &s->cat[c], s->cat_no_entry[c], d->o.top);
+    tsv_row(f.fp, "ALL", &s->all, s->no_entry, d->o.top);
+    TA_CALL(ta_outfile_commit(&f));
+    return 0;
+}
+
+static void print_summary(tr_t *d, summ_t *s)
+{
+    if (ta_log_quiet())
+        return;
+    printf("translate: %lld queries, top %lld other neighbours; dictionaries: %lld files, %lld "
+           "pairs, %lld malformed lines skipped\n",
+           (long long)d->nb.q, (long long)d->o.top, (long long)d->dict.n_files,
+           (long long)d->dict.n_pairs, (long long)d->dict.n_malformed);
+    printf("  queries with a dictionary entry: %lld (without: %lld)\n", (long long)s->all.n,
+           (long long)s->no_entry);
+    printf("  translation neighbours per query: mean %.4f (std %.4f, 95%% CI +-%.4f), share "
+           "%.4f\n",
+           s->all.mean, s->all.std, s->all.ci, s->all.mean / (double)d->o.top);
+    for (int32_t c = 0; c < s->ncat && c < 40; c++)
+        if (s->cat[c].n)
+            printf("    %-14s %8lld  %7.3f\n", d->cs.name[c], (long long)s->cat[c].n,
+                   s->cat[c].mean);
+    printf("  wrote %s and %s.tsv\n", d->h5path, d->base);
+}
+
+static void cleanup(tr_t *d)
+{
+    ta_nbfile_close(&d->nb);
+    ta_vocab_free(&d->voc);
+    ta_catset_free(&d->cs);
+    ta_muse_free(&d->dict);
+    free(d->word);
+    free(d->count);
+    free(d->all_count);
+}
 
 static int cmd_main(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return TA_ERR(TA_EINPUT, "translate: not yet implemented");
+    tr_t d;
+    memset(&d, 0, sizeof d);
+    d.nb.file = H5I_INVALID_HID;
+    int rank = ta_mpi_rank(), size = ta_mpi_size();
+    int rc = parse(argc, argv, &d.o);
+    if (!rc)
+        rc = load(&d);
+    rc = ta_mpi_agree(rc);
+    if (rc)
+        goto out;
+    ta_mpi_block_range(d.nb.q, rank, size, &d.lo, &d.hi);
+    rc = ta_mpi_agree(compute(&d));
+    if (rc)
+        goto out;
+    int64_t n_all = 0;
+    TA_CALL_GOTO(ta_mpi_gather_cat(d.count, d.hi - d.lo, MPI_INT32_T, sizeof(int32_t),
+                                   (void **)&d.all_count, &n_all),
+                 out);
+    summ_t s;
+    memset(&s, 0, sizeof s);
+    if (rank == 0)
+        rc = summarise(&d, &s);
+    rc = ta_mpi_agree(rc);
+    ta_h5out_t o;
+    if (!rc)
+        rc = ta_h5out_create(&o, d.h5path, ta_mpi_comm());
+    if (!rc) {
+        int64_t m = d.hi - d.lo;
+        rc = ta_h5_write_rows(o.file, "/translate/query", H5T_NATIVE_INT32, d.nb.q, 0, d.lo, m,
+                              d.nb.query + d.lo);
+        if (!rc)
+            rc = ta_h5_write_rows(o.file, "/translate/count", H5T_NATIVE_INT32, d.nb.q, 0, d.lo, m,
+                                  d.count);
+        rc = ta_mpi_agree(rc);
+        if (!rc)
+            rc = ta_h5out_to_serial(&o);
+        if (!rc && rank == 0)
+            rc = write_h5_serial(&d, &s, o.file);
+        rc = ta_h5out_commit(&o, rc);
+        if (!rc && rank == 0)
+            rc = write_tsv(&d, &s);
+        rc = ta_mpi_agree(rc);
+        if (!rc && rank == 0)
+            print_summary(&d, &s);
+    }
+    free(s.cat);
+    free(s.cat_no_entry);
+out:
+    cleanup(&d);
+    return rc;
 }
 
 const ta_command_t ta_command_translate = {
     .name = "translate",
     .summary = "share of neighbours that are dictionary translations",
-    .usage = "translate --neighbors FILE.h5 --vocab PATH --dict DIR",
-    .help = "",
+    .usage = USAGE,
+    .help = "  --neighbors FILE.h5    neighbours file written by `neighbors`\n"
+            "  --vocab PATH           the model's vocabulary (tokenizer.json, .model, JSON list,\n"
+            "                         text, model.h5)\n"
+            "  --dict DIR             MUSE dictionaries: DIR/en-xx.txt, lines `english other`\n"
+            "  --top N                neighbours other than the token itself (default 50)\n"
+            "  --categories PATH      summaries by category (categorize TSV or model.h5)\n"
+            "  --scheme paper|script  scheme read from a model.h5 (default paper)\n"
+            "  --out FILE.h5          output (default: beside the neighbours file,\n"
+            "                         STEM.translate.h5); STEM.translate.tsv beside it\n",
     .main = cmd_main,
     .flags = TA_CMD_MPI,
 };

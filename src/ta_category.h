@@ -19,7 +19,9 @@ int ta_scheme_parse(const char *s, ta_scheme_t *out);
 const char *ta_scheme_name(ta_scheme_t s);
 
 /* Local. Category of one UTF-8 string into out (NUL-terminated, cap bytes). Invalid UTF-8 is
- * TA_EINPUT. */
+ * TA_EINPUT naming the byte offset (callers add the file and token). Unicode 15.0 (ICU 72).
+ * Per-code-point values are cached in process-global tables filled on first use without locks:
+ * call from one thread at a time. */
 int ta_category_of(ta_scheme_t scheme, const char *s, size_t len, char *out, size_t cap);
 
 /* A category per token, as codes into a sorted table of names. */

@@ -7,3 +7,5 @@ add_executable(ta_catdriver catdriver.c)
 target_link_libraries(ta_catdriver PRIVATE tacore)
 ta_add_py_test(category_oracle test_category_oracle.py TIMEOUT 120
                ARGS $<TARGET_FILE:ta_catdriver>)
+ta_add_unit_test(test_config test_config.c)
+ta_add_unit_test(test_config_seeds test_config_seeds.c)

@@ -123,6 +123,12 @@ static void test_json_list(void)
     T_EQ_STR(buf, "x<0x00>y");
     ta_vocab_free(&v);
     EXPECT_ERROR("bad.json", "[\"a\",\n \"b\" \"c\"]", "bad.json:2:", "invalid JSON");
+    /* A byte order mark is skipped; offsets in messages still count it. */
+    T_EQ_INT(read_str("bom.json", "\xEF\xBB\xBF[\"a\"]", &v), 0);
+    T_EQ_INT(v.n, 1);
+    PIECE(&v, 0, "a", 0);
+    ta_vocab_free(&v);
+    EXPECT_ERROR("bombad.json", "\xEF\xBB\xBF[\"a\" 1]", "byte offset 9", NULL);
     EXPECT_ERROR("num.json", "[\"a\", 3]", "element 1", NULL);
     EXPECT_ERROR("utf8.json", "[\"a\", \"b\xc3\x28\"]", "utf8.json:1:", "invalid JSON");
 }
@@ -255,6 +261,41 @@ static void test_h5(void)
     ta_vocab_free(&v);
 }
 
+/* A SentencePiece ModelProto written by hand in the wire format: pieces (field 1) with piece
+ * (1, string), score (2, float) and type (3, enum); an unknown field (trainer_spec = 2) is
+ * skipped. */
+static void test_spm(void)
+{
+    static const char model[] = "\x0a\x09\x0a\x05<unk>\x18\x02" /* UNKNOWN */
+                                "\x0a\x07\x0a\x03<s>\x18\x03"   /* CONTROL */
+                                "\x0a\x0b\x0a\x04\xe2\x96\x81"
+                                "a\x15\x00\x00\x80\xbf"           /* NORMAL, score -1 */
+                                "\x0a\x0a\x0a\x06<0x41>\x18\x06"  /* BYTE */
+                                "\x0a\x0b\x0a\x07<extra>\x18\x05" /* UNUSED */
+                                "\x0a\x08\x0a\x04user\x18\x04"    /* USER_DEFINED */
+                                "\x12\x02\x08\x01";               /* trainer_spec { 1: 1 } */
+    ta_vocab_t v;
+    ta_err_clear();
+    /* No .model suffix: recognised from the content. */
+    T_EQ_INT(ta_vocab_read(write_file("spm.bin", model, sizeof model - 1), &v), 0);
+    T_EQ_INT(v.n, 6);
+    PIECE(&v, 0, "<unk>", TA_PIECE_SPECIAL);
+    PIECE(&v, 1, "<s>", TA_PIECE_SPECIAL);
+    PIECE(&v, 2,
+          "\xe2\x96\x81"
+          "a",
+          0);
+    PIECE(&v, 3, "<0x41>", TA_PIECE_BYTEFALLBACK);
+    PIECE(&v, 4, "<extra>", TA_PIECE_UNUSED);
+    PIECE(&v, 5, "user", 0);
+    T_EQ_STR(v.format, "sentencepiece");
+    ta_vocab_free(&v);
+    /* Cut inside the third piece: the message gives the offset of the field that runs past
+     * the end (the third piece starts at byte 20). */
+    expect_error("cut.model", model, 25, "byte offset 20", "truncated");
+    EXPECT_ERROR("badutf8.model", "\x0a\x05\x0a\x03\x61\xff\x62", "piece 0", "UTF-8");
+}
+
 static void test_misc_errors(void)
 {
     ta_vocab_t v;
@@ -285,6 +326,7 @@ int main(void)
     test_wordpiece();
     test_tokenizer_errors();
     test_h5();
+    test_spm();
     test_misc_errors();
     return ta_test_finish("vocab_read");
 }

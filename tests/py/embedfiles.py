@@ -1,7 +1,9 @@
 """Writers for checkpoint files in the tests: safetensors (by hand, with struct and json, as the
 format specification describes it) and .npy (numpy's own writer), plus BF16 by truncation."""
+import collections
 import json
 import struct
+import unicodedata
 
 import numpy as np
 
@@ -40,3 +42,16 @@ def st_bytes(tensors, metadata=None, header_override=None):
 def write_st(path, tensors, **kw):
     with open(path, "wb") as f:
         f.write(st_bytes(tensors, **kw))
+
+
+def paper_category(tok):
+    """The paper's category rule, from unicodedata (independent of the C categorizer)."""
+    vals = []
+    for ch in tok:
+        cat = unicodedata.category(ch)
+        vals.append(unicodedata.name(ch, "?").split()[0] if cat.startswith("L") else cat[0])
+    if not vals:
+        return "Unknown"
+    cnt = collections.Counter(vals)
+    best = max(cnt.values())
+    return next(v for v in vals if cnt[v] == best)

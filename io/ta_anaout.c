@@ -1,0 +1,91 @@
+#include "ta_anaout.h"
+
+#include "ta_error.h"
+#include "ta_h5.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void strip_h5(char *s)
+{
+    size_t n = strlen(s);
+    if (n > 3 && strcmp(s + n - 3, ".h5") == 0)
+        s[n - 3] = '\0';
+}
+
+int ta_anaout_paths(const char *nbpath, const char *out_opt, const char *suffix, char *h5,
+                    size_t h5cap, char *base, size_t basecap)
+{
+    int n;
+    if (out_opt) {
+        n = snprintf(h5, h5cap, "%s", out_opt);
+    } else {
+        char stem[4096];
+        TA_CHECK(strlen(nbpath) < sizeof stem, TA_EINPUT, "%s: path too long", nbpath);
+        snprintf(stem, sizeof stem, "%s", nbpath);
+        strip_h5(stem);
+        n = snprintf(h5, h5cap, "%s%s", stem, suffix);
+    }
+    TA_CHECK(n > 0 && (size_t)n < h5cap, TA_EINPUT, "output path too long");
+    TA_CHECK(strlen(h5) < basecap, TA_EINPUT, "%s: path too long", h5);
+    snprintf(base, basecap, "%s", h5);
+    strip_h5(base);
+    return 0;
+}
+
+int ta_anaout_write_summaries(hid_t loc, const char *prefix, const ta_summary_t *s, int64_t n)
+{
+    int64_t *cnt = ta_malloc((size_t)(n ? n : 1) * sizeof *cnt);
+    double *v = ta_malloc((size_t)(n ? n : 1) * sizeof *v);
+    int rc = 0;
+    TA_CHECK_GOTO(cnt && v, TA_ERESOURCE, done, "out of memory for %lld summaries", (long long)n);
+    char name[256];
+    for (int64_t i = 0; i < n; i++)
+        cnt[i] = s[i].n;
+    snprintf(name, sizeof name, "%s_n", prefix);
+    TA_CALL_GOTO(ta_h5_write_array(loc, name, H5T_NATIVE_INT64, 1, &n, cnt), done);
+    const char *what[3] = {"mean", "std", "ci"};
+    for (int w = 0; w < 3; w++) {
+        for (int64_t i = 0; i < n; i++)
+            v[i] = w == 0 ? s[i].mean : w == 1 ? s[i].std : s[i].ci;
+        snprintf(name, sizeof name, "%s_%s", prefix, what[w]);
+        TA_CALL_GOTO(ta_h5_write_array(loc, name, H5T_NATIVE_DOUBLE, 1, &n, v), done);
+    }
+done:
+    free(cnt);
+    free(v);
+    return rc;
+}
+
+int ta_anaout_attr_summary(hid_t loc, const char *prefix, const ta_summary_t *s)
+{
+    char name[256];
+    snprintf(name, sizeof name, "%s_n", prefix);
+    TA_CALL(ta_h5_attr_int(loc, name, s->n));
+    snprintf(name, sizeof name, "%s_mean", prefix);
+    TA_CALL(ta_h5_attr_double(loc, name, s->mean));
+    snprintf(name, sizeof name, "%s_std", prefix);
+    TA_CALL(ta_h5_attr_double(loc, name, s->std));
+    snprintf(name, sizeof name, "%s_ci", prefix);
+    TA_CALL(ta_h5_attr_double(loc, name, s->ci));
+    return 0;
+}
+
+void ta_anaout_num(FILE *fp, double v)
+{
+    if (isnan(v))
+        fputs("nan", fp);
+    else
+        fprintf(fp, "%.17g", v);
+}
+
+void ta_anaout_summary_cells(FILE *fp, const ta_summary_t *s)
+{
+    fprintf(fp, "\t%lld\t", (long long)s->n);
+    ta_anaout_num(fp, s->mean);
+    fputc('\t', fp);
+    ta_anaout_num(fp, s->std);
+    fputc('\t', fp);
+    ta_anaout_num(fp, s->ci);
+}

@@ -1,0 +1,162 @@
+#include "ta_nbfile.h"
+
+#include "ta_error.h"
+#include "ta_h5.h"
+#include "ta_stats.h"
+
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* An integer attribute on an object, or *found = 0 when absent. */
+static int read_attr_i64(hid_t loc, const char *path, const char *obj, const char *name, int64_t *v,
+                         int *found)
+{
+    *found = 0;
+    if (H5Aexists(loc, name) <= 0)
+        return 0;
+    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
+    herr_t e = a >= 0 ? H5Aread(a, H5T_NATIVE_INT64, v) : -1;
+    if (a >= 0)
+        H5Aclose(a);
+    TA_CHECK(e >= 0, TA_EINPUT, "%s: attribute %s of %s is not an integer", path, name, obj);
+    *found = 1;
+    return 0;
+}
+
+int ta_nbfile_open(const char *path, ta_nbfile_t *nb)
+{
+    memset(nb, 0, sizeof *nb);
+    nb->file = H5I_INVALID_HID;
+    nb->n_tokens = -1;
+    TA_CHECK(strlen(path) < sizeof nb->path, TA_EINPUT, "%s: path too long", path);
+    snprintf(nb->path, sizeof nb->path, "%s", path);
+    TA_CALL(ta_h5_open_read(path, MPI_COMM_NULL, &nb->file));
+    int rc = 0, nd = 0;
+    int64_t dims[2], qdims[2];
+    TA_CALL_GOTO(ta_h5_dims(nb->file, path, "/neighbors/index", &nd, dims), fail);
+    TA_CHECK_GOTO(nd == 2, TA_EINPUT, fail, "%s: /neighbors/index: expected 2 dimensions [Q, k]",
+                  path);
+    TA_CALL_GOTO(ta_h5_dims(nb->file, path, "/neighbors/query", &nd, qdims), fail);
+    TA_CHECK_GOTO(nd == 1 && qdims[0] == dims[0], TA_EINPUT, fail,
+                  "%s: /neighbors/query has %lld rows, /neighbors/index %lld", path,
+                  (long long)qdims[0], (long long)dims[0]);
+    TA_CHECK_GOTO(dims[1] <= INT32_MAX, TA_EINPUT, fail, "%s: k = %lld is too large", path,
+                  (long long)dims[1]);
+    nb->q = dims[0];
+    nb->k = dims[1];
+    hid_t g = H5Gopen2(nb->file, "/neighbors", H5P_DEFAULT);
+    TA_CHECK_GOTO(g >= 0, TA_EINPUT, fail, "%s: /neighbors is not a group", path);
+    int found = 0;
+    int64_t v = 0;
+    rc = read_attr_i64(g, path, "/neighbors", "n_tokens", &v, &found);
+    H5Gclose(g);
+    if (rc)
+        goto fail;
+    if (found) {
+        TA_CHECK_GOTO(v >= 1 && v <= INT32_MAX, TA_EINPUT, fail,
+                      "%s: /neighbors attribute n_tokens = %lld is out of range", path,
+                      (long long)v);
+        nb->n_tokens = v;
+    }
+    nb->query = ta_malloc((size_t)(nb->q ? nb->q : 1) * sizeof *nb->query);
+    TA_CHECK_GOTO(nb->query, TA_ERESOURCE, fail, "out of memory for %lld query ids",
+                  (long long)nb->q);
+    TA_CALL_GOTO(
+        ta_h5_read_rows(nb->file, path, "/neighbors/query", H5T_NATIVE_INT32, 0, nb->q, nb->query),
+        fail);
+    for (int64_t i = 0; i < nb->q; i++)
+        TA_CHECK_GOTO(nb->query[i] >= 0 && (nb->n_tokens < 0 || nb->query[i] < nb->n_tokens),
+                      TA_EINPUT, fail, "%s: /neighbors/query row %lld: token id %d out of range",
+                      path, (long long)i, nb->query[i]);
+    return 0;
+fail:
+    ta_nbfile_close(nb);
+    return rc;
+}
+
+int ta_nbfile_set_ntokens(ta_nbfile_t *nb, int64_t n, const char *what)
+{
+    if (nb->n_tokens >= 0) {
+        TA_CHECK(nb->n_tokens == n, TA_EINPUT,
+                 "%s: %lld tokens (attribute n_tokens) but %s has %lld", nb->path,
+                 (long long)nb->n_tokens, what, (long long)n);
+        return 0;
+    }
+    for (int64_t i = 0; i < nb->q; i++)
+        TA_CHECK(nb->query[i] < n, TA_EINPUT,
+                 "%s: /neighbors/query row %lld: token id %d but %s has %lld tokens", nb->path,
+                 (long long)i, nb->query[i], what, (long long)n);
+    nb->n_tokens = n;
+    return 0;
+}
+
+int ta_nbfile_read_index(ta_nbfile_t *nb, int64_t row0, int64_t nrows, int32_t *buf)
+{
+    TA_CALL(ta_h5_read_rows(nb->file, nb->path, "/neighbors/index", H5T_NATIVE_INT32, row0, nrows,
+                            buf));
+    for (int64_t i = 0; i < nrows; i++)
+        for (int64_t j = 0; j < nb->k; j++) {
+            int32_t v = buf[i * nb->k + j];
+            TA_CHECK(v >= -1 && (nb->n_tokens < 0 || v < nb->n_tokens), TA_EINPUT,
+                     "%s: /neighbors/index row %lld column %lld: token id %d out of range "
+                     "(%lld tokens)",
+                     nb->path, (long long)(row0 + i), (long long)j, v, (long long)nb->n_tokens);
+        }
+    return 0;
+}
+
+/* Rows of the neighbour index read at a time. */
+#define TA__NB_BLOCK_ROWS 8192
+
+int ta_nbfile_each_row(ta_nbfile_t *nb, int64_t lo, int64_t hi, int64_t top, ta_nbfile_row_fn fn,
+                       void *ctx)
+{
+    int64_t k = nb->k, m = hi - lo;
+    int64_t brows = m < TA__NB_BLOCK_ROWS ? m : TA__NB_BLOCK_ROWS;
+    int32_t *idx = ta_malloc((size_t)(brows ? brows : 1) * (size_t)(k ? k : 1) * sizeof *idx);
+    int32_t *nbr = ta_malloc((size_t)(top ? top : 1) * sizeof *nbr);
+    int rc = 0;
+    TA_CHECK_GOTO(idx && nbr, TA_ERESOURCE, done, "out of memory for %lld rows of %lld neighbours",
+                  (long long)brows, (long long)k);
+    /* Blocks of brows rows of [lo, hi). */
+    for (int64_t r0 = lo; r0 < hi; r0 += brows) {
+        int64_t nr = hi - r0 < brows ? hi - r0 : brows;
+        TA_CALL_GOTO(ta_nbfile_read_index(nb, r0, nr, idx), done);
+        for (int64_t i = 0; i < nr; i++) {
+            int64_t row = r0 + i;
+            int32_t q = nb->query[row];
+            int64_t got = ta_stats_top_others(idx + i * k, k, q, top, nbr);
+            TA_CHECK_GOTO(got == top, TA_EINPUT, done,
+                          "%s: row %lld (token %d) has only %lld neighbours other than itself, "
+                          "fewer than --top %lld",
+                          nb->path, (long long)row, q, (long long)got, (long long)top);
+            TA_CALL_GOTO(fn(ctx, row, q, nbr, top), done);
+        }
+    }
+done:
+    free(idx);
+    free(nbr);
+    return rc;
+}
+
+int ta_nbfile_has_tokens(const ta_nbfile_t *nb)
+{
+    return ta_h5_exists(nb->file, "/vocab/token");
+}
+
+int ta_nbfile_read_tokens(ta_nbfile_t *nb, char ***tok, int64_t *n)
+{
+    TA_CALL(ta_h5_read_strings(nb->file, nb->path, "/vocab/token", tok, n));
+    return 0;
+}
+
+void ta_nbfile_close(ta_nbfile_t *nb)
+{
+    if (nb->file >= 0)
+        H5Fclose(nb->file);
+    nb->file = H5I_INVALID_HID;
+    free(nb->query);
+    nb->query = NULL;
+}

@@ -1,0 +1,80 @@
+#include "ta_gather.h"
+
+#include "ta_error.h"
+#include "ta_mpi.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+void ta_mpi_block_range(int64_t n, int rank, int size, int64_t *lo, int64_t *hi)
+{
+    int64_t base = n / size, extra = n % size;
+    *lo = rank * base + (rank < extra ? rank : extra);
+    *hi = *lo + base + (rank < extra ? 1 : 0);
+}
+
+int ta_mpi_gather_cat(const void *mine, int64_t n_mine, MPI_Datatype type, size_t elem_size,
+                      void **all, int64_t *n_all)
+{
+    MPI_Comm comm = ta_mpi_comm();
+    int rank = ta_mpi_rank(), size = ta_mpi_size();
+    *all = NULL;
+    TA_CHECK(n_mine <= INT_MAX, TA_ERESOURCE, "too many rows on one rank (%lld) for a gather",
+             (long long)n_mine);
+    int cnt = (int)n_mine;
+    int *counts = ta_calloc((size_t)size, sizeof *counts);
+    int *displs = ta_calloc((size_t)size, sizeof *displs);
+    TA_CHECK(counts && displs, TA_ERESOURCE, "out of memory for %d ranks", size);
+    int rc = MPI_Allgather(&cnt, 1, MPI_INT, counts, 1, MPI_INT, comm);
+    int64_t total = 0;
+    for (int r = 0; r < size; r++) {
+        displs[r] = (int)total;
+        total += counts[r];
+    }
+    *n_all = total;
+    if (rc == MPI_SUCCESS && total > INT_MAX)
+        rc = MPI_ERR_COUNT;
+    void *buf = NULL;
+    if (rc == MPI_SUCCESS && rank == 0) {
+        buf = ta_malloc((size_t)(total ? total : 1) * elem_size);
+        if (!buf)
+            rc = MPI_ERR_NO_MEM;
+    }
+    /* Every rank must reach the Gatherv, even when rank 0 failed to allocate; agree first. */
+    int ok = rc == MPI_SUCCESS, all_ok = 0;
+    MPI_Allreduce(&ok, &all_ok, 1, MPI_INT, MPI_MIN, comm);
+    if (all_ok)
+        rc = MPI_Gatherv(mine, cnt, type, buf, counts, displs, type, 0, comm);
+    free(counts);
+    free(displs);
+    if (!all_ok || rc != MPI_SUCCESS) {
+        free(buf);
+        return TA_ERR(TA_ERESOURCE, "gathering %lld values on rank 0 failed", (long long)total);
+    }
+    *all = buf;
+    return 0;
+}
+
+int ta_mpi_sum_i64(int64_t *buf, int64_t n)
+{
+    /* Chunks keep each call's count inside int. */
+    for (int64_t off = 0; off < n; off += INT_MAX / 2) {
+        int64_t m = n - off < INT_MAX / 2 ? n - off : INT_MAX / 2;
+        TA_MPI_CALL(
+            MPI_Allreduce(MPI_IN_PLACE, buf + off, (int)m, MPI_INT64_T, MPI_SUM, ta_mpi_comm()));
+    }
+    return 0;
+}
+
+int ta_mpi_offset_i64(int64_t mine, int64_t *before, int64_t *total)
+{
+    int64_t b = 0, t = 0;
+    TA_MPI_CALL(MPI_Exscan(&mine, &b, 1, MPI_INT64_T, MPI_SUM, ta_mpi_comm()));
+    if (ta_mpi_rank() == 0)
+        b = 0; /* MPI_Exscan leaves rank 0's result undefined. */
+    TA_MPI_CALL(MPI_Allreduce(&mine, &t, 1, MPI_INT64_T, MPI_SUM, ta_mpi_comm()));
+    *before = b;
+    *total = t;
+    return 0;
+}
