@@ -2,6 +2,7 @@
 
 #include "ta_error.h"
 #include "ta_mpi.h"
+#include "ta_signal.h"
 
 #include <limits.h>
 #include <string.h>
@@ -25,6 +26,10 @@ static int farm_loop(MPI_Win win, int rank, int64_t ntasks, const int64_t *order
 {
     int64_t local = 0, k = 0;
     for (;;) {
+        /* A stop request (Slurm's SIGTERM / SIGUSR1) ends this rank's work between tasks. */
+        if (ta_signal_stop_requested())
+            return TA_ERR(TA_EINTERRUPTED, "stopped by signal %d between tasks",
+                          ta_signal_number());
         TA_CALL(next_task(win, &local, &k));
         if (k >= ntasks)
             break;
