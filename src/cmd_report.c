@@ -487,8 +487,8 @@ static int fig_bars(report_t *r, const char *name, const char *what, const char 
     }
     fputs("EOD\n", fp);
     int w = 140 + nrows * (r->nm * 16 + 14);
-    w = w < 800 ? 800 : w > 2400 ? 2400 : w;
-    int h = rotate ? 560 : 500;
+    w = w < 800 ? 800 : w > 1600 ? 1600 : w;
+    int h = (rotate ? 560 : 500) + (w > 1000 ? 80 : 0);
     gp_open_svg(fp, name, w, h);
     fputs("set style data histograms\nset style histogram clustered gap 1\n"
           "set style fill solid 0.85 border rgb \"black\"\nset boxwidth 0.9\n"
