@@ -163,6 +163,23 @@ for np_ in (1, 2, 3):
             b = open(o[:-3] + suffix).read()
             t.check(a == b, "np=%d: %s differs" % (np_, suffix))
 
+# Norms computed from an embedding matrix (.npy through the embeddings readers), 3 ranks; the
+# matrix has 5 rows more than the vocabulary (padding rows are ignored).
+emb = rng.standard_normal((N + 5, 16)).astype(np.float32) * rng.gamma(2.0, 1.0, (N + 5, 1)).astype(np.float32)
+npy = os.path.join(D, "emb.npy")
+np.save(npy, emb)
+o = os.path.join(D, "rand.npy.h5")
+p = t.run(["diversity", "--neighbors", rnb, "--categories", rcat, "--top", str(TOP), "--embeddings", npy, "--out", o], np=3, check=False)
+if "not yet implemented" not in p.stderr:
+    t.check(p.returncode == 0, "diversity --embeddings .npy: %s" % p.stderr[-2000:])
+    en = np.linalg.norm(emb[:N].astype(np.float64), axis=1)
+    with h5py.File(o, "r") as f:
+        g = f["diversity"]
+        for c in range(C):
+            s = sf.summary(en[code == c])
+            t.check(g["norm_cat_n"][c] == s[0] and sf.close([g["norm_cat_mean"][c], g["norm_cat_std"][c], g["norm_cat_ci"][c]], s[1:]),
+                    "norms from .npy, category %d" % c)
+
 # ---- Bad input: exit 2, one line naming the file. --------------------------------------------
 t.expect_input_error(["diversity", "--neighbors", nb, "--categories", cat, "--top", "5"], [nb, "--top"], np=1)
 t.expect_input_error(["diversity", "--neighbors", os.path.join(D, "nope.h5"), "--categories", cat], ["nope.h5"], np=2)
