@@ -155,17 +155,29 @@ static inline void offer_one(ta_topk_t *rowt, int64_t ri, int32_t rid, ta_topk_t
         ta_topk_push(colt, cj, v, rid);
 }
 
-/* 8-lane float vectors (GCC/Clang vector extensions; SSE pairs on the x86-64 baseline, one
- * AVX register with -march). */
-typedef float v8f __attribute__((vector_size(32)));
-typedef int32_t v8i __attribute__((vector_size(32)));
-
-static inline int any_lane(v8i m)
+/* Bit u of the result is set when x[u] >= t[u] (u < 16), or x[u] >= ts when t == NULL. SSE on
+ * x86-64 (baseline instruction set), plain C elsewhere. */
+#if defined(__x86_64__) || defined(__SSE2__)
+#include <immintrin.h>
+static inline unsigned ge_mask16(const float *x, float ts, const float *t)
 {
-    uint64_t w[4];
-    memcpy(w, &m, sizeof w);
-    return (w[0] | w[1] | w[2] | w[3]) != 0;
+    unsigned m = 0;
+    for (int v = 0; v < 4; v++) {
+        __m128 a = _mm_loadu_ps(x + 4 * v);
+        __m128 b = t ? _mm_loadu_ps(t + 4 * v) : _mm_set1_ps(ts);
+        m |= (unsigned)_mm_movemask_ps(_mm_cmpge_ps(a, b)) << (4 * v);
+    }
+    return m;
 }
+#else
+static inline unsigned ge_mask16(const float *x, float ts, const float *t)
+{
+    unsigned m = 0;
+    for (int u = 0; u < 16; u++)
+        m |= (unsigned)(x[u] >= (t ? t[u] : ts)) << u;
+    return m;
+}
+#endif
 
 void ta_topk_offer_tile(const float *C, int64_t ldc, int64_t m, int64_t n, ta_topk_t *rowt,
                         int64_t rowt0, const int32_t *row_ids, const uint8_t *row_ok,
@@ -179,32 +191,24 @@ void ta_topk_offer_tile(const float *C, int64_t ldc, int64_t m, int64_t n, ta_to
         const int64_t ri = rowt0 + i;
         const int32_t rid = row_ids[i];
         int64_t j = 0;
-        if (colt) {
-            const float *ct = colt->thr + colt0;
-            for (; j + W <= n; j += W) {
-                const float ti = rowt->thr[ri];
-                v8f a0, a1, t0, t1;
-                memcpy(&a0, c + j, sizeof a0);
-                memcpy(&a1, c + j + 8, sizeof a1);
-                memcpy(&t0, ct + j, sizeof t0);
-                memcpy(&t1, ct + j + 8, sizeof t1);
-                v8i hit = (a0 >= ti) | (a1 >= ti) | (a0 >= t0) | (a1 >= t1);
-                if (any_lane(hit))
-                    for (int u = 0; u < W; u++)
-                        offer_one(rowt, ri, rid, colt, colt0 + j + u, col_ids[j + u], c[j + u],
-                                  col_ok, j + u, exclude_self);
+        for (; j + W <= n; j += W) {
+            /* Only the lanes that reach a threshold are looked at, one by one. */
+            unsigned rm = ge_mask16(c + j, rowt->thr[ri], NULL);
+            unsigned cm = colt ? ge_mask16(c + j, 0, colt->thr + colt0 + j) : 0;
+            while (rm) {
+                int u = __builtin_ctz(rm);
+                rm &= rm - 1;
+                float v = c[j + u];
+                if (col_ok[j + u] && !(exclude_self && rid == col_ids[j + u]) && v >= rowt->thr[ri])
+                    ta_topk_push(rowt, ri, v, col_ids[j + u]);
             }
-        } else {
-            for (; j + W <= n; j += W) {
-                const float ti = rowt->thr[ri];
-                v8f a0, a1;
-                memcpy(&a0, c + j, sizeof a0);
-                memcpy(&a1, c + j + 8, sizeof a1);
-                v8i hit = (a0 >= ti) | (a1 >= ti);
-                if (any_lane(hit))
-                    for (int u = 0; u < W; u++)
-                        offer_one(rowt, ri, rid, NULL, 0, col_ids[j + u], c[j + u], col_ok, j + u,
-                                  exclude_self);
+            while (cm) {
+                int u = __builtin_ctz(cm);
+                cm &= cm - 1;
+                float v = c[j + u];
+                if (col_ok[j + u] && !(exclude_self && rid == col_ids[j + u]) &&
+                    v >= colt->thr[colt0 + j + u])
+                    ta_topk_push(colt, colt0 + j + u, v, rid);
             }
         }
         for (; j < n; j++)
