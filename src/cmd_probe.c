@@ -478,8 +478,12 @@ static int write_outputs(const probe_args_t *a, probe_state_t *s)
         double sum = 0;
         for (int k = 0; k < s->nprobe; k++)
             sum += mean[s->probe_cat[k]];
-        ta_log_info("probe: %d categories probed, average accuracy %.2f%%; wrote %s", s->nprobe,
-                    s->nprobe ? 100 * sum / s->nprobe : 0.0, a->out);
+        if (s->nprobe)
+            ta_log_info("probe: %d categories probed, average accuracy %.2f%%; wrote %s", s->nprobe,
+                        100 * sum / s->nprobe, a->out);
+        else
+            ta_log_warn("probe: no category has --min-tokens %lld tokens: nothing probed; wrote %s",
+                        (long long)a->min_tokens, a->out);
     }
 done:
     free(nt);

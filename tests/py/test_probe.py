@@ -159,6 +159,13 @@ with h5py.File(out1, "r") as a, h5py.File(outr, "r") as b:
 p = t.run(base + ["--out", os.path.join(tmp, "only.tsv")])
 t.check(open(os.path.join(tmp, "only.tsv"), "rb").read() == tsv_bytes, "--out .tsv equals the TSV beside the .h5")
 
+# Rows past the vocabulary (mT5 pads its matrix) are ignored with a warning.
+padded = os.path.join(tmp, "padded.npy")
+np.save(padded, np.vstack([X32, rng.normal(size=(12, D)).astype(np.float32)]))
+p = t.run(["probe", "--embeddings", padded] + base[3:] + ["--out", os.path.join(tmp, "padded.tsv")])
+t.check("ignored" in p.stderr, "extra rows warned about: %r" % p.stderr[-500:])
+t.check(open(os.path.join(tmp, "padded.tsv"), "rb").read() == tsv_bytes, "extra rows change nothing")
+
 # Bad input: one line, exit 2.
 t.expect_input_error(base + ["--folds", "1", "--out", os.path.join(tmp, "x.tsv")], ["--folds"])
 t.expect_input_error(base[:-4] + ["--min-tokens", "0", "--out", os.path.join(tmp, "x.tsv")], ["--min-tokens"])
