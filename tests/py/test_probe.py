@@ -155,6 +155,10 @@ with h5py.File(out1, "r") as a, h5py.File(outr, "r") as b:
     for name in a["probe"]:
         t.check(np.array_equal(a["probe"][name][()], b["probe"][name][()]), "/probe/%s identical after resume" % name)
 
+# Threads (the fit's chunk threads; 3 per rank here) give the same bytes.
+p = t.run(base + ["--out", os.path.join(tmp, "threads.tsv")], np=1, env={"OPENBLAS_NUM_THREADS": "3"})
+t.check(open(os.path.join(tmp, "threads.tsv"), "rb").read() == tsv_bytes, "3 threads give the same TSV")
+
 # --out FILE.tsv alone, and the same numbers as the h5 run.
 p = t.run(base + ["--out", os.path.join(tmp, "only.tsv")])
 t.check(open(os.path.join(tmp, "only.tsv"), "rb").read() == tsv_bytes, "--out .tsv equals the TSV beside the .h5")
