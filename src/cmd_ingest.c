@@ -278,6 +278,7 @@ static int cmd_main(int argc, char **argv)
                     dropped == 1 ? "" : "s");
 
     /* Phase 2: this rank's rows. */
+    double t_vocab = ta_now() - t0, t1 = ta_now();
     int64_t r0 = n * rank / size, r1 = n * (rank + 1) / size;
     size_t bytes;
     if (ta_mul_size((size_t)(r1 - r0), (size_t)d * sizeof(float), &bytes))
@@ -295,7 +296,7 @@ static int cmd_main(int argc, char **argv)
     rc = ta_mpi_agree(rc);
     if (rc)
         goto done;
-    double t_read = ta_now() - t0;
+    double t_read = ta_now() - t1;
 
     /* Phase 3: parallel write. */
     ta_prov_add_input(e.file);
@@ -332,10 +333,10 @@ static int cmd_main(int argc, char **argv)
                      : strcmp(e.dtype, "F32") == 0 ? 4
                                                    : 2) /
                     1e6;
-        ta_log_info("ingest: %s -> %s: %lld tokens x %lld (%s %s), read %.1f MB in %.2f s "
-                    "(%.0f MB/s), total %.2f s",
-                    o.model, o.out, (long long)n, (long long)d, e.tensor, e.dtype, mb, t_read,
-                    mb / (t_read > 0 ? t_read : 1e-9), ta_now() - t0);
+        ta_log_info("ingest: %s -> %s: %lld tokens x %lld (%s %s); vocabulary %.2f s, read %.1f MB "
+                    "in %.2f s (%.0f MB/s), total %.2f s",
+                    o.model, o.out, (long long)n, (long long)d, e.tensor, e.dtype, t_vocab, mb,
+                    t_read, mb / (t_read > 0 ? t_read : 1e-9), ta_now() - t0);
     }
 done:
     free(x);
