@@ -51,6 +51,8 @@ int ta__is_byte_piece(const char *s, size_t len);
 /* The format readers. Each parses data[0..len) (no NUL terminator needed). */
 int ta__vocab_parse_tokenizer_json(const char *name, const char *data, size_t len, ta_vocab_t *v);
 int ta__vocab_parse_spm(const char *name, const char *data, size_t len, ta_vocab_t *v);
+/* Local. 1 when an HDF5 superblock signature is at offset 0, 512, 1024, ... */
+int ta__vocab_is_hdf5(const char *data, size_t len);
 /* Local. 1 when data looks like a serialized SentencePiece ModelProto. */
 int ta__vocab_looks_spm(const char *data, size_t len);
 
