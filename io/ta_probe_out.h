@@ -44,4 +44,23 @@ int ta_probe_folds_open(ta_outfile_t *o, const char *path);
 int ta_probe_folds_add(ta_outfile_t *o, const char *category, const int64_t *ids,
                        const uint8_t *label, const int32_t *fold, int64_t n);
 
+/* A checkpoint of the probe's task results, written atomically when a run is stopped: a header
+ * of nkey int64 values that identify the run (sizes, options, a hash of the inputs), then for each
+ * of the two phases its task count, done flags and result rows (slot doubles each). */
+typedef struct {
+    int64_t ntasks, slot;
+    uint8_t *done;
+    double *results;
+} ta_probe_ckpt_phase_t;
+
+/* Local. */
+int ta_probe_ckpt_write(const char *path, const int64_t *key, int nkey,
+                        const ta_probe_ckpt_phase_t *ph, int nphase);
+/* Local. Fills ph[] from path when it exists and its key and sizes match (*found = 1); a file
+ * that does not match is left alone (*found = 0, with a warning). */
+int ta_probe_ckpt_read(const char *path, const int64_t *key, int nkey, ta_probe_ckpt_phase_t *ph,
+                       int nphase, int *found);
+/* Local. Removes the checkpoint (after the outputs are complete). */
+void ta_probe_ckpt_remove(const char *path);
+
 #endif

@@ -284,6 +284,10 @@ int ta__vocab_parse_tokenizer_json(const char *name, const char *data, size_t le
 {
     bytelevel_init();
     json_error_t e;
+    /* A UTF-8 byte order mark (some editors write one) is not JSON: skip it. */
+    size_t skip = len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    data += skip;
+    len -= skip;
     /* Parse a copy whose merges are blanked to spaces (newlines kept, so that line and column
      * numbers in messages stay those of the file). */
     size_t lo, hi;
@@ -297,8 +301,8 @@ int ta__vocab_parse_tokenizer_json(const char *name, const char *data, size_t le
     }
     json_t *root = json_loadb(data, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &e);
     free(copy);
-    TA_CHECK(root, TA_EINPUT, "%s:%d:%d: invalid JSON: %s (byte offset %d)", name, e.line, e.column,
-             e.text, e.position);
+    TA_CHECK(root, TA_EINPUT, "%s:%d:%d: invalid JSON: %s (byte offset %zu)", name, e.line,
+             e.column, e.text, (size_t)e.position + skip);
     int rc;
     if (json_is_array(root))
         rc = read_list(name, root, v);

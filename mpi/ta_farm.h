@@ -7,7 +7,12 @@
  * no progress from rank 0). Each task writes out_len doubles; a task is computed by exactly one
  * rank, every other rank leaves zeros in its slot, and a sum over the ranks (MPI_Allreduce) gives
  * every rank the whole table. The results thus depend only on what each task computes, never on
- * which rank computed it or on the number of ranks. */
+ * which rank computed it or on the number of ranks.
+ *
+ * Stop requests (SIGTERM / SIGUSR1, ta_signal.h) end a rank's work between tasks; the tasks done
+ * so far are still gathered and flagged in done[], so that the caller can checkpoint them and a
+ * later run can skip them. TA_FARM_STOP_AFTER=K in the environment (for tests) makes each rank
+ * stop as if signalled after it has completed K tasks. */
 #ifndef TA_FARM_H
 #define TA_FARM_H
 
@@ -20,10 +25,13 @@
 typedef int (*ta_farm_fn)(int64_t task, double *out, void *ctx);
 
 /* Collective on comm. Runs tasks order[0], order[1], ... (a permutation of 0..ntasks-1) and fills
- * results[task * out_len ...] (ntasks * out_len doubles, zeroed here) on every rank. progress (may
- * be NULL) is updated on rank 0 with the number of tasks handed out. Returns the agreed status: a
- * failing task stops its rank taking more; the others finish. */
+ * results[task * out_len ...] (ntasks * out_len doubles) on every rank. done[ntasks]: on entry,
+ * the tasks already done (their results rows must hold their results, the same on every rank;
+ * they are skipped); on return, every task completed (identical on every rank). The other rows
+ * are overwritten. progress (may be NULL) is updated on rank 0 with the tasks handed out.
+ * Returns the agreed status: TA_EINTERRUPTED after a stop request (results and done[] are still
+ * complete for what was done), or the first error of a task (that rank takes no more tasks). */
 int ta_farm_run(MPI_Comm comm, int64_t ntasks, const int64_t *order, int64_t out_len, ta_farm_fn fn,
-                void *ctx, double *results, ta_progress_t *progress);
+                void *ctx, double *results, uint8_t *done, ta_progress_t *progress);
 
 #endif

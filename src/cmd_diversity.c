@@ -9,6 +9,7 @@
 #include "ta_anaout.h"
 #include "ta_args.h"
 #include "ta_catfile.h"
+#include "ta_embed.h"
 #include "ta_cmd.h"
 #include "ta_error.h"
 #include "ta_file.h"
@@ -48,7 +49,7 @@ typedef struct {
     /* Rank 0, after the gather. */
     int32_t *all_count;
     double *all_entropy;
-    float *norms; /* [N] or NULL */
+    double *norms; /* [N] or NULL */
     char normsrc[4096];
     char h5path[4096], base[4096];
 } div_t_;
@@ -201,24 +202,81 @@ done:
     return rc;
 }
 
-/* Rank 0: the norms of every token, from --embeddings (a model.h5 or FILE.h5 with /norms) or, when
- * not given, from the categories file if it is a model.h5 holding /norms. */
+/* Whether path is a complete HDF5 file holding /norms (a tokenatlas model.h5). */
+static int has_norms(const char *path, int *has)
+{
+    *has = 0;
+    if (!ta_file_is_regular(path) || H5Fis_hdf5(path) <= 0)
+        return 0;
+    hid_t f;
+    TA_CALL(ta_h5_open_read(path, MPI_COMM_NULL, &f));
+    *has = ta_h5_exists(f, "/norms");
+    H5Fclose(f);
+    return 0;
+}
+
+/* Rows of the embedding matrix read at a time when computing norms. */
+#define NORM_BLOCK_ROWS 2048
+
+/* Collective. Norms computed from an embedding matrix (--embeddings without /norms): each rank
+ * reads its block of token rows through ta_embed, the per-token norms (sum of squares in double,
+ * in column order, so the same on every rank count) are gathered to rank 0. */
+static int compute_norms(div_t_ *d)
+{
+    int64_t N = d->cs.n, lo, hi;
+    ta_mpi_block_range(N, ta_mpi_rank(), ta_mpi_size(), &lo, &hi);
+    ta_embed_t e;
+    memset(&e, 0, sizeof e);
+    double *mine = NULL;
+    float *rows = NULL;
+    int rc = ta_embed_open_ex(d->o.embpath, NULL, N, &e);
+    if (rc)
+        return rc;
+    TA_CHECK_GOTO(e.rows >= N, TA_EINPUT, done,
+                  "%s: the embedding matrix has %lld rows, fewer than the %lld tokens of %s",
+                  d->o.embpath, (long long)e.rows, (long long)N, d->o.catpath);
+    mine = ta_malloc((size_t)(hi - lo + 1) * sizeof *mine);
+    rows = ta_malloc((size_t)NORM_BLOCK_ROWS * (size_t)e.cols * sizeof *rows);
+    TA_CHECK_GOTO(mine && rows, TA_ERESOURCE, done, "out of memory for embedding rows");
+    /* Blocks of NORM_BLOCK_ROWS token rows of this rank's range [lo, hi). */
+    for (int64_t r0 = lo; r0 < hi; r0 += NORM_BLOCK_ROWS) {
+        int64_t nr = hi - r0 < NORM_BLOCK_ROWS ? hi - r0 : NORM_BLOCK_ROWS;
+        TA_CALL_GOTO(ta_embed_read_rows(&e, r0, nr, rows), done);
+        for (int64_t i = 0; i < nr; i++) {
+            double ss = 0.0;
+            for (int64_t j = 0; j < e.cols; j++)
+                ss += (double)rows[i * e.cols + j] * rows[i * e.cols + j];
+            mine[r0 - lo + i] = sqrt(ss);
+        }
+    }
+done:
+    ta_embed_close(&e);
+    free(rows);
+    rc = ta_mpi_agree(rc);
+    if (!rc) {
+        int64_t n_all;
+        rc = ta_mpi_gather_cat(mine, hi - lo, MPI_DOUBLE, sizeof(double), (void **)&d->norms,
+                               &n_all);
+    }
+    free(mine);
+    if (!rc)
+        snprintf(d->normsrc, sizeof d->normsrc, "%s", d->o.embpath);
+    if (!rc)
+        rc = ta_prov_add_input(d->o.embpath);
+    return rc;
+}
+
+/* Rank 0: the norms of every token from /norms of --embeddings or, when not given, of the
+ * categories file if it is a model.h5 holding /norms. */
 static int load_norms(div_t_ *d)
 {
-    const char *src = d->o.embpath;
-    if (!src) {
-        if (H5Fis_hdf5(d->o.catpath) <= 0)
-            return 0;
-        hid_t f;
-        TA_CALL(ta_h5_open_read(d->o.catpath, MPI_COMM_NULL, &f));
-        int has = ta_h5_exists(f, "/norms");
-        H5Fclose(f);
-        if (!has)
-            return 0;
-        src = d->o.catpath;
-    }
-    TA_CHECK(H5Fis_hdf5(src) > 0, TA_EINPUT,
-             "%s: --embeddings: only a tokenatlas model.h5 (with /norms) is read here", src);
+    if (d->norms)
+        return 0; /* computed from the embedding matrix */
+    const char *src = d->o.embpath ? d->o.embpath : d->o.catpath;
+    int has = 0;
+    TA_CALL(has_norms(src, &has));
+    if (!has)
+        return 0;
     hid_t f;
     TA_CALL(ta_h5_open_read(src, MPI_COMM_NULL, &f));
     int nd = 0, rc = 0;
@@ -229,7 +287,7 @@ static int load_norms(div_t_ *d)
                   d->o.catpath, (long long)d->cs.n);
     d->norms = ta_malloc((size_t)(dims[0] ? dims[0] : 1) * sizeof *d->norms);
     TA_CHECK_GOTO(d->norms, TA_ERESOURCE, done, "out of memory for norms");
-    TA_CALL_GOTO(ta_h5_read_rows(f, src, "/norms", H5T_NATIVE_FLOAT, 0, dims[0], d->norms), done);
+    TA_CALL_GOTO(ta_h5_read_rows(f, src, "/norms", H5T_NATIVE_DOUBLE, 0, dims[0], d->norms), done);
     snprintf(d->normsrc, sizeof d->normsrc, "%s", src);
     if (src != d->o.catpath)
         rc = ta_prov_add_input(src);
@@ -294,9 +352,7 @@ static int summarise(div_t_ *d, summ_t *s)
             ta_stats_summary_int(d->cat_queries[a], d->mat[a * C + b], d->mat[C * C + a * C + b],
                                  &s->mat[a * C + b]);
     if (d->norms) {
-        for (int64_t t = 0; t < N; t++)
-            x[t] = d->norms[t];
-        ta_stats_summary_by_group(x, d->cs.code, N, (int32_t)C, s->norm, scratch);
+        ta_stats_summary_by_group(d->norms, d->cs.code, N, (int32_t)C, s->norm, scratch);
     }
 done:
     free(x);
@@ -493,6 +549,14 @@ static int cmd_main(int argc, char **argv)
                  out);
     summ_t s;
     memset(&s, 0, sizeof s);
+    if (d.o.embpath) {
+        int has = 0;
+        rc = ta_mpi_agree(has_norms(d.o.embpath, &has));
+        if (!rc && !has)
+            rc = compute_norms(&d);
+        if (rc)
+            goto out;
+    }
     if (rank == 0) {
         rc = load_norms(&d);
         if (!rc)
@@ -545,8 +609,10 @@ const ta_command_t ta_command_diversity = {
             "  --scheme paper|script      scheme read from a model.h5 (default paper)\n"
             "  --top N                    neighbours other than the token itself (default 50)\n"
             "  --exclude-categories A,B   leave these categories out of the distinct count\n"
-            "  --embeddings PATH          model.h5 whose /norms give norms by category (default:\n"
-            "                             the categories file when it is a model.h5 with /norms)\n"
+            "  --embeddings PATH          norms by category: /norms of a model.h5, or computed\n"
+            "                             from any embeddings input (HF directory, .safetensors,\n"
+            "                             .npy, FILE.h5:/dataset); default: the categories file\n"
+            "                             when it is a model.h5 with /norms\n"
             "  --out FILE.h5              output (default: beside the neighbours file,\n"
             "                             STEM.diversity.h5); TSV tables beside it\n",
     .main = cmd_main,

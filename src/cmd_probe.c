@@ -167,7 +167,7 @@ static int largest_first(int64_t ntasks, const int64_t *cost, int64_t *order)
 }
 
 static int run_farm(probe_ctx_t *c, int64_t ntasks, const int64_t *cost, ta_farm_fn fn,
-                    const char *what, double *results)
+                    const char *what, double *results, uint8_t *done)
 {
     int64_t *order = ta_malloc((size_t)(ntasks ? ntasks : 1) * sizeof *order);
     TA_CHECK_ALLOC(order, (size_t)ntasks * sizeof *order);
@@ -175,7 +175,7 @@ static int run_farm(probe_ctx_t *c, int64_t ntasks, const int64_t *cost, ta_farm
     ta_progress_t p;
     ta_progress_start(&p, what, "tasks", (double)ntasks, 0);
     if (!rc)
-        rc = ta_farm_run(ta_mpi_comm(), ntasks, order, c->d + SLOT_W, fn, c, results, &p);
+        rc = ta_farm_run(ta_mpi_comm(), ntasks, order, c->d + SLOT_W, fn, c, results, done, &p);
     if (!rc)
         ta_progress_update(&p, (double)ntasks, 1);
     free(order);
@@ -508,6 +508,38 @@ static int export_folds(const probe_args_t *a, const probe_state_t *s)
     return ta_outfile_commit(&o);
 }
 
+/* What identifies a run for its checkpoint: sizes, options, and hashes of the samples and of a
+ * strided selection of the normalised matrix. */
+enum { NKEY = 10 };
+static void ckpt_key(const probe_args_t *a, const probe_state_t *s, int64_t key[NKEY])
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+#define TA__MIX(v)                                                                                 \
+    do {                                                                                           \
+        h ^= (uint64_t)(v);                                                                        \
+        h *= 0x100000001b3ull;                                                                     \
+    } while (0)
+    for (int k = 0; k < s->nprobe; k++) {
+        const cat_sample_t *cs = &s->sample[s->probe_cat[k]];
+        for (const char *p = s->cats.name[s->probe_cat[k]]; *p; p++)
+            TA__MIX((unsigned char)*p);
+        TA__MIX(cs->m);
+        for (int64_t i = 0; i < 2 * cs->m; i += 101)
+            TA__MIX(cs->ids[i] * 16 + cs->fold[i]);
+    }
+    uint64_t hx = 0xcbf29ce484222325ull;
+    const int64_t total = s->cats.n * s->emb.cols;
+    for (int64_t i = 0; i < total; i += 97) {
+        uint32_t bits;
+        memcpy(&bits, &s->X[i], 4);
+        hx = (hx ^ bits) * 0x100000001b3ull;
+    }
+#undef TA__MIX
+    int64_t k[NKEY] = {1,       s->cats.n, s->emb.cols, a->folds,   a->seed, a->min_tokens,
+                       a->cold, s->nprobe, (int64_t)h,  (int64_t)hx};
+    memcpy(key, k, sizeof k);
+}
+
 static int run_probe(const probe_args_t *a, probe_state_t *s)
 {
     int rc = load_inputs(a, s);
@@ -533,25 +565,59 @@ static int run_probe(const probe_args_t *a, probe_state_t *s)
     s->final = ta_malloc((size_t)((np ? np : 1) * slot) * sizeof(double));
     s->folds_res = ta_malloc((size_t)((np ? np : 1) * F * slot) * sizeof(double));
     int64_t *cost = ta_malloc((size_t)((np ? np : 1) * F) * sizeof *cost);
-    rc = s->final && s->folds_res && cost ? 0 : TA_ERESOURCE;
-    TA_CALL(ta_mpi_agree(rc));
+    uint8_t *done = ta_calloc((size_t)((np ? np : 1) * (F + 1)), 1);
+    rc = s->final && s->folds_res && cost && done ? 0 : TA_ERESOURCE;
+    rc = ta_mpi_agree(rc);
+    if (rc) {
+        free(cost);
+        free(done);
+        return rc;
+    }
+    /* A checkpoint of an interrupted run with the same inputs and options: its tasks are kept. */
+    char ckpt[4200];
+    snprintf(ckpt, sizeof ckpt, "%s.ckpt", a->out);
+    int64_t key[NKEY];
+    ckpt_key(a, s, key);
+    ta_probe_ckpt_phase_t ph[2] = {{np, slot, done, s->final},
+                                   {np * F, slot, done + np, s->folds_res}};
+    int found = 0;
+    rc = ta_probe_ckpt_read(ckpt, key, NKEY, ph, 2, &found);
+    if (!rc && found) {
+        int64_t ndone = 0;
+        for (int64_t t = 0; t < np * (F + 1); t++)
+            ndone += done[t];
+        ta_log_info("probe: resuming from %s: %lld of %lld fits already done", ckpt,
+                    (long long)ndone, (long long)(np * (F + 1)));
+    }
+    rc = ta_mpi_agree(rc);
     /* One BLAS thread per rank: each sgemv then sums in a fixed order, so that a task's result
      * does not depend on the thread count; the ranks provide the parallelism. */
     int threads = ta_blas_threads();
     ta_blas_set_threads(1);
     for (int64_t k = 0; k < np; k++)
         cost[k] = 2 * s->sample[s->probe_cat[k]].m;
-    rc = run_farm(c, np, cost, final_task, "probe: full fits", s->final);
+    if (!rc)
+        rc = run_farm(c, np, cost, final_task, "probe: full fits", s->final, done);
     if (!rc) {
         for (int64_t t = 0; t < np * F; t++)
             cost[t] = 2 * s->sample[s->probe_cat[t / F]].m;
         c->final = s->final;
-        rc = run_farm(c, np * F, cost, fold_task, "probe: folds", s->folds_res);
+        rc = run_farm(c, np * F, cost, fold_task, "probe: folds", s->folds_res, done + np);
     }
     ta_blas_set_threads(threads);
     free(cost);
+    if (rc == TA_EINTERRUPTED) {
+        int wrc = ta_mpi_rank() == 0 ? ta_probe_ckpt_write(ckpt, key, NKEY, ph, 2) : 0;
+        wrc = ta_mpi_agree(wrc);
+        free(done);
+        return wrc ? wrc : rc;
+    }
+    free(done);
     TA_CALL(rc);
-    return write_outputs(a, s);
+    TA_CALL(write_outputs(a, s));
+    if (found && ta_mpi_rank() == 0)
+        ta_probe_ckpt_remove(ckpt);
+    return 0;
 }
 
 static int cmd_main(int argc, char **argv)

@@ -210,22 +210,25 @@ static int read_probe(hid_t f, model_t *m)
 static int read_translate(hid_t f, model_t *m)
 {
     static const char *const names[] = {"/translate/categories", "/translate/names", NULL};
-    static const char *const shares[] = {"/translate/cat_mean", "/translate/share_cat",
-                                         "/translate/share", NULL};
+    /* cat_mean: mean number of translations among a token's top N neighbours, per category. */
+    static const char *const shares[] = {"/translate/cat_mean", NULL};
     if (!ta_h5_exists(f, "/translate")) {
         note_missing(m, "/translate (no dictionaries configured)");
         return 0;
     }
     m->has_tr = 1;
     m->tr_all = NAN;
-    static const char *const overall[] = {"share_mean", "share", "translation_share", NULL};
+    static const char *const overall[] = {"share_mean", NULL};
     for (const char *const *o = overall; *o; o++)
         if (ta_report_attr_num(f, "/translate", *o, &m->tr_all))
             break;
     const char *nm = first_existing(f, names), *sh = first_existing(f, shares);
-    if (nm && sh)
+    double top = 0;
+    if (nm && sh && ta_report_attr_num(f, "/translate", "top", &top) && top > 0) {
         TA_CALL(read_named(f, m->file, nm, sh, &m->tcat, &m->ntcat, &m->tshare));
-    else
+        for (int64_t i = 0; i < m->ntcat; i++)
+            m->tshare[i] /= top;
+    } else
         note_missing(m, "/translate per-category shares");
     return 0;
 }
@@ -245,8 +248,8 @@ static herr_t read_one_compare(hid_t loc, const char *name, const H5L_info_t *in
         return 0;
     char grp[512];
     snprintf(grp, sizeof grp, "/compare/%s", name);
-    static const char *const means[] = {"jaccard_mean", "mean_jaccard", "mean", NULL};
-    static const char *const shared[] = {"n_shared", "shared_tokens", "n_tokens", NULL};
+    static const char *const means[] = {"jaccard_mean", NULL};
+    static const char *const shared[] = {"n_shared_tokens", NULL};
     double v = NAN, s = NAN;
     for (const char *const *o = means; *o; o++)
         if (ta_report_attr_num(c->f, grp, *o, &v))
@@ -484,8 +487,8 @@ static int fig_bars(report_t *r, const char *name, const char *what, const char 
     }
     fputs("EOD\n", fp);
     int w = 140 + nrows * (r->nm * 16 + 14);
-    w = w < 800 ? 800 : w > 2400 ? 2400 : w;
-    int h = rotate ? 560 : 500;
+    w = w < 800 ? 800 : w > 1600 ? 1600 : w;
+    int h = (rotate ? 560 : 500) + (w > 1000 ? 80 : 0);
     gp_open_svg(fp, name, w, h);
     fputs("set style data histograms\nset style histogram clustered gap 1\n"
           "set style fill solid 0.85 border rgb \"black\"\nset boxwidth 0.9\n"
@@ -500,7 +503,8 @@ static int fig_bars(report_t *r, const char *name, const char *what, const char 
     fprintf(fp, "\nset yrange %s\n", yrange);
     if (rotate)
         fputs("set xtics rotate by -45 left\n", fp);
-    fputs("set key outside bottom center horizontal noautotitle\nplot ", fp);
+    fputs("set key outside right top vertical noautotitle\nset offsets 0, 0, graph 0.06, 0\nplot ",
+          fp);
     /* Models without any value here (a step they did not run) are left out of the plot. */
     int first = 1;
     for (int j = 0; j < r->nm; j++) {
@@ -837,7 +841,7 @@ static void write_headlines(report_t *r)
     for (int j = 0; j < r->nm; j++) {
         model_t *m = &r->m[j];
         char c[8][128];
-        snprintf(c[0], 128, "%s", m->name);
+        snprintf(c[0], 128, "%.127s", m->name);
         snprintf(c[1], 128, "%lld", (long long)m->n_tokens);
         snprintf(c[2], 128, "%lld", (long long)m->dim);
         if (m->has_div && !isnan(m->count_mean))
@@ -917,8 +921,8 @@ static void write_compare(report_t *r)
     for (int j = 0; j < r->nm; j++)
         for (int i = 0; i < r->m[j].ncmp; i++) {
             char c[4][128];
-            snprintf(c[0], 128, "%s", r->m[j].name);
-            snprintf(c[1], 128, "%s", r->m[j].cmp_other[i]);
+            snprintf(c[0], 128, "%.127s", r->m[j].name);
+            snprintf(c[1], 128, "%.127s", r->m[j].cmp_other[i]);
             fmt_num(c[2], 128, r->m[j].cmp_mean[i], "%.3f");
             fmt_num(c[3], 128, r->m[j].cmp_shared[i], "%.0f");
             doc_table_row(r, 4, c);

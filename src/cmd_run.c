@@ -39,6 +39,8 @@ typedef struct {
     char log[4200];   /* results/<run>/run.log */
     int rank;
     int nskipped, nrun;
+    int argc;    /* the run's command line, "tokenatlas run ..." */
+    char **argv; /* (provenance of the assembled files) */
 } run_t;
 
 /* An argv under construction; the strings are copies owned by the list. */
@@ -274,6 +276,12 @@ static int run_model(run_t *r, const ta_config_model_t *m)
         TA_CALL_GOTO(argl_add(&a, model_h5), done);
         TA_CALL_GOTO(argl_add(&a, "--dict"), done);
         TA_CALL_GOTO(argl_add(&a, c->dictionaries), done);
+        TA_CALL_GOTO(argl_add(&a, "--top"), done);
+        TA_CALL_GOTO(argl_addf(&a, "%lld", (long long)c->top), done);
+        TA_CALL_GOTO(argl_add(&a, "--categories"), done);
+        TA_CALL_GOTO(argl_add(&a, model_h5), done);
+        TA_CALL_GOTO(argl_add(&a, "--scheme"), done);
+        TA_CALL_GOTO(argl_add(&a, c->scheme), done);
         TA_CALL_GOTO(argl_add(&a, "--out"), done);
         TA_CALL_GOTO(argl_add(&a, out), done);
         TA_CALL_GOTO(run_step(r, m->name, &ta_command_translate, out, &a), done);
@@ -296,16 +304,23 @@ static int run_pairs(run_t *r)
     int rc = 0;
     argl_t a = {0};
     for (int p = 0; p < c->npairs && !rc; p++) {
-        char stem[300], out[4400], na[4400], nb[4400];
+        char stem[300], out[4400], na[4400], nb[4400], ma[4400];
         pair_stem(stem, sizeof stem, c->pairs[p][0], c->pairs[p][1]);
         step_path(r, out, sizeof out, stem, "compare");
         step_path(r, na, sizeof na, c->pairs[p][0], "neighbors");
         step_path(r, nb, sizeof nb, c->pairs[p][1], "neighbors");
+        step_path(r, ma, sizeof ma, c->pairs[p][0], "model");
         TA_CALL_GOTO(argl_add(&a, "compare"), done);
         TA_CALL_GOTO(argl_add(&a, "--a"), done);
         TA_CALL_GOTO(argl_add(&a, na), done);
         TA_CALL_GOTO(argl_add(&a, "--b"), done);
         TA_CALL_GOTO(argl_add(&a, nb), done);
+        TA_CALL_GOTO(argl_add(&a, "--top"), done);
+        TA_CALL_GOTO(argl_addf(&a, "%lld", (long long)c->top), done);
+        TA_CALL_GOTO(argl_add(&a, "--categories"), done); /* per category of model a */
+        TA_CALL_GOTO(argl_add(&a, ma), done);
+        TA_CALL_GOTO(argl_add(&a, "--scheme"), done);
+        TA_CALL_GOTO(argl_add(&a, c->scheme), done);
         TA_CALL_GOTO(argl_add(&a, "--out"), done);
         TA_CALL_GOTO(argl_add(&a, out), done);
         TA_CALL_GOTO(run_step(r, stem, &ta_command_compare, out, &a), done);
@@ -355,6 +370,7 @@ static int run_assemble(run_t *r, int index)
         return 0;
     }
     ta_prov_reset_inputs();
+    ta_prov_set_command(r->argc, r->argv); /* the run's own command line, not the last step's */
     ta_prov_set_str("run", r->cfg->run);
     ta_prov_set_str("model", m->name);
     ta_prov_set_num("model_index", index); /* the report lists the models in config order */
@@ -471,6 +487,13 @@ static int cmd_main(int argc, char **argv)
     memset(&r, 0, sizeof r);
     r.cfg = &cfg;
     r.rank = ta_mpi_rank();
+    char *full[RUN_MAX_OVERRIDES * 2 + 8];
+    r.argc = 0;
+    full[r.argc++] = "tokenatlas";
+    for (int i = 0; i < argc && r.argc < (int)(sizeof full / sizeof full[0]) - 1; i++)
+        full[r.argc++] = argv[i];
+    full[r.argc] = NULL;
+    r.argv = full;
     int n = snprintf(r.dir, sizeof r.dir, "%s/%s", cfg.results_dir[0] ? cfg.results_dir : "results",
                      cfg.run);
     TA_CHECK_GOTO(n > 0 && n < (int)sizeof r.dir - 64, TA_EINPUT, out,
@@ -478,6 +501,13 @@ static int cmd_main(int argc, char **argv)
     snprintf(r.steps, sizeof r.steps, "%s/steps", r.dir);
     snprintf(r.log, sizeof r.log, "%s/run.log", r.dir);
 
+    /* The neighbourhoods of diversity, translate and compare are the top N neighbours other
+     * than the token itself, so the neighbours step must find that many. */
+    TA_CHECK_GOTO(cfg.k >= cfg.top + (cfg.exclude_self ? 0 : 1), TA_EINPUT, out,
+                  "%s: neighbors.k = %lld is too small for diversity.top = %lld: k must be at "
+                  "least top + 1 (the token itself is its own first neighbour) unless "
+                  "neighbors.exclude_self is true",
+                  config, (long long)cfg.k, (long long)cfg.top);
     ta_prov_set_config(cfg.text);
     if (r.rank == 0) {
         rc = ta_file_mkdirs(r.steps);

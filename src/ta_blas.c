@@ -42,7 +42,11 @@ void ta_blas_setup(char **argv)
     const char *fix = getenv("TA_BLAS_FIX");
     const char *user = getenv("OPENBLAS_CORETYPE");
     const char *best = best_coretype();
-    if (!is_generic(core) || best == NULL)
+    /* TA_BLAS_FORCE_GENERIC=1 makes the current kernel count as generic (tests of the re-exec
+     * path on machines where OpenBLAS already picks a good kernel). */
+    const char *force = getenv("TA_BLAS_FORCE_GENERIC");
+    int forced = force && strcmp(force, "1") == 0 && !(user && *user);
+    if ((!is_generic(core) && !forced) || best == NULL)
         return;
     if (user && *user) {
         snprintf(blas_note, sizeof blas_note,
@@ -60,6 +64,7 @@ void ta_blas_setup(char **argv)
     }
     /* Re-execute with the kernel named; the child sees OPENBLAS_CORETYPE set and does not loop. */
     setenv("OPENBLAS_CORETYPE", best, 1);
+    setenv("TA_BLAS_REEXEC", best, 1);
     execv("/proc/self/exe", argv);
     snprintf(blas_note, sizeof blas_note,
              "OpenBLAS uses its generic '%s' kernel and re-executing with OPENBLAS_CORETYPE=%s "
@@ -81,6 +86,12 @@ void ta_blas_set_threads(int n)
 {
     if (n >= 1)
         openblas_set_num_threads(n);
+}
+
+const char *ta_blas_reexec(void)
+{
+    const char *r = getenv("TA_BLAS_REEXEC");
+    return r ? r : "";
 }
 
 const char *ta_blas_note(void)

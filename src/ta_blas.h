@@ -18,4 +18,8 @@ void ta_blas_set_threads(int n);
 /* Local. A note about the kernel for logs ("" when all is well). */
 const char *ta_blas_note(void);
 
+/* Local. The OPENBLAS_CORETYPE this process was re-executed with by ta_blas_setup ("" when it
+ * was not re-executed). */
+const char *ta_blas_reexec(void);
+
 #endif

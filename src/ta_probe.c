@@ -121,7 +121,7 @@ void ta_probe_opt_default(ta_probe_opt_t *o)
 {
     o->C = 1.0;
     o->gtol = 1e-4;
-    o->ftol = 64 * DBL_EPSILON;
+    o->ftol = 1e7 * DBL_EPSILON; /* scipy L-BFGS-B default factr 1e7: 2.2e-9 */
     o->max_iter = 10000;
     o->block_rows = 0;
 }
@@ -143,7 +143,7 @@ static int64_t block_rows_for(int64_t d, const ta_probe_opt_t *o)
 size_t ta_probe_fit_work_bytes(int64_t n, int64_t d, const ta_probe_opt_t *o)
 {
     int64_t br = block_rows_for(d, o);
-    return (size_t)(2 * d + 2 * br) * sizeof(float) + 64;
+    return (size_t)(2 * d + 2 * br + n) * sizeof(float) + 64;
 }
 
 /* log(1 + exp(-m)) without overflow. */
@@ -158,7 +158,9 @@ typedef struct {
     int64_t n, d, br;
     double C;
     float *wf, *gblk, *z; /* d, d, br */
+    const float *xnorm;   /* n row norms */
     double gtol, ftol, fprev;
+    double noise; /* rounding noise of the last F (see evaluate) */
     int iters;
     double gnorm_last;
     int stopped;
@@ -174,7 +176,7 @@ static double max_abs(const double *g, int64_t n)
 }
 
 /* F and its gradient at x = (w, b); the loop partitions the rows into blocks of br rows. */
-static double evaluate(const fit_ctx_t *c, const double *x, double *g)
+static double evaluate(fit_ctx_t *c, const double *x, double *g)
 {
     const int64_t d = c->d;
     const double b = x[d];
@@ -182,7 +184,7 @@ static double evaluate(const fit_ctx_t *c, const double *x, double *g)
         c->wf[j] = (float)x[j];
         g[j] = 0;
     }
-    double f = 0, gb = 0;
+    double f = 0, gb = 0, s2 = 0;
     for (int64_t r0 = 0; r0 < c->n; r0 += c->br) {
         int64_t rows = c->n - r0 < c->br ? c->n - r0 : c->br;
         const float *Xb = c->X + r0 * d;
@@ -195,6 +197,7 @@ static double evaluate(const fit_ctx_t *c, const double *x, double *g)
             /* d/dz log(1 + exp(-y z)) = -y / (1 + exp(y z)) */
             double ri = -yi / (1.0 + exp(m));
             gb += ri;
+            s2 += ri * ri * (double)c->xnorm[r0 + i] * c->xnorm[r0 + i];
             c->z[i] = (float)(c->C * ri);
         }
         cblas_sgemv(CblasRowMajor, CblasTrans, (int)rows, (int)d, 1.0f, Xb, (int)d, c->z, 1, 0.0f,
@@ -208,6 +211,9 @@ static double evaluate(const fit_ctx_t *c, const double *x, double *g)
         g[j] += x[j];
     }
     g[d] = c->C * gb;
+    /* Each z_i carries a rounding error of about sqrt(d) 2^-24 |x_i| |w| from the f32 dot
+     * product; F moves by dF/dz_i times that, and independent errors add up as a random walk. */
+    c->noise = c->C * sqrt(s2) * sqrt((double)d) * 0x1p-24 * sqrt(reg);
     return c->C * f + 0.5 * reg;
 }
 
@@ -216,11 +222,12 @@ static lbfgsfloatval_t lbfgs_eval(void *inst, const lbfgsfloatval_t *x, lbfgsflo
 {
     (void)n;
     (void)step;
-    return evaluate((const fit_ctx_t *)inst, x, g);
+    return evaluate((fit_ctx_t *)inst, x, g);
 }
 
-/* The stopping rules of scikit-learn's lbfgs solver (scipy L-BFGS-B with gtol = tol, ftol =
- * 64 eps): the largest gradient component, or the relative decrease of F in one iteration. */
+/* The stopping rules (see ta_probe.h): scikit-learn's (scipy L-BFGS-B with gtol = tol and its
+ * default ftol): the largest gradient component, or the relative decrease of F in one iteration;
+ * and the decrease falling below the rounding noise of F in f32. */
 static int lbfgs_progress(void *inst, const lbfgsfloatval_t *x, const lbfgsfloatval_t *g,
                           const lbfgsfloatval_t fx, const lbfgsfloatval_t xnorm,
                           const lbfgsfloatval_t gnorm, const lbfgsfloatval_t step, int n, int k,
@@ -235,7 +242,8 @@ static int lbfgs_progress(void *inst, const lbfgsfloatval_t *x, const lbfgsfloat
     c->iters = k;
     c->gnorm_last = max_abs(g, n);
     double denom = fmax(fmax(fabs(c->fprev), fabs(fx)), 1.0);
-    int stop = c->gnorm_last <= c->gtol || (c->fprev - fx) / denom <= c->ftol;
+    double dec = c->fprev - fx;
+    int stop = c->gnorm_last <= c->gtol || dec / denom <= c->ftol || dec <= c->noise;
     c->fprev = fx;
     if (stop)
         c->stopped = 1;
@@ -259,6 +267,14 @@ int ta_probe_fit(const float *X, const uint8_t *y, int64_t n, int64_t d, const t
     c.wf = f;
     c.gblk = f + d;
     c.z = f + 2 * d;
+    float *xn = f + 2 * d + c.br;
+    for (int64_t i = 0; i < n; i++) {
+        double ss = 0;
+        for (int64_t j = 0; j < d; j++)
+            ss += (double)X[i * d + j] * X[i * d + j];
+        xn[i] = (float)sqrt(ss);
+    }
+    c.xnorm = xn;
     memset(info, 0, sizeof *info);
 
     lbfgsfloatval_t *x = lbfgs_malloc((int)d + 1);
@@ -285,7 +301,7 @@ int ta_probe_fit(const float *X, const uint8_t *y, int64_t n, int64_t d, const t
         p.epsilon = 0.0; /* our own rules in lbfgs_progress */
         p.past = 0;
         p.max_iterations = o->max_iter;
-        p.max_linesearch = 50; /* scikit-learn's maxls */
+        p.max_linesearch = 8;
         ret = lbfgs((int)d + 1, x, &fx, lbfgs_eval, lbfgs_progress, &c, &p);
     }
     /* A line search that cannot improve F any further in f32 arithmetic leaves x at the last

@@ -53,13 +53,20 @@ void ta_probe_folds(const uint8_t *label, int64_t nsamples, int k, ta_probe_rng_
 typedef struct {
     double C;       /* 1.0 as in scikit-learn */
     double gtol;    /* stop when max_j |dF/dtheta_j| <= gtol (scikit-learn's tol, 1e-4) */
-    double ftol;    /* ... or when (F_prev - F) / max(|F_prev|, |F|, 1) <= ftol (scipy: 2.2e-9) */
+    double ftol;    /* ... or when (F_prev - F) / max(|F_prev|, |F|, 1) <= ftol (scipy's default
+                       factr 1e7, i.e. 2.2e-9, which scikit-learn 1.2 keeps) */
     int max_iter;   /* L-BFGS iterations */
-    int block_rows; /* rows per block of the fused loss/gradient pass */
+    int block_rows; /* rows per block of the fused loss/gradient pass (0: about 256 KiB) */
 } ta_probe_opt_t;
+/* A third stopping rule belongs to f32 arithmetic: stop when one iteration lowered F by less
+ * than F's own rounding noise, estimated at each evaluation as
+ *     C * sqrt(sum_i (dloss/dz_i |x_i|)^2) * sqrt(d) * 2^-24 * |w|
+ * (each f32 dot product z_i = w . x_i is off by about sqrt(d) 2^-24 |x_i| |w|, and independent
+ * errors add up as a random walk). Past that point a line search only meets rounding errors. At
+ * the returned point F - F* <= |grad F|^2 / 2 (F is 1-strongly convex in w), which the unit test
+ * checks with a double-precision reference gradient. */
 
-/* Local. The defaults above (C 1, gtol 1e-4, ftol 64 * DBL_EPSILON, max_iter 10000, blocks of
- * 256 rows). */
+/* Local. The defaults above (C 1, gtol 1e-4, ftol 2.2e-9, max_iter 10000, automatic blocks). */
 void ta_probe_opt_default(ta_probe_opt_t *o);
 
 typedef struct {

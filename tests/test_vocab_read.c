@@ -123,6 +123,12 @@ static void test_json_list(void)
     T_EQ_STR(buf, "x<0x00>y");
     ta_vocab_free(&v);
     EXPECT_ERROR("bad.json", "[\"a\",\n \"b\" \"c\"]", "bad.json:2:", "invalid JSON");
+    /* A byte order mark is skipped; offsets in messages still count it. */
+    T_EQ_INT(read_str("bom.json", "\xEF\xBB\xBF[\"a\"]", &v), 0);
+    T_EQ_INT(v.n, 1);
+    PIECE(&v, 0, "a", 0);
+    ta_vocab_free(&v);
+    EXPECT_ERROR("bombad.json", "\xEF\xBB\xBF[\"a\" 1]", "byte offset 9", NULL);
     EXPECT_ERROR("num.json", "[\"a\", 3]", "element 1", NULL);
     EXPECT_ERROR("utf8.json", "[\"a\", \"b\xc3\x28\"]", "utf8.json:1:", "invalid JSON");
 }

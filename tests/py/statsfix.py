@@ -72,3 +72,23 @@ def close(a, b, rel=1e-9, absol=1e-12):
     both_nan = np.isnan(a) & np.isnan(b)
     ok = both_nan | (np.abs(a - b) <= absol + rel * np.abs(b))
     return bool(np.all(ok))
+
+
+def read_group(path, group, skip=()):
+    """Datasets of an HDF5 group and its attributes (prefixed attr_), for rank comparisons."""
+    import h5py
+    with h5py.File(path, "r") as f:
+        g = f[group]
+        out = {k: g[k][()] for k in g.keys() if k not in skip}
+        out.update({"attr_" + k: g.attrs[k] for k in g.attrs.keys() if k not in skip})
+    return out
+
+
+def same_results(ref, got):
+    """Names of the entries of got that differ from ref (NaN equal to NaN), bit for bit."""
+    bad = []
+    for k in ref:
+        a = np.asarray(ref[k])
+        if k not in got or not np.array_equal(a, np.asarray(got[k]), equal_nan=a.dtype.kind == "f"):
+            bad.append(k)
+    return bad

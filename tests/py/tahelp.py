@@ -90,3 +90,15 @@ def finish(name):
         sys.exit(1)
     print("%s: passed" % name)
     sys.exit(0)
+
+
+def require_commands(*names):
+    """Skips the test (77) when one of the subcommands is still a placeholder that answers
+    "not yet implemented" (a pipeline test needs every step it runs)."""
+    missing = []
+    for name in names:
+        p = run([name], check=False)
+        if "not yet implemented" in p.stderr:
+            missing.append(name)
+    if missing:
+        skip("not implemented yet: " + ", ".join(missing))

@@ -142,6 +142,19 @@ for np_ in (2, 3):
             x, y = a["probe"][name][()], b["probe"][name][()]
             t.check(np.array_equal(x, y), "/probe/%s identical for %d ranks" % (name, np_))
 
+# Stop and resume: stopped after 3 tasks per rank on 2 ranks (exit 4, a checkpoint, no output),
+# resumed on 3 ranks: the same bytes as the uninterrupted run, and the checkpoint is gone.
+outr = os.path.join(tmp, "resumed.h5")
+p = t.run(base + ["--out", outr], np=2, env={"TA_FARM_STOP_AFTER": "3"}, expect=4)
+t.check(os.path.exists(outr + ".ckpt") and not os.path.exists(outr), "stopped run leaves a checkpoint and no output")
+p = t.run(base + ["--out", outr], np=3)
+t.check("resuming from" in p.stderr, "resumed run says so: %r" % p.stderr[-500:])
+t.check(not os.path.exists(outr + ".ckpt"), "checkpoint removed after the outputs are complete")
+t.check(open(outr[:-3] + ".tsv", "rb").read() == tsv_bytes, "resumed run gives the same TSV")
+with h5py.File(out1, "r") as a, h5py.File(outr, "r") as b:
+    for name in a["probe"]:
+        t.check(np.array_equal(a["probe"][name][()], b["probe"][name][()]), "/probe/%s identical after resume" % name)
+
 # --out FILE.tsv alone, and the same numbers as the h5 run.
 p = t.run(base + ["--out", os.path.join(tmp, "only.tsv")])
 t.check(open(os.path.join(tmp, "only.tsv"), "rb").read() == tsv_bytes, "--out .tsv equals the TSV beside the .h5")

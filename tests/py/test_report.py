@@ -52,8 +52,14 @@ def fabricate(path, name, index, spread, with_probe=True, complete=1):
             p.create_dataset("std_accuracy", data=np.full(4, 0.01))
             p.create_dataset("n_tokens", data=np.array([100, 200, 500, 150], "i8"))
             p.attrs["folds"] = 10
+        t = f.create_group("translate")
+        t.attrs["top"] = top
+        t.attrs["share_mean"] = 0.02 * spread
+        vlen(t, "categories", CATS)
+        t.create_dataset("cat_mean", data=np.array([1.0, 2.0, 5.0, 0.0, 0.5]) * spread)
         c = f.create_group("compare/other-model")
         c.attrs["jaccard_mean"] = 0.25
+        c.attrs["n_shared_tokens"] = 900
         f.attrs["complete"] = complete
     return counts
 
@@ -84,10 +90,14 @@ tahelp.check("broken.h5" in p.stderr, "the incomplete file was not named in a wa
 tahelp.check(re.search(r"Not in .*aligned\.h5: .*/probe", md) is not None,
              "missing /probe of aligned not named")
 tahelp.check("run: myrun" in md, "config not included")
-tahelp.check("| clustered | other-model | 0.250 |" in md, "comparison table missing")
+tahelp.check("| clustered | other-model | 0.250 | 900 |" in md, "comparison table missing")
 
 # Figures: script, SVG and PNG each, referenced by relative paths that exist.
-figs = ["neighbour_categories", "probe_accuracy", "entropy", "heatmap_clustered", "heatmap_aligned"]
+# Translation shares: cat_mean / top, in percent (LATIN of aligned: 5 * 9 / 50 = 90%).
+tahelp.check("| LATIN | 500 |" in md and "| 90.0% |" in md, "translation share of LATIN (90.0%) missing")
+tahelp.check("aligned: 18.00% of the neighbours are translations" in md, "overall translation share missing")
+figs = ["neighbour_categories", "probe_accuracy", "entropy", "translation", "heatmap_clustered",
+        "heatmap_aligned"]
 for name in figs:
     for ext in ("gp", "svg", "png"):
         path = os.path.join(run, "figures", name + "." + ext)

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Benchmark of `tokenatlas probe` against scikit-learn on the same protocol and the same folds.
+#
+#   jobs/bench-probe.sh            # from the repository's top, after ./run build (or cmake)
+#
+# 1. small: 80,000 tokens x 256 dimensions, 6 categories (50% down to 1% of the tokens), made
+#    with numpy (jobs/bench_probe.py). tokenatlas probe (1 rank, then NP ranks) exports its
+#    balanced samples and folds; scikit-learn's LogisticRegression(lbfgs, C=1, tol=1e-4) with
+#    cross_val_score(cv=PredefinedSplit(those folds)) fits the same splits in the same run.
+#    Prints both times, their ratio and the accuracies side by side.
+# 2. large (LARGE=0 skips it): 250,000 x 768 (an XLM-R-base-sized vocabulary), tokenatlas only,
+#    time and peak memory from /usr/bin/time -v.
+# Environment: TA_BIN (default build/tokenatlas), BENCH_DIR (scratch, default
+# ${TMPDIR:-/tmp}/ta-bench-probe), NP (ranks of the parallel run, default 2), LAUNCH (default
+# "mpirun --oversubscribe --bind-to none -np"; the sbatch twin uses "srun --mpi=pmix -n"),
+# PYTHON (default /usr/bin/python3 with numpy and scikit-learn).
+set -euo pipefail
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${TA_BIN:-$TOP/build/tokenatlas}
+DIR=${BENCH_DIR:-${TMPDIR:-/tmp}/ta-bench-probe}
+NP=${NP:-2}
+LAUNCH=${LAUNCH:-mpirun --oversubscribe --bind-to none -np}
+PY=${PYTHON:-/usr/bin/python3}
+export OMPI_ALLOW_RUN_AS_ROOT=${OMPI_ALLOW_RUN_AS_ROOT:-1}
+export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=${OMPI_ALLOW_RUN_AS_ROOT_CONFIRM:-1}
+export OMPI_MCA_btl_vader_single_copy_mechanism=${OMPI_MCA_btl_vader_single_copy_mechanism:-none}
+[ -x "$BIN" ] || { echo "bench-probe: $BIN not found: build first (./run build)" >&2; exit 2; }
+mkdir -p "$DIR/small" "$DIR/large"
+
+# "seconds peak_kb" of a command (its output to $DIR/last.log).
+timed() {
+    /usr/bin/time -f "%e %M" -o "$DIR/time.txt" "$@" >"$DIR/last.log" 2>&1 || {
+        cat "$DIR/last.log" >&2
+        return 1
+    }
+    cat "$DIR/time.txt"
+}
+
+echo "== probe benchmark: $("$BIN" --version | tr '\n' ' ')"
+echo "== $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
+
+S=$DIR/small
+[ -f "$S/emb.npy" ] || "$PY" "$TOP/jobs/bench_probe.py" make "$S" 80000 256
+args=(probe --embeddings "$S/emb.npy" --categories "$S/cats.tsv" --folds 10 --min-tokens 500
+      --seed 150)
+read -r t1 m1 < <(timed "$BIN" "${args[@]}" --out "$S/np1.h5" --export-folds "$S/folds.tsv")
+# shellcheck disable=SC2086
+read -r tn mn < <(timed $LAUNCH "$NP" "$BIN" "${args[@]}" --out "$S/np$NP.h5")
+read -r tc mc < <(timed "$BIN" "${args[@]}" --cold-start --out "$S/cold.tsv")
+cmp -s "$S/np1.tsv" "$S/np$NP.tsv" && same=identical || same=DIFFERENT
+# scikit-learn on the same folds; its own timer covers the fits only (not numpy's file reading).
+"$PY" "$TOP/jobs/bench_probe.py" sklearn "$S" "$S/folds.tsv" "$S/np1.tsv" | tee "$DIR/sklearn.txt"
+tsk=$(awk '/^sklearn_seconds/ {print $2}' "$DIR/sklearn.txt")
+echo
+echo "small: 80000 x 256, 6 categories, 10 folds (times include reading the inputs for tokenatlas)"
+printf "  %-34s %8.2f s  peak %6d MB\n" "tokenatlas, 1 rank" "$t1" $((m1 / 1024))
+printf "  %-34s %8.2f s  (results %s to 1 rank)\n" "tokenatlas, $NP ranks" "$tn" "$same"
+printf "  %-34s %8.2f s\n" "tokenatlas, 1 rank, --cold-start" "$tc"
+printf "  %-34s %8.2f s\n" "scikit-learn (fits only)" "$tsk"
+awk -v a="$tsk" -v b="$t1" -v c="$tn" -v np="$NP" 'BEGIN {
+    printf "  speed-up vs scikit-learn: %.1fx (1 rank), %.1fx (%d ranks)\n", a / b, a / c, np }'
+
+if [ "${LARGE:-1}" != 0 ]; then
+    L=$DIR/large
+    [ -f "$L/emb.npy" ] || "$PY" "$TOP/jobs/bench_probe.py" make "$L" 250000 768
+    largs=(probe --embeddings "$L/emb.npy" --categories "$L/cats.tsv" --seed 150 --out "$L/probe.h5")
+    read -r tl ml < <(timed "$BIN" "${largs[@]}")
+    cp "$DIR/last.log" "$L/np1.log"
+    # shellcheck disable=SC2086
+    read -r tln mln < <(timed $LAUNCH "$NP" "$BIN" "${largs[@]}")
+    echo
+    echo "large: 250000 x 768, 6 categories, 10 folds"
+    printf "  %-34s %8.2f s  peak %6d MB\n" "tokenatlas, 1 rank" "$tl" $((ml / 1024))
+    printf "  %-34s %8.2f s  peak %6d MB (largest process)\n" "tokenatlas, $NP ranks" "$tln" $((mln / 1024))
+    grep "average accuracy" "$L/np1.log" | sed 's/^/  /'
+fi

@@ -1,0 +1,168 @@
+"""neighbors: interruption and resume. (1) TA_STOP_AFTER=0 interrupts after every tile step:
+repeated runs resume from every position of the schedule (both ring steps, the partial-state
+exchange) at 2 and 3 ranks and end byte-identical (index and score arrays) to an uninterrupted
+run; (2) a checkpoint of other parameters or another rank count is refused with exit 2 naming
+it; (3) kill -USR1 to mpirun (forwarded to the ranks) and SIGTERM to the ranks (what Slurm sends)
+save a checkpoint and exit 4, and the rerun resumes; (4) SIGKILL of one rank ends the job with a
+non-zero status within 30 s; (5) the OpenBLAS re-exec path sets the kernel it names."""
+import os
+import signal
+import subprocess
+import time
+import numpy as np
+import h5py
+import tahelp as t
+
+tmp = t.tmpdir()
+rng = np.random.default_rng(77)
+small = os.path.join(tmp, "small.npy")
+np.save(small, rng.standard_normal((203, 16)).astype(np.float32))
+
+
+def arrays(path):
+    with h5py.File(path, "r") as f:
+        return f["neighbors/index"][:], f["neighbors/score"][:]
+
+
+def same(a, b):
+    return np.array_equal(a[0], b[0]) and np.array_equal(a[1].view(np.int32), b[1].view(np.int32))
+
+
+# 1. Resume from every position.
+refp = os.path.join(tmp, "ref.h5")
+t.run(["neighbors", "--embeddings", small, "-k", "9", "--out", refp, "--quiet"], np=1)
+ref = arrays(refp)
+for np_, br in [(2, 16), (3, 24)]:
+    out = os.path.join(tmp, "stop-%d.h5" % np_)
+    runs = 0
+    while runs < 80:
+        p = t.run(["neighbors", "--embeddings", small, "-k", "9", "--out", out, "--block-rows", str(br), "--quiet"],
+                  np=np_, env={"TA_STOP_AFTER": "0"}, check=False)
+        runs += 1
+        if p.returncode == 0:
+            break
+        if not t.check(p.returncode == 4, "interrupted run exits 4, got %d: %s" % (p.returncode, p.stderr[-1500:])):
+            break
+        t.check(os.path.exists(out + ".ckpt/MANIFEST"), "checkpoint manifest after exit 4")
+        t.check(not os.path.exists(out), "no output while interrupted")
+    t.check(runs > 5, "np=%d: %d runs, expected one per tile step" % (np_, runs))
+    t.check(os.path.exists(out) and same(arrays(out), ref), "np=%d: resumed result byte-identical" % np_)
+    t.check(not os.path.exists(out + ".ckpt"), "checkpoint removed after success")
+
+# 2. A checkpoint of other parameters or rank count is refused.
+out = os.path.join(tmp, "mismatch.h5")
+base = ["neighbors", "--embeddings", small, "--out", out, "--block-rows", "16", "--quiet"]
+p = t.run(base + ["-k", "9"], np=2, env={"TA_STOP_AFTER": "0"}, expect=4)
+t.expect_input_error(base + ["-k", "8"], [out + ".ckpt", "k 9"], np=2)
+t.expect_input_error(base + ["-k", "9"], [out + ".ckpt", "ranks 2"], np=3)
+t.run(base + ["-k", "9"], np=2)
+t.check(same(arrays(out), ref), "matching checkpoint resumed after refusals")
+
+# 3 and 4 need a run that lasts a few seconds.
+big = os.path.join(tmp, "big.npy")
+np.save(big, rng.standard_normal((12000, 256)).astype(np.float32))
+bigargs = ["neighbors", "--embeddings", big, "-k", "10", "--block-rows", "256"]
+env = t.mpi_env()
+env["TA_PROGRESS_INTERVAL"] = "0.05"
+
+
+def start(out, np_=2):
+    cmd = ["mpirun", "--oversubscribe", "--bind-to", "none", "-np", str(np_), t.BIN] + bigargs + ["--out", out]
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def wait_progress(p, timeout=60):
+    """Waits for the first progress line of rank 0 (the tile loop is running)."""
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        line = p.stderr.readline()
+        if "tiles (" in line:
+            return True
+        if not line and p.poll() is not None:
+            return False
+    return False
+
+
+def ranks_of(p):
+    out = subprocess.run(["pgrep", "-P", str(p.pid)], capture_output=True, text=True).stdout.split()
+    return [int(x) for x in out]
+
+
+bigref = os.path.join(tmp, "bigref.h5")
+t.run(bigargs + ["--out", bigref, "--quiet"], np=2)
+bref = arrays(bigref)
+
+# 3a. kill -USR1 mpirun: Open MPI forwards SIGUSR1 to the ranks.
+out = os.path.join(tmp, "usr1.h5")
+p = start(out)
+if t.check(wait_progress(p), "progress line before the signal"):
+    p.send_signal(signal.SIGUSR1)
+    p.communicate(timeout=120)
+    t.check(p.returncode == 4, "SIGUSR1 to mpirun: exit 4, got %d" % p.returncode)
+    t.check(os.path.exists(out + ".ckpt/MANIFEST"), "SIGUSR1: checkpoint saved")
+    t.run(bigargs + ["--out", out, "--quiet"], np=2)
+    t.check(same(arrays(out), bref), "SIGUSR1: resumed result byte-identical")
+else:
+    p.kill()
+
+# 3b. SIGTERM to every rank (as Slurm does at the time limit).
+out = os.path.join(tmp, "term.h5")
+p = start(out)
+if t.check(wait_progress(p), "progress line before SIGTERM"):
+    for pid in ranks_of(p):
+        os.kill(pid, signal.SIGTERM)
+    p.communicate(timeout=120)
+    t.check(p.returncode == 4, "SIGTERM to the ranks: exit 4, got %d" % p.returncode)
+    t.check(os.path.exists(out + ".ckpt/MANIFEST"), "SIGTERM: checkpoint saved")
+    t.run(bigargs + ["--out", out, "--quiet"], np=2)
+    t.check(same(arrays(out), bref), "SIGTERM: resumed result byte-identical")
+else:
+    p.kill()
+
+# 4. A rank killed with SIGKILL: mpirun ends the job, non-zero, within 30 s.
+out = os.path.join(tmp, "kill.h5")
+p = start(out, np_=3)
+if t.check(wait_progress(p), "progress line before SIGKILL"):
+    victims = ranks_of(p)
+    t.check(len(victims) == 3, "three rank processes: %r" % victims)
+    t0 = time.time()
+    os.kill(victims[-1], signal.SIGKILL)
+    try:
+        p.communicate(timeout=30)
+        dt = time.time() - t0
+        t.check(p.returncode != 0, "job with a dead rank exits non-zero")
+        print("dead rank: job ended after %.1f s with status %d" % (dt, p.returncode))
+    except subprocess.TimeoutExpired:
+        p.kill()
+        t.fail("job with a dead rank still running after 30 s")
+    t.check(not os.path.exists(out), "no output from the killed job")
+else:
+    p.kill()
+
+# 5. OpenBLAS re-exec: forcing the current kernel to count as generic re-executes with
+#    OPENBLAS_CORETYPE set to the CPU's best kernel, which OpenBLAS then uses.
+out = os.path.join(tmp, "blas.h5")
+e = {"TA_BLAS_FORCE_GENERIC": "1"}
+e.pop("OPENBLAS_CORETYPE", None)
+envb = dict(os.environ)
+envb.pop("OPENBLAS_CORETYPE", None)
+envb["TA_BLAS_FORCE_GENERIC"] = "1"
+p = subprocess.run([t.BIN, "neighbors", "--embeddings", small, "-k", "3", "--out", out, "--quiet"],
+                   capture_output=True, text=True, env=envb)
+t.check(p.returncode == 0, "forced re-exec run: %s" % p.stderr[-1000:])
+if os.path.exists(out):
+    with h5py.File(out, "r") as f:
+        reexec = f.attrs.get("blas_reexec")
+        core = f.attrs.get("blas_core")
+    reexec = reexec.decode() if isinstance(reexec, bytes) else reexec
+    core = core.decode() if isinstance(core, bytes) else core
+    t.check(reexec in ("SKYLAKEX", "HASWELL", "SANDYBRIDGE"), "blas_reexec names the kernel: %r" % reexec)
+    t.check(core is not None and reexec is not None and core.lower() == reexec.lower(),
+            "after the re-exec OpenBLAS uses %r: %r" % (reexec, core))
+out2 = os.path.join(tmp, "noblas.h5")
+envb.pop("TA_BLAS_FORCE_GENERIC")
+t.run(["neighbors", "--embeddings", small, "-k", "3", "--out", out2, "--quiet"])
+with h5py.File(out2, "r") as f:
+    t.check("blas_reexec" not in f.attrs, "no re-exec when OpenBLAS picked a good kernel")
+
+t.finish("neighbors_ckpt")

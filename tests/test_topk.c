@@ -1,0 +1,213 @@
+/* Unit tests of the top-k kernels (src/ta_topk.c): the fast tile kernel and the reference kernel
+ * against a brute-force oracle (every candidate sorted with qsort), ties by lower index,
+ * duplicates, k = 1, k = N, masks, self exclusion, the column side (transposed offers), merging,
+ * the dropped-score bound, the canonical dot product and the final selection rule. */
+#include "ta_test.h"
+#include "ta_topk.h"
+
+#include <stdint.h>
+
+static uint64_t rng = 88172645463325252ull;
+static double urand(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (double)(rng >> 11) / 9007199254740992.0;
+}
+
+typedef struct {
+    float s;
+    int32_t i;
+} pair_t;
+
+static int cmp_pair(const void *a, const void *b)
+{
+    const pair_t *x = a, *y = b;
+    if (x->s != y->s)
+        return x->s > y->s ? -1 : 1;
+    return (x->i > y->i) - (x->i < y->i);
+}
+
+enum { M = 37, N = 53, MAXK = 64 };
+
+/* Checks row r of t (after all offers) against the oracle list of n candidates (any order). */
+static void check_row(const ta_topk_t *t, int64_t r, pair_t *all, int n, const char *what)
+{
+    qsort(all, (size_t)n, sizeof *all, cmp_pair);
+    float s[2 * MAXK + N];
+    int32_t idx[2 * MAXK + N];
+    int got = ta_topk_sorted(t, r, s, idx);
+    int want = n < t->kk ? n : t->kk;
+    if (got != want) {
+        fprintf(stderr, "%s row %lld: %d kept, expected %d\n", what, (long long)r, got, want);
+        ta_test_failures++;
+        return;
+    }
+    for (int e = 0; e < want; e++)
+        if (s[e] != all[e].s || idx[e] != all[e].i) {
+            fprintf(stderr, "%s row %lld entry %d: (%g, %d), expected (%g, %d)\n", what,
+                    (long long)r, e, s[e], idx[e], all[e].s, all[e].i);
+            ta_test_failures++;
+            return;
+        }
+    /* The dropped bound covers every candidate not kept and never exceeds the worst kept. */
+    float bound = ta_topk_dropped_bound(t, r);
+    if (n > want) {
+        T_CHECK(bound >= all[want].s);
+        T_CHECK(bound <= s[want - 1]);
+    } else if (want < t->kk) {
+        T_CHECK(bound == -INFINITY);
+    } else {
+        /* A full heap reports its root: conservative, nothing better was dropped. */
+        T_CHECK(bound <= s[want - 1]);
+    }
+}
+
+/* One scenario: a M x N score matrix fed in column chunks of width cw to rows (and to columns
+ * when sym), with the fast kernel and the reference one, both checked against the oracle. */
+static void scenario(int kk, int levels, int cw, int sym, int excl, int masks)
+{
+    static float C[M * N];
+    int32_t rid[M], cid[N];
+    uint8_t rok[M], cok[N];
+    for (int i = 0; i < M * N; i++)
+        C[i] = levels ? (float)((int)(urand() * levels)) / (float)levels : (float)(urand() * 2 - 1);
+    for (int i = 0; i < M; i++) {
+        rid[i] = 100 + 3 * i; /* ids overlap with column ids for self-exclusion */
+        rok[i] = masks ? (urand() > 0.15) : 1;
+    }
+    for (int j = 0; j < N; j++) {
+        cid[j] = 100 + 2 * j;
+        cok[j] = masks ? (urand() > 0.15) : 1;
+    }
+    for (int impl = 0; impl < 2; impl++) {
+        ta_topk_t rt, ct;
+        T_CHECK(ta_topk_alloc(&rt, M, kk) == 0);
+        T_CHECK(ta_topk_alloc(&ct, N, kk) == 0);
+        for (int j0 = 0; j0 < N; j0 += cw) {
+            int w = N - j0 < cw ? N - j0 : cw;
+            (impl ? ta_topk_offer_tile_ref : ta_topk_offer_tile)(
+                C + j0, N, M, w, &rt, 0, rid, rok, sym ? &ct : NULL, j0, cid + j0, cok + j0, excl);
+        }
+        const char *what = impl ? "ref" : "fast";
+        ta_topk_finish(&rt);
+        ta_topk_finish(&ct);
+        pair_t all[M > N ? M : N];
+        for (int i = 0; i < M; i++) {
+            int n = 0;
+            for (int j = 0; j < N; j++)
+                if (rok[i] && cok[j] && !(excl && rid[i] == cid[j]))
+                    all[n++] = (pair_t){C[i * N + j], cid[j]};
+            check_row(&rt, i, all, n, what);
+        }
+        if (sym)
+            for (int j = 0; j < N; j++) {
+                int n = 0;
+                for (int i = 0; i < M; i++)
+                    if (rok[i] && cok[j] && !(excl && rid[i] == cid[j]))
+                        all[n++] = (pair_t){C[i * N + j], rid[i]};
+                check_row(&ct, j, all, n, what);
+            }
+        ta_topk_free(&rt);
+        ta_topk_free(&ct);
+    }
+}
+
+static void test_merge(void)
+{
+    /* Two partial states over disjoint candidate sets merge into the state of the union. */
+    ta_topk_t a, b, u;
+    T_CHECK(ta_topk_alloc(&a, 1, 4) == 0);
+    T_CHECK(ta_topk_alloc(&b, 1, 4) == 0);
+    T_CHECK(ta_topk_alloc(&u, 1, 4) == 0);
+    const float sa[] = {0.5f, 0.9f, 0.1f, 0.9f, 0.3f, 0.7f};
+    const float sb[] = {0.9f, 0.2f, 0.8f, 0.6f, 0.95f};
+    for (int e = 0; e < 6; e++) {
+        ta_topk_push(&a, 0, sa[e], 10 + e);
+        ta_topk_push(&u, 0, sa[e], 10 + e);
+    }
+    for (int e = 0; e < 5; e++) {
+        ta_topk_push(&b, 0, sb[e], 2 + e);
+        ta_topk_push(&u, 0, sb[e], 2 + e);
+    }
+    ta_topk_merge_row(&a, 0, &b, 0);
+    ta_topk_finish(&a);
+    ta_topk_finish(&u);
+    float s1[8], s2[8];
+    int32_t i1[8], i2[8];
+    T_EQ_INT(ta_topk_sorted(&a, 0, s1, i1), 4);
+    T_EQ_INT(ta_topk_sorted(&u, 0, s2, i2), 4);
+    /* Best first: 0.95 (6), 0.9 (2), 0.9 (11), 0.9 (13). */
+    const int32_t want[] = {6, 2, 11, 13};
+    for (int e = 0; e < 4; e++) {
+        T_EQ_INT(i1[e], want[e]);
+        T_EQ_INT(i2[e], want[e]);
+    }
+    T_CHECK(ta_topk_dropped_bound(&a, 0) >= 0.8f);
+    T_CHECK(ta_topk_dropped_bound(&a, 0) <= 0.9f);
+    ta_topk_free(&a);
+    ta_topk_free(&b);
+    ta_topk_free(&u);
+}
+
+static void test_canon(void)
+{
+    float a[1000], b[1000];
+    for (int d = 1; d <= 1000; d += 37) {
+        long double exact = 0;
+        for (int i = 0; i < d; i++) {
+            a[i] = (float)(urand() - 0.5);
+            b[i] = (float)(urand() - 0.5);
+            exact += (long double)a[i] * (long double)b[i];
+        }
+        float c = ta_topk_canon_dot(a, b, d);
+        T_NEAR(c, (double)exact, 1e-6 * (1 + fabs((double)exact)));
+        T_CHECK(c == ta_topk_canon_dot(b, a, d));
+    }
+    /* The margin grows with d and stays small for real dimensions. */
+    T_CHECK(ta_topk_score_margin(512) > 512 * 5.9e-8);
+    T_CHECK(ta_topk_score_margin(512) < 1e-4);
+    T_CHECK(ta_topk_score_margin(8192) > ta_topk_score_margin(512));
+}
+
+static void test_final(void)
+{
+    /* Nothing dropped: always exact; sorting by (score desc, index asc). */
+    float s[] = {0.5f, 0.9f, 0.9f, 0.1f};
+    int32_t i[] = {7, 9, 3, 1};
+    T_EQ_INT(ta_topk_row_final(s, i, 4, 2, -INFINITY, 1e-4f), 1);
+    T_EQ_INT(i[0], 3);
+    T_EQ_INT(i[1], 9);
+    T_EQ_INT(i[2], 7);
+    /* k-th well above the dropped bound: exact. */
+    float s2[] = {0.9f, 0.8f, 0.5f};
+    int32_t i2[] = {1, 2, 3};
+    T_EQ_INT(ta_topk_row_final(s2, i2, 3, 2, 0.5f, 1e-4f), 1);
+    /* k-th within the margin of a dropped score: must be recomputed. */
+    float s3[] = {0.9f, 0.50005f, 0.5f};
+    int32_t i3[] = {1, 2, 3};
+    T_EQ_INT(ta_topk_row_final(s3, i3, 3, 2, 0.5f, 1e-4f), 0);
+    /* An exact tie with a dropped score: must be recomputed (the dropped one may have a lower
+     * index). */
+    float s4[] = {0.9f, 0.5f};
+    int32_t i4[] = {1, 2};
+    T_EQ_INT(ta_topk_row_final(s4, i4, 2, 2, 0.5f, 0.0f), 0);
+}
+
+int main(void)
+{
+    const int kks[] = {1, 2, 5, 16, 37, 53, 60};
+    for (size_t a = 0; a < sizeof kks / sizeof kks[0]; a++)
+        for (int levels = 0; levels <= 7; levels += 7)
+            for (int sym = 0; sym < 2; sym++)
+                for (int excl = 0; excl < 2; excl++) {
+                    scenario(kks[a], levels, N, sym, excl, 0);
+                    scenario(kks[a], levels, 5, sym, excl, 1);
+                    scenario(kks[a], levels, 17, sym, excl, excl);
+                }
+    test_merge();
+    test_canon();
+    test_final();
+    return ta_test_finish("topk");
+}
