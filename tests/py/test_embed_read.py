@@ -112,6 +112,26 @@ a, info, _ = dump(ds)
 same(a, x, "sharded index")
 tahelp.check(info and info[3] == "transformer.wte.weight", "sharded: tensor found: %r" % (info,))
 
+# Sharded without a known name: every shard header is read; candidates listed; --min-rows picks.
+ds2 = os.path.join(T, "sharded2")
+os.makedirs(ds2, exist_ok=True)
+write_st(os.path.join(ds2, "a.safetensors"), [("enc.table", x[:5]), ("bias", np.ones(3, "<f4"))])
+write_st(os.path.join(ds2, "b.safetensors"), [("tok.table", x)])
+with open(os.path.join(ds2, "model.safetensors.index.json"), "w") as f:
+    json.dump({"weight_map": {"enc.table": "a.safetensors", "bias": "a.safetensors", "tok.table": "b.safetensors"}}, f)
+_, _, pr = dump(ds2, expect=2)
+tahelp.check("enc.table" in pr.stderr and "tok.table" in pr.stderr, "sharded candidates listed: %r" % pr.stderr)
+a, info, _ = dump(ds2, "--min-rows", "30")
+same(a, x, "sharded, chosen by rows")
+a, info, _ = dump(ds2, "--tensor", "enc.table")
+same(a, x[:5], "sharded, --tensor")
+_, _, pr = dump(ds2, "--tensor", "nope", expect=2)
+tahelp.check("nope" in pr.stderr and "model.safetensors.index.json" in pr.stderr, "unknown tensor in index: %r" % pr.stderr)
+with open(os.path.join(ds2, "model.safetensors.index.json"), "w") as f:
+    json.dump({"weight_map": {"tok.table": "../b.safetensors"}}, f)
+_, _, pr = dump(ds2, expect=2)
+tahelp.check("outside the model directory" in pr.stderr, "shard path escaping the directory: %r" % pr.stderr)
+
 # --- Discovery: the one 2-D tensor; several candidates listed; min rows filters.
 p = os.path.join(T, "disc.safetensors")
 write_st(p, [("bias", np.ones(3, "<f4")), ("my.table", x)])
