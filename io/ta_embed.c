@@ -906,7 +906,17 @@ static int h5_open(const char *path, const char *dset, ta_embed_t *e)
     TA_CHECK(access(path, R_OK) == 0, TA_EINPUT, "%s: cannot open: %s", path, strerror(errno));
     TA_CHECK(H5Fis_hdf5(path) > 0, TA_EINPUT, "%s: not an HDF5 file", path);
     if (!dset) {
-        /* A tokenatlas model file: only complete ones are results. */
+        /* A tokenatlas model file: only complete ones are results. Other HDF5 files need the
+         * dataset named. */
+        if (!ta_h5_is_complete(path)) {
+            hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+            int has = f >= 0 && ta_h5_exists(f, "/embeddings");
+            if (f >= 0)
+                H5Fclose(f);
+            TA_CHECK(has, TA_EINPUT,
+                     "%s: HDF5 file without /embeddings: name the dataset as %s:/DATASET", path,
+                     path);
+        }
         TA_CALL(ta_h5_open_read(path, MPI_COMM_NULL, &m->h5));
         dset = "/embeddings";
     } else {

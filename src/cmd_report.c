@@ -681,14 +681,14 @@ static int fig_heatmap(report_t *r, model_t *m, const char *name, int *made)
     }
     fputs(")\n", fp);
     if (ns <= 16)
-        fputs("plot $map matrix with image notitle, \\\n"
+        fputs("plot $map matrix with image pixels notitle, \\\n"
               "  $map matrix using 1:2:($3 >= 0.5 && $3 < 50 ? sprintf(\"%.0f\", $3) : \"\") "
               "with labels font \",9\" tc rgb \"#333333\" notitle, \\\n"
               "  $map matrix using 1:2:($3 >= 50 ? sprintf(\"%.0f\", $3) : \"\") "
               "with labels font \",9\" tc rgb \"white\" notitle\n",
               fp);
     else
-        fputs("plot $map matrix with image notitle\n", fp);
+        fputs("plot $map matrix with image pixels notitle\n", fp);
     gp_close_png(r, fp, name, w, h);
     *made = gp_finish(r, &o, name);
     return 0;
@@ -977,7 +977,10 @@ static int write_report(report_t *r)
         return rc;
     }
     fputs(html_head, r->html.fp);
-    const char *base = strrchr(r->dir, '/') ? strrchr(r->dir, '/') + 1 : r->dir;
+    /* The run's name: the directory's own name, also when it was given as "." or "../x/". */
+    char *real = realpath(r->dir, NULL);
+    const char *full = real ? real : r->dir;
+    const char *base = strrchr(full, '/') && strrchr(full, '/')[1] ? strrchr(full, '/') + 1 : full;
     char title[512];
     snprintf(title, sizeof title, "tokenatlas report: %.400s", base);
     doc_h(r, 1, title);
@@ -990,6 +993,7 @@ static int write_report(report_t *r)
           "Models: %s. Made by tokenatlas %s from the files %s/<model>.h5 (HDF5, complete = 1; "
           "the layout is in the README, section \"HDF5 layout\"), with TSV tables beside them.",
           names, r->m[0].version[0] ? r->m[0].version : "", base);
+    free(real);
     write_headlines(r);
 
     int made = 0;

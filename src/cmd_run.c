@@ -153,8 +153,8 @@ static int run_step(run_t *r, const char *model, const ta_command_t *cmd, const 
     double t0 = ta_now();
     int rc = ta_mpi_agree(cmd->main(a->argc, a->argv));
     if (rc == TA_EINTERRUPTED) {
-        run_log(r, "%s %s: interrupted after %.1f s, checkpoint saved; rerun to resume", model,
-                cmd->name, ta_now() - t0);
+        run_log(r, "%s %s: interrupted after %.1f s (exit 4); rerun to resume", model, cmd->name,
+                ta_now() - t0);
         return rc;
     }
     if (rc) {
