@@ -11,7 +11,8 @@
 #    times, the GFLOP/s of the brute-force work 2 N^2 d (the same yardstick for all; tokenatlas
 #    does half of it thanks to the symmetry) and the ratios, plus tokenatlas's own split of its
 #    time (SGEMM, top-k, communication, canonical rescoring) and the share of FAISS's neighbours
-#    it returns.
+#    it returns. CPU seconds (user + system) are printed too: on a shared machine they compare
+#    the work done better than wall time.
 # 2. TABLE=0 skips it: N in {25k, 50k, 100k} x d in {256, 512, 1024}, 2 ranks x 1 thread: time
 #    and peak resident memory per rank (/usr/bin/time -v).
 # Environment: TA_BIN (default build/tokenatlas), BENCH_DIR (scratch, default
@@ -37,6 +38,8 @@ mkdir -p "$DIR"
 
 now() { date +%s.%N; }
 # Peak resident set of each rank (KB, largest) from the /usr/bin/time -v logs in $DIR/time.*.
+# CPU seconds (user + system) of all ranks, from the same logs.
+cpu_s() { grep -hE "(User|System) time" "$DIR"/time.* 2>/dev/null | awk '{ s += $NF } END { printf "%.1f", s }'; }
 peak_kb() { grep -h "Maximum resident" "$DIR"/time.* 2>/dev/null | awk '{ if ($NF > m) m = $NF } END { print m + 0 }'; }
 attr() { "$PY" -c "import h5py,sys; print(h5py.File(sys.argv[1],'r').attrs[sys.argv[2]])" "$1" "$2"; }
 
@@ -66,15 +69,17 @@ gf() { echo "$FLOPS $1" | awk '{ printf "%.1f", $1 / $2 / 1e9 }'; }
 
 echo "== N = $N, d = $D, k = $K, queries = all =="
 T12=$(tok 1 2 "$X" "$DIR/t12.h5")
-echo "tokenatlas 1 rank x 2 threads : ${T12} s  $(gf "$T12") GFLOP/s-equiv  (SGEMM $(attr "$DIR/t12.h5" seconds_gemm | xargs printf %.2f) s, top-k $(attr "$DIR/t12.h5" seconds_topk | xargs printf %.2f) s, rescoring $(attr "$DIR/t12.h5" seconds_rescore | xargs printf %.2f) s)"
+C12=$(cpu_s)
+echo "tokenatlas 1 rank x 2 threads : ${T12} s  $(gf "$T12") GFLOP/s-equiv  CPU ${C12} s  (SGEMM $(attr "$DIR/t12.h5" seconds_gemm | xargs printf %.2f) s, top-k $(attr "$DIR/t12.h5" seconds_topk | xargs printf %.2f) s, rescoring $(attr "$DIR/t12.h5" seconds_rescore | xargs printf %.2f) s)"
 T21=$(tok 2 1 "$X" "$DIR/t21.h5")
-echo "tokenatlas 2 ranks x 1 thread : ${T21} s  $(gf "$T21") GFLOP/s-equiv  (slowest rank: SGEMM $(attr "$DIR/t21.h5" seconds_gemm | xargs printf %.2f) s, top-k $(attr "$DIR/t21.h5" seconds_topk | xargs printf %.2f) s, communication $(attr "$DIR/t21.h5" seconds_comm | xargs printf %.2f) s, rescoring $(attr "$DIR/t21.h5" seconds_rescore | xargs printf %.2f) s)"
-TF=$(OPENBLAS_CORETYPE=$KERNEL OMP_NUM_THREADS=2 "$PY" "$HELP" faiss "$X" "$K" 2)
-echo "FAISS IndexFlatIP (2 threads, OPENBLAS_CORETYPE=$KERNEL): ${TF} s  $(gf "$TF") GFLOP/s"
-TN=$(OPENBLAS_NUM_THREADS=2 "$PY" "$HELP" numpy "$X" "$K" 2)
-echo "numpy matmul + argpartition (2 threads): ${TN} s  $(gf "$TN") GFLOP/s"
-echo "$T12 $T21 $TF $TN" | awk '{ best = $1 < $2 ? $1 : $2;
-    printf "speed-up over FAISS: 1x2 %.2fx, 2x1 %.2fx; over numpy: %.2fx\n", $3 / $1, $3 / $2, $4 / best }'
+C21=$(cpu_s)
+echo "tokenatlas 2 ranks x 1 thread : ${T21} s  $(gf "$T21") GFLOP/s-equiv  CPU ${C21} s  (slowest rank: SGEMM $(attr "$DIR/t21.h5" seconds_gemm | xargs printf %.2f) s, top-k $(attr "$DIR/t21.h5" seconds_topk | xargs printf %.2f) s, communication $(attr "$DIR/t21.h5" seconds_comm | xargs printf %.2f) s, rescoring $(attr "$DIR/t21.h5" seconds_rescore | xargs printf %.2f) s)"
+read -r TF CF < <(OPENBLAS_CORETYPE=$KERNEL OMP_NUM_THREADS=2 "$PY" "$HELP" faiss "$X" "$K" 2)
+echo "FAISS IndexFlatIP (2 threads, OPENBLAS_CORETYPE=$KERNEL): ${TF} s  $(gf "$TF") GFLOP/s  CPU ${CF} s (search)"
+read -r TN CN < <(OPENBLAS_NUM_THREADS=2 "$PY" "$HELP" numpy "$X" "$K" 2)
+echo "numpy matmul + argpartition (2 threads): ${TN} s  $(gf "$TN") GFLOP/s  CPU ${CN} s"
+echo "$T12 $T21 $TF $TN $C12 $C21 $CF" | awk '{ best = $1 < $2 ? $1 : $2;
+    printf "speed-up over FAISS: 1x2 %.2fx, 2x1 %.2fx; over numpy: %.2fx; CPU time, FAISS / tokenatlas: 1x2 %.2fx, 2x1 %.2fx\n", $3 / $1, $3 / $2, $4 / best, $7 / $5, $7 / $6 }'
 echo "share of FAISS's top-$K neighbours that tokenatlas returns (first 2000 queries): $(OPENBLAS_CORETYPE=$KERNEL "$PY" "$HELP" agree "$X" "$DIR/t21.h5" "$K")"
 
 [ "$TABLE" = 0 ] && exit 0

@@ -8,8 +8,8 @@
  *               of its own row tiles, the upper rank the second half of the lower one's tiles.
  * Each pair of shards is so computed by exactly one rank; the column-side candidates (for the
  * visiting shard's rows) are collected in a separate top-k state and sent back to their owner at
- * the end of the step (MPI_Sendrecv with rank r-s), which merges them. Shards travel around the
- * ring (to r-1, from r+1) with MPI_Isend/Irecv posted before the step's GEMMs.
+ * the end of the step (non-blocking exchange with ranks r+s and r-s), which merges them. Shards
+ * travel around the ring (to r-1, from r+1) with MPI_Isend/Irecv posted before the step's GEMMs.
  * With a query subset each rank multiplies its queries with each of the P shards in turn. */
 #include "ta_neighbors.h"
 
@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 enum { DEFAULT_SLACK = 16 };
 
@@ -117,6 +118,36 @@ static void mark_visiting(ctx_t *c, int v, const float *vx)
     }
 }
 
+/* Waits for n requests, sleeping between tests instead of spinning in the progress engine: a
+ * rank that is ahead then leaves its core to the others (ranks x threads may share cores, and
+ * SGEMM threads or other jobs run beside it). The wake-up delay (50 us) is small against a
+ * tile step. */
+static int wait_all(int n, MPI_Request *req)
+{
+    int done = 0;
+    for (;;) {
+        TA_MPI_CALL(MPI_Testall(n, req, &done, MPI_STATUSES_IGNORE));
+        if (done)
+            return 0;
+        struct timespec ts = {0, 50000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* Collective. Whether any rank received a stop request (the ta_mpi_stop_requested agreement,
+ * with a sleeping wait). */
+static int stop_agreed(void)
+{
+    int local = ta_signal_stop_requested(), any = local;
+    if (ta_mpi_size() > 1) {
+        MPI_Request r;
+        if (MPI_Iallreduce(&local, &any, 1, MPI_INT, MPI_MAX, ta_mpi_comm(), &r) != MPI_SUCCESS ||
+            wait_all(1, &r) != 0)
+            ta_mpi_abort(TA_EINTERNAL);
+    }
+    return any;
+}
+
 /* Starts moving the shard of step s (in visiting(s)) to rank r-1 and the shard of step s+1
  * from rank r+1 into visiting(s+1). */
 static int ring_start(ctx_t *c, int s)
@@ -137,7 +168,7 @@ static int ring_wait(ctx_t *c)
     if (!c->ring_active)
         return 0;
     double t0 = ta_now();
-    TA_MPI_CALL(MPI_Waitall(2, c->req, MPI_STATUSES_IGNORE));
+    TA_CALL(wait_all(2, c->req));
     c->ring_active = 0;
     c->t_comm += ta_now() - t0;
     return 0;
@@ -206,14 +237,16 @@ static int exchange_partials(ctx_t *c, int s)
     TA_CHECK(nto * kk < (int64_t)1 << 31 && nfrom * kk < (int64_t)1 << 31, TA_ERESOURCE,
              "top-k state of %lld rows x %lld too large for one message; use more ranks",
              (long long)(nto > nfrom ? nto : nfrom), (long long)kk);
-    TA_MPI_CALL(MPI_Sendrecv(c->vt.key, (int)(nto * kk), MPI_UINT64_T, to, 100, c->rt.key,
-                             (int)(nfrom * kk), MPI_UINT64_T, from, 100, comm, MPI_STATUS_IGNORE));
-    TA_MPI_CALL(MPI_Sendrecv(c->vt.count, (int)nto, MPI_INT32_T, to, 102, c->rt.count, (int)nfrom,
-                             MPI_INT32_T, from, 102, comm, MPI_STATUS_IGNORE));
-    TA_MPI_CALL(MPI_Sendrecv(c->vt.disc, (int)nto, MPI_FLOAT, to, 103, c->rt.disc, (int)nfrom,
-                             MPI_FLOAT, from, 103, comm, MPI_STATUS_IGNORE));
-    TA_MPI_CALL(MPI_Sendrecv(c->vt.thr, (int)nto, MPI_FLOAT, to, 104, c->rt.thr, (int)nfrom,
-                             MPI_FLOAT, from, 104, comm, MPI_STATUS_IGNORE));
+    MPI_Request rq[8];
+    TA_MPI_CALL(MPI_Irecv(c->rt.key, (int)(nfrom * kk), MPI_UINT64_T, from, 100, comm, &rq[0]));
+    TA_MPI_CALL(MPI_Irecv(c->rt.count, (int)nfrom, MPI_INT32_T, from, 101, comm, &rq[1]));
+    TA_MPI_CALL(MPI_Irecv(c->rt.disc, (int)nfrom, MPI_FLOAT, from, 102, comm, &rq[2]));
+    TA_MPI_CALL(MPI_Irecv(c->rt.thr, (int)nfrom, MPI_FLOAT, from, 103, comm, &rq[3]));
+    TA_MPI_CALL(MPI_Isend(c->vt.key, (int)(nto * kk), MPI_UINT64_T, to, 100, comm, &rq[4]));
+    TA_MPI_CALL(MPI_Isend(c->vt.count, (int)nto, MPI_INT32_T, to, 101, comm, &rq[5]));
+    TA_MPI_CALL(MPI_Isend(c->vt.disc, (int)nto, MPI_FLOAT, to, 102, comm, &rq[6]));
+    TA_MPI_CALL(MPI_Isend(c->vt.thr, (int)nto, MPI_FLOAT, to, 103, comm, &rq[7]));
+    TA_CALL(wait_all(8, rq));
     double t1 = ta_now();
     for (int64_t i = 0; i < nfrom; i++)
         ta_topk_merge_row(&c->own, i, &c->rt, i);
@@ -378,7 +411,7 @@ static int main_phase(ctx_t *c, ta_embed_t *e, const ta_nbr_opts_t *o, int s0, i
             if (t < mine)
                 do_item(c, s, t);
             done += 1;
-            if (ta_mpi_stop_requested()) {
+            if (stop_agreed()) {
                 TA_CALL(ring_wait(c));
                 if (!o->ckpt_dir)
                     return TA_ERR(TA_EINTERRUPTED, "interrupted by signal %d (no checkpoint)",
