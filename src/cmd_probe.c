@@ -478,8 +478,12 @@ static int write_outputs(const probe_args_t *a, probe_state_t *s)
         double sum = 0;
         for (int k = 0; k < s->nprobe; k++)
             sum += mean[s->probe_cat[k]];
-        ta_log_info("probe: %d categories probed, average accuracy %.2f%%; wrote %s", s->nprobe,
-                    s->nprobe ? 100 * sum / s->nprobe : 0.0, a->out);
+        if (s->nprobe)
+            ta_log_info("probe: %d categories probed, average accuracy %.2f%%; wrote %s", s->nprobe,
+                        100 * sum / s->nprobe, a->out);
+        else
+            ta_log_warn("probe: no category has --min-tokens %lld tokens: nothing probed; wrote %s",
+                        (long long)a->min_tokens, a->out);
     }
 done:
     free(nt);
@@ -590,10 +594,13 @@ static int run_probe(const probe_args_t *a, probe_state_t *s)
                     (long long)ndone, (long long)(np * (F + 1)));
     }
     rc = ta_mpi_agree(rc);
-    /* One BLAS thread per rank: each sgemv then sums in a fixed order, so that a task's result
-     * does not depend on the thread count; the ranks provide the parallelism. */
+    /* The rank's threads (OPENBLAS_NUM_THREADS, SLURM_CPUS_PER_TASK or cores / ranks, see
+     * ta_mpi_setup_threads) go to the fit's own chunk threads, and OpenBLAS runs one thread per
+     * call: the sums then have a fixed order and a task's result does not depend on the thread
+     * count. */
     int threads = ta_blas_threads();
     ta_blas_set_threads(1);
+    c->opt.threads = threads;
     for (int64_t k = 0; k < np; k++)
         cost[k] = 2 * s->sample[s->probe_cat[k]].m;
     if (!rc)

@@ -6,6 +6,7 @@
 #include <float.h>
 #include <lbfgs.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,6 +125,7 @@ void ta_probe_opt_default(ta_probe_opt_t *o)
     o->ftol = 1e7 * DBL_EPSILON; /* scipy L-BFGS-B default factr 1e7: 2.2e-9 */
     o->max_iter = 10000;
     o->block_rows = 0;
+    o->threads = 1;
 }
 
 /* Rows per block: about 256 KiB of f32 rows, so that a block read by the first sgemv is still in
@@ -140,10 +142,28 @@ static int64_t block_rows_for(int64_t d, const ta_probe_opt_t *o)
     return rows;
 }
 
+/* The rows are cut into at most MAX_CHUNKS chunks of whole blocks, a cut that depends only on n
+ * and d; each chunk's sums are kept apart and added up in chunk order, so that F and its gradient
+ * are the same whichever thread computed which chunk. */
+enum { MAX_CHUNKS = 64 };
+
+static int64_t chunk_rows_for(int64_t n, int64_t br)
+{
+    int64_t nb = (n + br - 1) / br;
+    int64_t per = (nb + MAX_CHUNKS - 1) / MAX_CHUNKS;
+    return (per > 0 ? per : 1) * br;
+}
+
+static int threads_of(const ta_probe_opt_t *o)
+{
+    return o->threads > 1 ? (o->threads < MAX_CHUNKS ? o->threads : MAX_CHUNKS) : 1;
+}
+
 size_t ta_probe_fit_work_bytes(int64_t n, int64_t d, const ta_probe_opt_t *o)
 {
-    int64_t br = block_rows_for(d, o);
-    return (size_t)(2 * d + 2 * br + n) * sizeof(float) + 64;
+    int64_t br = block_rows_for(d, o), T = threads_of(o);
+    return (size_t)(MAX_CHUNKS * (d + 3)) * sizeof(double) +
+           (size_t)(d + T * (br + d) + n) * sizeof(float) + 64;
 }
 
 /* log(1 + exp(-m)) without overflow. */
@@ -157,8 +177,14 @@ typedef struct {
     const uint8_t *y;
     int64_t n, d, br;
     double C;
-    float *wf, *gblk, *z; /* d, d, br */
-    const float *xnorm;   /* n row norms */
+    int threads;
+    int64_t chunk_rows, nchunks;
+    double *cg;         /* [nchunks, d] gradient sums per chunk */
+    double *cs;         /* [nchunks, 3] F, dF/db and noise sums per chunk */
+    float *wf;          /* d: w in f32 */
+    float *tz, *tg;     /* per thread: br and d */
+    const float *xnorm; /* n row norms */
+    double b;           /* the intercept of the current evaluation */
     double gtol, ftol, fprev;
     double noise; /* rounding noise of the last F (see evaluate) */
     int iters;
@@ -175,37 +201,90 @@ static double max_abs(const double *g, int64_t n)
     return m;
 }
 
-/* F and its gradient at x = (w, b); the loop partitions the rows into blocks of br rows. */
-static double evaluate(fit_ctx_t *c, const double *x, double *g)
+/* One chunk's sums; the loop partitions the chunk's rows into blocks of br rows: z = X_blk w by
+ * sgemv, the per-row terms in double, then X_blk^T r by sgemv while the block is in cache. */
+static void chunk_eval(const fit_ctx_t *c, int64_t k, float *z, float *gblk)
 {
     const int64_t d = c->d;
-    const double b = x[d];
-    for (int64_t j = 0; j < d; j++) {
-        c->wf[j] = (float)x[j];
+    const int64_t end = (k + 1) * c->chunk_rows < c->n ? (k + 1) * c->chunk_rows : c->n;
+    double *g = c->cg + k * d, f = 0, gb = 0, s2 = 0;
+    for (int64_t j = 0; j < d; j++)
         g[j] = 0;
-    }
-    double f = 0, gb = 0, s2 = 0;
-    for (int64_t r0 = 0; r0 < c->n; r0 += c->br) {
-        int64_t rows = c->n - r0 < c->br ? c->n - r0 : c->br;
+    for (int64_t r0 = k * c->chunk_rows; r0 < end; r0 += c->br) {
+        int64_t rows = end - r0 < c->br ? end - r0 : c->br;
         const float *Xb = c->X + r0 * d;
         cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)rows, (int)d, 1.0f, Xb, (int)d, c->wf, 1,
-                    0.0f, c->z, 1);
+                    0.0f, z, 1);
         for (int64_t i = 0; i < rows; i++) {
             double yi = c->y[r0 + i] ? 1.0 : -1.0;
-            double m = yi * ((double)c->z[i] + b);
+            double m = yi * ((double)z[i] + c->b);
             f += log1pexp_neg(m);
             /* d/dz log(1 + exp(-y z)) = -y / (1 + exp(y z)) */
             double ri = -yi / (1.0 + exp(m));
             gb += ri;
             s2 += ri * ri * (double)c->xnorm[r0 + i] * c->xnorm[r0 + i];
-            c->z[i] = (float)(c->C * ri);
+            z[i] = (float)(c->C * ri);
         }
-        cblas_sgemv(CblasRowMajor, CblasTrans, (int)rows, (int)d, 1.0f, Xb, (int)d, c->z, 1, 0.0f,
-                    c->gblk, 1);
+        cblas_sgemv(CblasRowMajor, CblasTrans, (int)rows, (int)d, 1.0f, Xb, (int)d, z, 1, 0.0f,
+                    gblk, 1);
         for (int64_t j = 0; j < d; j++)
-            g[j] += c->gblk[j];
+            g[j] += gblk[j];
     }
-    double reg = 0;
+    c->cs[3 * k] = f;
+    c->cs[3 * k + 1] = gb;
+    c->cs[3 * k + 2] = s2;
+}
+
+typedef struct {
+    const fit_ctx_t *c;
+    int t, nthreads;
+} worker_arg_t;
+
+/* Thread t takes chunks t, t + T, t + 2T, ... */
+static void *worker(void *p)
+{
+    const worker_arg_t *a = p;
+    const fit_ctx_t *c = a->c;
+    for (int64_t k = a->t; k < c->nchunks; k += a->nthreads)
+        chunk_eval(c, k, c->tz + a->t * c->br, c->tg + a->t * c->d);
+    return NULL;
+}
+
+/* F and its gradient at x = (w, b). */
+static double evaluate(fit_ctx_t *c, const double *x, double *g)
+{
+    const int64_t d = c->d;
+    c->b = x[d];
+    for (int64_t j = 0; j < d; j++)
+        c->wf[j] = (float)x[j];
+    worker_arg_t args[MAX_CHUNKS];
+    pthread_t tid[MAX_CHUNKS];
+    int started[MAX_CHUNKS] = {0};
+    /* Threads pay off from about a million matrix entries on; a thread that cannot be started
+     * leaves its chunks to the calling thread (same sums, same order). */
+    int T = c->n * d >= (1 << 20) ? c->threads : 1;
+    for (int t = 0; t < T; t++)
+        args[t] = (worker_arg_t){c, t, T};
+    for (int t = 1; t < T; t++)
+        started[t] = pthread_create(&tid[t], NULL, worker, &args[t]) == 0;
+    worker(&args[0]);
+    for (int t = 1; t < T; t++) {
+        if (started[t])
+            pthread_join(tid[t], NULL);
+        else
+            worker(&args[t]);
+    }
+    double f = 0, gb = 0, s2 = 0, reg = 0;
+    for (int64_t j = 0; j < d; j++)
+        g[j] = 0;
+    for (int64_t k = 0; k < c->nchunks; k++) {
+        const double *cg = c->cg + k * d;
+        for (int64_t j = 0; j < d; j++)
+            g[j] += cg[j];
+        f += c->cs[3 * k];
+        gb += c->cs[3 * k + 1];
+        s2 += c->cs[3 * k + 2];
+    }
     for (int64_t j = 0; j < d; j++) {
         reg += x[j] * x[j];
         g[j] += x[j];
@@ -261,13 +340,19 @@ int ta_probe_fit(const float *X, const uint8_t *y, int64_t n, int64_t d, const t
                    .d = d,
                    .br = block_rows_for(d, o),
                    .C = o->C,
+                   .threads = threads_of(o),
                    .gtol = o->gtol,
                    .ftol = o->ftol};
-    float *f = work;
+    c.chunk_rows = chunk_rows_for(n, c.br);
+    c.nchunks = (n + c.chunk_rows - 1) / c.chunk_rows;
+    TA_ASSERT(c.nchunks <= MAX_CHUNKS);
+    c.cg = work;
+    c.cs = c.cg + MAX_CHUNKS * d;
+    float *f = (float *)(c.cs + 3 * MAX_CHUNKS);
     c.wf = f;
-    c.gblk = f + d;
-    c.z = f + 2 * d;
-    float *xn = f + 2 * d + c.br;
+    c.tz = f + d;
+    c.tg = c.tz + c.threads * c.br;
+    float *xn = c.tg + c.threads * d;
     for (int64_t i = 0; i < n; i++) {
         double ss = 0;
         for (int64_t j = 0; j < d; j++)

@@ -57,6 +57,7 @@ typedef struct {
                        factr 1e7, i.e. 2.2e-9, which scikit-learn 1.2 keeps) */
     int max_iter;   /* L-BFGS iterations */
     int block_rows; /* rows per block of the fused loss/gradient pass (0: about 256 KiB) */
+    int threads;    /* threads of a fit (the result does not depend on it) */
 } ta_probe_opt_t;
 /* A third stopping rule belongs to f32 arithmetic: stop when one iteration lowered F by less
  * than F's own rounding noise, estimated at each evaluation as
@@ -66,7 +67,8 @@ typedef struct {
  * the returned point F - F* <= |grad F|^2 / 2 (F is 1-strongly convex in w), which the unit test
  * checks with a double-precision reference gradient. */
 
-/* Local. The defaults above (C 1, gtol 1e-4, ftol 2.2e-9, max_iter 10000, automatic blocks). */
+/* Local. The defaults above (C 1, gtol 1e-4, ftol 2.2e-9, max_iter 10000, automatic blocks,
+ * 1 thread). */
 void ta_probe_opt_default(ta_probe_opt_t *o);
 
 typedef struct {
@@ -84,8 +86,10 @@ size_t ta_probe_fit_work_bytes(int64_t n, int64_t d, const ta_probe_opt_t *o);
  * *b hold the starting point on entry (warm start; zeros for a cold start) and the solution on
  * return. The loss and gradient are computed in blocks of o->block_rows rows: z = X_blk w by
  * sgemv in f32, the per-row terms in double, the block's gradient X_blk^T r by sgemv in f32,
- * accumulated over blocks in double (fixed order, so the result does not depend on threads when
- * OpenBLAS runs one thread). Returns 0, or TA_ERESOURCE / TA_EINTERNAL. */
+ * accumulated in double. The blocks are grouped into at most 64 chunks (a cut that depends only
+ * on n and d) whose sums are added in chunk order, and o->threads POSIX threads share the chunks:
+ * the result is the same for every thread count. OpenBLAS must run one thread per call (the
+ * caller sets it). Returns 0, or TA_ERESOURCE / TA_EINTERNAL. */
 int ta_probe_fit(const float *X, const uint8_t *y, int64_t n, int64_t d, const ta_probe_opt_t *o,
                  void *work, double *w, double *b, ta_probe_fit_t *info);
 

@@ -193,8 +193,37 @@ static void test_objective_gradient(void)
     }
 }
 
+/* The same fit with 1, 2 and 3 threads gives the same bits (n d above the threading threshold). */
+static void test_threads(int64_t n, int64_t d)
+{
+    float *X = malloc((size_t)(n * d) * sizeof *X);
+    uint8_t *y = malloc((size_t)n);
+    make_data(n, d, 0.2, 99, X, y);
+    double ref[65] = {0}, rb = 0;
+    for (int T = 1; T <= 3; T++) {
+        ta_probe_opt_t o;
+        ta_probe_opt_default(&o);
+        o.threads = T;
+        void *work = malloc(ta_probe_fit_work_bytes(n, d, &o));
+        double w[64] = {0}, b = 0;
+        ta_probe_fit_t info;
+        T_EQ_INT(ta_probe_fit(X, y, n, d, &o, work, w, &b, &info), 0);
+        if (T == 1) {
+            memcpy(ref, w, sizeof w);
+            rb = b;
+        } else {
+            T_CHECK(memcmp(ref, w, sizeof w) == 0 && memcmp(&rb, &b, sizeof b) == 0);
+        }
+        free(work);
+    }
+    free(X);
+    free(y);
+}
+
 int main(void)
 {
+    test_threads(20000, 64); /* threaded */
+    test_threads(3000, 64);  /* under the threshold: one thread whatever is asked */
     test_rng();
     test_sampling(3000, 6, 10);
     test_sampling(101, 3, 2);

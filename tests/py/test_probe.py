@@ -155,9 +155,20 @@ with h5py.File(out1, "r") as a, h5py.File(outr, "r") as b:
     for name in a["probe"]:
         t.check(np.array_equal(a["probe"][name][()], b["probe"][name][()]), "/probe/%s identical after resume" % name)
 
+# Threads (the fit's chunk threads; 3 per rank here) give the same bytes.
+p = t.run(base + ["--out", os.path.join(tmp, "threads.tsv")], np=1, env={"OPENBLAS_NUM_THREADS": "3"})
+t.check(open(os.path.join(tmp, "threads.tsv"), "rb").read() == tsv_bytes, "3 threads give the same TSV")
+
 # --out FILE.tsv alone, and the same numbers as the h5 run.
 p = t.run(base + ["--out", os.path.join(tmp, "only.tsv")])
 t.check(open(os.path.join(tmp, "only.tsv"), "rb").read() == tsv_bytes, "--out .tsv equals the TSV beside the .h5")
+
+# Rows past the vocabulary (mT5 pads its matrix) are ignored with a warning.
+padded = os.path.join(tmp, "padded.npy")
+np.save(padded, np.vstack([X32, rng.normal(size=(12, D)).astype(np.float32)]))
+p = t.run(["probe", "--embeddings", padded] + base[3:] + ["--out", os.path.join(tmp, "padded.tsv")])
+t.check("ignored" in p.stderr, "extra rows warned about: %r" % p.stderr[-500:])
+t.check(open(os.path.join(tmp, "padded.tsv"), "rb").read() == tsv_bytes, "extra rows change nothing")
 
 # Bad input: one line, exit 2.
 t.expect_input_error(base + ["--folds", "1", "--out", os.path.join(tmp, "x.tsv")], ["--folds"])
