@@ -25,7 +25,11 @@ int ta_mpi_gather_cat(const void *mine, int64_t n_mine, MPI_Datatype type, size_
     int cnt = (int)n_mine;
     int *counts = ta_calloc((size_t)size, sizeof *counts);
     int *displs = ta_calloc((size_t)size, sizeof *displs);
-    TA_CHECK(counts && displs, TA_ERESOURCE, "out of memory for %d ranks", size);
+    if (!counts || !displs) {
+        free(counts);
+        free(displs);
+        return TA_ERR(TA_ERESOURCE, "out of memory for %d ranks", size);
+    }
     int rc = MPI_Allgather(&cnt, 1, MPI_INT, counts, 1, MPI_INT, comm);
     int64_t total = 0;
     for (int r = 0; r < size; r++) {

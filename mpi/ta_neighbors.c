@@ -206,10 +206,8 @@ static int exchange_partials(ctx_t *c, int s)
     TA_CHECK(nto * kk < (int64_t)1 << 31 && nfrom * kk < (int64_t)1 << 31, TA_ERESOURCE,
              "top-k state of %lld rows x %lld too large for one message; use more ranks",
              (long long)(nto > nfrom ? nto : nfrom), (long long)kk);
-    TA_MPI_CALL(MPI_Sendrecv(c->vt.score, (int)(nto * kk), MPI_FLOAT, to, 100, c->rt.score,
-                             (int)(nfrom * kk), MPI_FLOAT, from, 100, comm, MPI_STATUS_IGNORE));
-    TA_MPI_CALL(MPI_Sendrecv(c->vt.index, (int)(nto * kk), MPI_INT32_T, to, 101, c->rt.index,
-                             (int)(nfrom * kk), MPI_INT32_T, from, 101, comm, MPI_STATUS_IGNORE));
+    TA_MPI_CALL(MPI_Sendrecv(c->vt.key, (int)(nto * kk), MPI_UINT64_T, to, 100, c->rt.key,
+                             (int)(nfrom * kk), MPI_UINT64_T, from, 100, comm, MPI_STATUS_IGNORE));
     TA_MPI_CALL(MPI_Sendrecv(c->vt.count, (int)nto, MPI_INT32_T, to, 102, c->rt.count, (int)nfrom,
                              MPI_INT32_T, from, 102, comm, MPI_STATUS_IGNORE));
     TA_MPI_CALL(MPI_Sendrecv(c->vt.disc, (int)nto, MPI_FLOAT, to, 103, c->rt.disc, (int)nfrom,
@@ -240,10 +238,8 @@ static int ckpt_parts(ctx_t *c, void **parts, size_t *sizes)
     int64_t rows[2] = {c->sym ? c->rows : c->qn, c->sym ? c->maxrows : 0};
     for (int q = 0; q < 2; q++) {
         size_t R = (size_t)rows[q];
-        parts[n] = ts[q]->score;
-        sizes[n++] = R * kk * sizeof(float);
-        parts[n] = ts[q]->index;
-        sizes[n++] = R * kk * sizeof(int32_t);
+        parts[n] = ts[q]->key;
+        sizes[n++] = R * kk * sizeof(uint64_t);
         parts[n] = ts[q]->count;
         sizes[n++] = R * sizeof(int32_t);
         parts[n] = ts[q]->disc;
@@ -408,9 +404,25 @@ static int main_phase(ctx_t *c, ta_embed_t *e, const ta_nbr_opts_t *o, int s0, i
 /* Pass 2: canonical scores of every kept candidate (the shards go around the ring once more),
  * then the final selection; rows whose boundary is within the SGEMM error of a dropped score
  * are marked for pass 3. */
-static int rescore(ctx_t *c, ta_embed_t *e, int64_t nvalid, float *cs, uint8_t *amb)
+static int rescore(ctx_t *c, int64_t nvalid, float *cs, int32_t *ci, int32_t *cn, uint8_t *amb,
+                   uint64_t *work)
 {
     const int64_t Q = c->sym ? c->rows : c->qn, kk = c->kk, cap = c->own.cap, d = c->d;
+    const float margin = ta_topk_score_margin(d);
+    /* Candidates in SGEMM order; those more than 2 margins below the k-th cannot reach the top
+     * k after rescoring (k others beat them by more than the error), so they are not rescored. */
+    for (int64_t q = 0; q < Q; q++) {
+        uint64_t *K = c->own.key + q * cap;
+        int n = c->own.count[q];
+        ta_topk_sort_keys(K, n);
+        float cut = n >= c->k ? ta_topk_key_score(K[c->k - 1]) - 2 * margin : -INFINITY;
+        int m = 0;
+        while (m < n && ta_topk_key_score(K[m]) >= cut) {
+            ci[q * kk + m] = ta_topk_key_index(K[m]);
+            m++;
+        }
+        cn[q] = m;
+    }
     for (int s = 0; s < c->P; s++) {
         int v = (c->r + s) % c->P;
         if (s + 1 < c->P)
@@ -418,33 +430,30 @@ static int rescore(ctx_t *c, ta_embed_t *e, int64_t nvalid, float *cs, uint8_t *
         const float *vx = visiting(c, s);
         int64_t vlo = c->lo[v], vhi = c->lo[v + 1];
         for (int64_t q = 0; q < Q; q++) {
-            const int32_t *ci = c->own.index + q * cap;
-            const int n = c->own.count[q];
+            const int32_t *cq = ci + q * kk;
+            const int n = cn[q];
             for (int e2 = 0; e2 < n; e2++) {
                 /* The candidate rows are scattered over the shard: fetch the row two
                  * candidates ahead while this one is computed. */
-                if (e2 + 2 < n && ci[e2 + 2] >= vlo && ci[e2 + 2] < vhi) {
-                    const char *pf = (const char *)(vx + (ci[e2 + 2] - vlo) * d);
+                if (e2 + 2 < n && cq[e2 + 2] >= vlo && cq[e2 + 2] < vhi) {
+                    const char *pf = (const char *)(vx + (cq[e2 + 2] - vlo) * d);
                     for (int64_t off = 0; off < d * 4; off += 64)
                         __builtin_prefetch(pf + off);
                 }
-                int32_t j = ci[e2];
+                int32_t j = cq[e2];
                 if (j >= vlo && j < vhi)
                     cs[q * kk + e2] = ta_topk_canon_dot(c->qx + q * d, vx + (j - vlo) * d, d);
             }
         }
         TA_CALL(ring_wait(c));
     }
-    (void)e;
-    float margin = ta_topk_score_margin(d);
     for (int64_t q = 0; q < Q; q++) {
         amb[q] = 0;
         if (!c->qok[q])
             continue;
         int64_t possible = nvalid - (c->excl ? 1 : 0);
         float dropped = possible <= kk ? -INFINITY : ta_topk_dropped_bound(&c->own, q);
-        amb[q] = !ta_topk_row_final(cs + q * kk, c->own.index + q * cap, c->own.count[q], c->k,
-                                    dropped, margin);
+        amb[q] = !ta_topk_row_final(cs + q * kk, ci + q * kk, cn[q], c->k, dropped, margin, work);
     }
     return 0;
 }
@@ -587,6 +596,8 @@ int ta_nbr_run(ta_embed_t *e, const int32_t *queries, int64_t nq, const ta_nbr_o
     double t_start = ta_now();
     int rc = 0;
     float *cs = NULL;
+    int32_t *ci = NULL, *cn = NULL;
+    uint64_t *work = NULL;
     uint8_t *amb = NULL;
     int64_t *map = NULL;
     ta_topk_t ex;
@@ -629,8 +640,12 @@ int ta_nbr_run(ta_embed_t *e, const int32_t *queries, int64_t nq, const ta_nbr_o
     double t_r = ta_now();
     const int64_t Q = c.sym ? c.rows : c.qn;
     cs = ta_malloc((size_t)(Q > 0 ? Q : 1) * (size_t)c.kk * sizeof(float));
+    ci = ta_malloc((size_t)(Q > 0 ? Q : 1) * (size_t)c.kk * sizeof(int32_t));
+    cn = ta_malloc((size_t)(Q > 0 ? Q : 1) * sizeof(int32_t));
+    work = ta_malloc(((size_t)c.own.cap + (size_t)c.k) * sizeof(uint64_t));
     amb = ta_calloc((size_t)Q + 1, 1);
-    rc = (cs && amb) ? rescore(&c, e, nvalid, cs, amb) : TA_ERESOURCE;
+    rc =
+        (cs && ci && cn && work && amb) ? rescore(&c, nvalid, cs, ci, cn, amb, work) : TA_ERESOURCE;
     TA_CALL_GOTO(ta_mpi_agree(rc), out);
     long long al = 0, ag = 0;
     for (int64_t q = 0; q < Q; q++)
@@ -659,12 +674,12 @@ int ta_nbr_run(ta_embed_t *e, const int32_t *queries, int64_t nq, const ta_nbr_o
         float *os = res->score + q * c.k;
         int n = 0;
         if (c.qok[q] && amb[q]) {
-            n = ta_topk_sorted(&ex, a, os, oi);
+            n = ta_topk_sorted(&ex, a, os, oi, work);
             a++;
         } else if (c.qok[q]) {
-            n = c.own.count[q] < c.k ? c.own.count[q] : c.k;
+            n = cn[q] < c.k ? cn[q] : c.k;
             memcpy(os, cs + q * c.kk, (size_t)n * sizeof(float));
-            memcpy(oi, c.own.index + q * c.own.cap, (size_t)n * sizeof(int32_t));
+            memcpy(oi, ci + q * c.kk, (size_t)n * sizeof(int32_t));
         }
         for (int e2 = n; e2 < c.k; e2++) {
             oi[e2] = -1;
@@ -690,6 +705,9 @@ int ta_nbr_run(ta_embed_t *e, const int32_t *queries, int64_t nq, const ta_nbr_o
     res->t_rescore = mx[3];
 out:
     free(cs);
+    free(ci);
+    free(cn);
+    free(work);
     free(amb);
     free(map);
     ta_topk_free(&ex);

@@ -681,14 +681,14 @@ static int fig_heatmap(report_t *r, model_t *m, const char *name, int *made)
     }
     fputs(")\n", fp);
     if (ns <= 16)
-        fputs("plot $map matrix with image notitle, \\\n"
+        fputs("plot $map matrix with image pixels notitle, \\\n"
               "  $map matrix using 1:2:($3 >= 0.5 && $3 < 50 ? sprintf(\"%.0f\", $3) : \"\") "
               "with labels font \",9\" tc rgb \"#333333\" notitle, \\\n"
               "  $map matrix using 1:2:($3 >= 50 ? sprintf(\"%.0f\", $3) : \"\") "
               "with labels font \",9\" tc rgb \"white\" notitle\n",
               fp);
     else
-        fputs("plot $map matrix with image notitle\n", fp);
+        fputs("plot $map matrix with image pixels notitle\n", fp);
     gp_close_png(r, fp, name, w, h);
     *made = gp_finish(r, &o, name);
     return 0;

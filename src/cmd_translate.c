@@ -63,7 +63,7 @@ static int parse(int argc, char **argv, opts_t *o)
     memset(o, 0, sizeof *o);
     o->top = 50;
     o->scheme = "paper";
-    optind = 1;
+    optind = 0;
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {

@@ -14,8 +14,7 @@ static inline int worse(float sa, int32_t ia, float sb, int32_t ib)
 
 size_t ta_topk_row_bytes(int kk)
 {
-    return (size_t)(2 * kk) * (sizeof(float) + sizeof(int32_t)) + sizeof(int32_t) +
-           2 * sizeof(float);
+    return (size_t)(2 * kk) * sizeof(uint64_t) + sizeof(int32_t) + 2 * sizeof(float);
 }
 
 void ta_topk_reset(ta_topk_t *t)
@@ -35,12 +34,11 @@ int ta_topk_alloc(ta_topk_t *t, int64_t rows, int kk)
     t->rows = rows;
     t->kk = kk;
     t->cap = 2 * kk;
-    t->score = ta_malloc(cells * sizeof(float));
-    t->index = ta_malloc(cells * sizeof(int32_t));
+    t->key = ta_malloc(cells * sizeof(uint64_t));
     t->count = ta_malloc(nr * sizeof(int32_t));
     t->thr = ta_malloc(nr * sizeof(float));
     t->disc = ta_malloc(nr * sizeof(float));
-    if (!t->score || !t->index || !t->count || !t->thr || !t->disc) {
+    if (!t->key || !t->count || !t->thr || !t->disc) {
         ta_topk_free(t);
         return TA_ERR(TA_ERESOURCE, "out of memory for top-k state of %lld rows x %d",
                       (long long)rows, kk);
@@ -51,46 +49,47 @@ int ta_topk_alloc(ta_topk_t *t, int64_t rows, int kk)
 
 void ta_topk_free(ta_topk_t *t)
 {
-    free(t->score);
-    free(t->index);
+    free(t->key);
     free(t->count);
     free(t->thr);
     free(t->disc);
     memset(t, 0, sizeof *t);
 }
 
-/* Moves the m best of the n entries to the front (unordered): quickselect with Hoare
- * partitioning on the (score, -index) order; the keys of one row are distinct. */
-static void select_best(float *S, int32_t *I, int n, int m)
+/* Moves the m largest of n distinct keys to the front (unordered): quickselect with a
+ * branch-free Lomuto partition (conditional moves instead of unpredictable branches) around a
+ * median of three; short ranges by insertion sort. */
+static void select_best(uint64_t *a, int n, int m)
 {
     int lo = 0, hi = n - 1;
-    while (lo < hi) {
+    while (hi - lo >= 8) {
         int mid = lo + (hi - lo) / 2;
-        float ps = S[mid];
-        int32_t pi = I[mid];
-        int i = lo, j = hi;
-        while (i <= j) {
-            while (worse(ps, pi, S[i], I[i]))
-                i++;
-            while (worse(S[j], I[j], ps, pi))
-                j--;
-            if (i <= j) {
-                float ts = S[i];
-                int32_t ti = I[i];
-                S[i] = S[j];
-                I[i] = I[j];
-                S[j] = ts;
-                I[j] = ti;
-                i++;
-                j--;
-            }
+        uint64_t x = a[lo], y = a[mid], z = a[hi];
+        uint64_t p = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+        int store = lo;
+        for (int i = lo; i <= hi; i++) {
+            uint64_t v = a[i], w = a[store];
+            int b = v > p;
+            a[i] = b ? w : v;
+            a[store] = b ? v : w;
+            store += b;
         }
-        if (m - 1 <= j)
-            hi = j;
-        else if (m - 1 >= i)
-            lo = i;
+        /* [lo, store) > p >= [store, hi]; p itself is on the right, so both sides shrink. */
+        if (store > m)
+            hi = store - 1;
+        else if (store < m)
+            lo = store;
         else
-            break;
+            return;
+    }
+    for (int i = lo + 1; i <= hi; i++) {
+        uint64_t v = a[i];
+        int j = i;
+        while (j > lo && a[j - 1] < v) {
+            a[j] = a[j - 1];
+            j--;
+        }
+        a[j] = v;
     }
 }
 
@@ -102,18 +101,17 @@ static void compact(ta_topk_t *t, int64_t r)
     int n = t->count[r];
     if (n <= kk)
         return;
-    float *S = t->score + r * t->cap;
-    int32_t *I = t->index + r * t->cap;
-    select_best(S, I, n, kk);
-    float d = t->disc[r], th = S[0];
-    for (int e = kk; e < n; e++)
-        if (S[e] > d)
-            d = S[e];
+    uint64_t *K = t->key + r * t->cap;
+    select_best(K, n, kk);
+    uint64_t lo = K[0], hi = 0;
     for (int e = 1; e < kk; e++)
-        if (S[e] < th)
-            th = S[e];
-    t->disc[r] = d;
-    t->thr[r] = th;
+        lo = K[e] < lo ? K[e] : lo;
+    for (int e = kk; e < n; e++)
+        hi = K[e] > hi ? K[e] : hi;
+    float d = ta_topk_key_score(hi);
+    if (d > t->disc[r])
+        t->disc[r] = d;
+    t->thr[r] = ta_topk_key_score(lo);
     t->count[r] = kk;
 }
 
@@ -126,8 +124,7 @@ void ta_topk_push(ta_topk_t *t, int64_t r, float s, int32_t j)
         compact(t, r);
         n = t->count[r];
     }
-    t->score[r * t->cap + n] = s;
-    t->index[r * t->cap + n] = j;
+    t->key[r * t->cap + n] = ta_topk_key(s, j);
     t->count[r] = n + 1;
 }
 
@@ -155,17 +152,29 @@ static inline void offer_one(ta_topk_t *rowt, int64_t ri, int32_t rid, ta_topk_t
         ta_topk_push(colt, cj, v, rid);
 }
 
-/* 8-lane float vectors (GCC/Clang vector extensions; SSE pairs on the x86-64 baseline, one
- * AVX register with -march). */
-typedef float v8f __attribute__((vector_size(32)));
-typedef int32_t v8i __attribute__((vector_size(32)));
-
-static inline int any_lane(v8i m)
+/* Bit u of the result is set when x[u] >= t[u] (u < 16), or x[u] >= ts when t == NULL. SSE on
+ * x86-64 (baseline instruction set), plain C elsewhere. */
+#if defined(__x86_64__) || defined(__SSE2__)
+#include <immintrin.h>
+static inline unsigned ge_mask16(const float *x, float ts, const float *t)
 {
-    uint64_t w[4];
-    memcpy(w, &m, sizeof w);
-    return (w[0] | w[1] | w[2] | w[3]) != 0;
+    unsigned m = 0;
+    for (int v = 0; v < 4; v++) {
+        __m128 a = _mm_loadu_ps(x + 4 * v);
+        __m128 b = t ? _mm_loadu_ps(t + 4 * v) : _mm_set1_ps(ts);
+        m |= (unsigned)_mm_movemask_ps(_mm_cmpge_ps(a, b)) << (4 * v);
+    }
+    return m;
 }
+#else
+static inline unsigned ge_mask16(const float *x, float ts, const float *t)
+{
+    unsigned m = 0;
+    for (int u = 0; u < 16; u++)
+        m |= (unsigned)(x[u] >= (t ? t[u] : ts)) << u;
+    return m;
+}
+#endif
 
 void ta_topk_offer_tile(const float *C, int64_t ldc, int64_t m, int64_t n, ta_topk_t *rowt,
                         int64_t rowt0, const int32_t *row_ids, const uint8_t *row_ok,
@@ -179,32 +188,24 @@ void ta_topk_offer_tile(const float *C, int64_t ldc, int64_t m, int64_t n, ta_to
         const int64_t ri = rowt0 + i;
         const int32_t rid = row_ids[i];
         int64_t j = 0;
-        if (colt) {
-            const float *ct = colt->thr + colt0;
-            for (; j + W <= n; j += W) {
-                const float ti = rowt->thr[ri];
-                v8f a0, a1, t0, t1;
-                memcpy(&a0, c + j, sizeof a0);
-                memcpy(&a1, c + j + 8, sizeof a1);
-                memcpy(&t0, ct + j, sizeof t0);
-                memcpy(&t1, ct + j + 8, sizeof t1);
-                v8i hit = (a0 >= ti) | (a1 >= ti) | (a0 >= t0) | (a1 >= t1);
-                if (any_lane(hit))
-                    for (int u = 0; u < W; u++)
-                        offer_one(rowt, ri, rid, colt, colt0 + j + u, col_ids[j + u], c[j + u],
-                                  col_ok, j + u, exclude_self);
+        for (; j + W <= n; j += W) {
+            /* Only the lanes that reach a threshold are looked at, one by one. */
+            unsigned rm = ge_mask16(c + j, rowt->thr[ri], NULL);
+            unsigned cm = colt ? ge_mask16(c + j, 0, colt->thr + colt0 + j) : 0;
+            while (rm) {
+                int u = __builtin_ctz(rm);
+                rm &= rm - 1;
+                float v = c[j + u];
+                if (col_ok[j + u] && !(exclude_self && rid == col_ids[j + u]) && v >= rowt->thr[ri])
+                    ta_topk_push(rowt, ri, v, col_ids[j + u]);
             }
-        } else {
-            for (; j + W <= n; j += W) {
-                const float ti = rowt->thr[ri];
-                v8f a0, a1;
-                memcpy(&a0, c + j, sizeof a0);
-                memcpy(&a1, c + j + 8, sizeof a1);
-                v8i hit = (a0 >= ti) | (a1 >= ti);
-                if (any_lane(hit))
-                    for (int u = 0; u < W; u++)
-                        offer_one(rowt, ri, rid, NULL, 0, col_ids[j + u], c[j + u], col_ok, j + u,
-                                  exclude_self);
+            while (cm) {
+                int u = __builtin_ctz(cm);
+                cm &= cm - 1;
+                float v = c[j + u];
+                if (col_ok[j + u] && !(exclude_self && rid == col_ids[j + u]) &&
+                    v >= colt->thr[colt0 + j + u])
+                    ta_topk_push(colt, colt0 + j + u, v, rid);
             }
         }
         for (; j < n; j++)
@@ -217,11 +218,10 @@ void ta_topk_offer_tile(const float *C, int64_t ldc, int64_t m, int64_t n, ta_to
 static void ref_push(ta_topk_t *t, int64_t r, float s, int32_t j)
 {
     const int kk = t->kk;
-    float *S = t->score + r * t->cap;
-    int32_t *I = t->index + r * t->cap;
+    uint64_t *K = t->key + r * t->cap;
     int n = t->count[r];
     int pos = n;
-    while (pos > 0 && worse(S[pos - 1], I[pos - 1], s, j))
+    while (pos > 0 && worse(ta_topk_key_score(K[pos - 1]), ta_topk_key_index(K[pos - 1]), s, j))
         pos--;
     if (pos == kk) {
         if (s > t->disc[r])
@@ -229,16 +229,15 @@ static void ref_push(ta_topk_t *t, int64_t r, float s, int32_t j)
         return;
     }
     if (n == kk) {
-        if (S[kk - 1] > t->disc[r])
-            t->disc[r] = S[kk - 1];
+        float w = ta_topk_key_score(K[kk - 1]);
+        if (w > t->disc[r])
+            t->disc[r] = w;
         n--;
     }
-    memmove(S + pos + 1, S + pos, (size_t)(n - pos) * sizeof *S);
-    memmove(I + pos + 1, I + pos, (size_t)(n - pos) * sizeof *I);
-    S[pos] = s;
-    I[pos] = j;
+    memmove(K + pos + 1, K + pos, (size_t)(n - pos) * sizeof *K);
+    K[pos] = ta_topk_key(s, j);
     t->count[r] = n + 1;
-    t->thr[r] = t->count[r] == kk ? S[kk - 1] : -INFINITY;
+    t->thr[r] = t->count[r] == kk ? ta_topk_key_score(K[kk - 1]) : -INFINITY;
 }
 
 void ta_topk_offer_tile_ref(const float *C, int64_t ldc, int64_t m, int64_t n, ta_topk_t *rowt,
@@ -258,15 +257,16 @@ void ta_topk_offer_tile_ref(const float *C, int64_t ldc, int64_t m, int64_t n, t
 
 void ta_topk_merge_row(ta_topk_t *dst, int64_t r2, const ta_topk_t *src, int64_t r)
 {
-    const float *S = src->score + r * src->cap;
-    const int32_t *I = src->index + r * src->cap;
+    const uint64_t *K = src->key + r * src->cap;
     if (src->disc[r] > dst->disc[r2])
         dst->disc[r2] = src->disc[r];
-    for (int e = 0; e < src->count[r]; e++)
-        if (S[e] >= dst->thr[r2])
-            ta_topk_push(dst, r2, S[e], I[e]);
-        else if (S[e] > dst->disc[r2])
-            dst->disc[r2] = S[e];
+    for (int e = 0; e < src->count[r]; e++) {
+        float v = ta_topk_key_score(K[e]);
+        if (v >= dst->thr[r2])
+            ta_topk_push(dst, r2, v, ta_topk_key_index(K[e]));
+        else if (v > dst->disc[r2])
+            dst->disc[r2] = v;
+    }
 }
 
 float ta_topk_dropped_bound(const ta_topk_t *t, int64_t r)
@@ -276,29 +276,37 @@ float ta_topk_dropped_bound(const ta_topk_t *t, int64_t r)
     return t->disc[r] > t->thr[r] ? t->disc[r] : t->thr[r];
 }
 
-void ta_topk_sort_pairs(float *s, int32_t *idx, int n)
+static int cmp_key_desc(const void *x, const void *y)
 {
-    /* Insertion sort: n is k + slack, at most a few hundred. */
-    for (int a = 1; a < n; a++) {
-        float vs = s[a];
-        int32_t vi = idx[a];
-        int b = a;
-        while (b > 0 && worse(s[b - 1], idx[b - 1], vs, vi)) {
-            s[b] = s[b - 1];
-            idx[b] = idx[b - 1];
-            b--;
-        }
-        s[b] = vs;
-        idx[b] = vi;
+    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    return (a < b) - (a > b);
+}
+
+void ta_topk_sort_keys(uint64_t *keys, int n)
+{
+    qsort(keys, (size_t)n, sizeof *keys, cmp_key_desc);
+}
+
+void ta_topk_sort_pairs(float *s, int32_t *idx, int n, uint64_t *work)
+{
+    for (int e = 0; e < n; e++)
+        work[e] = ta_topk_key(s[e], idx[e]);
+    ta_topk_sort_keys(work, n);
+    for (int e = 0; e < n; e++) {
+        s[e] = ta_topk_key_score(work[e]);
+        idx[e] = ta_topk_key_index(work[e]);
     }
 }
 
-int ta_topk_sorted(const ta_topk_t *t, int64_t r, float *s, int32_t *idx)
+int ta_topk_sorted(const ta_topk_t *t, int64_t r, float *s, int32_t *idx, uint64_t *work)
 {
     int n = t->count[r];
-    memcpy(s, t->score + r * t->cap, (size_t)n * sizeof *s);
-    memcpy(idx, t->index + r * t->cap, (size_t)n * sizeof *idx);
-    ta_topk_sort_pairs(s, idx, n);
+    memcpy(work, t->key + r * t->cap, (size_t)n * sizeof *work);
+    ta_topk_sort_keys(work, n);
+    for (int e = 0; e < n; e++) {
+        s[e] = ta_topk_key_score(work[e]);
+        idx[e] = ta_topk_key_index(work[e]);
+    }
     return n < t->kk ? n : t->kk;
 }
 
@@ -359,9 +367,10 @@ float ta_topk_score_margin(int64_t d)
     return (float)(2.0 * (g * (1.0 + 4 * u) + u));
 }
 
-int ta_topk_row_final(float *cand_s, int32_t *cand_i, int n, int k, float dropped, float margin)
+int ta_topk_row_final(float *cand_s, int32_t *cand_i, int n, int k, float dropped, float margin,
+                      uint64_t *work)
 {
-    ta_topk_sort_pairs(cand_s, cand_i, n);
+    ta_topk_sort_pairs(cand_s, cand_i, n, work);
     if (dropped == -INFINITY)
         return 1;
     if (n < k)
@@ -382,9 +391,10 @@ int64_t ta_topk_normalize_rows(float *x, int64_t rows, int64_t d, uint8_t *ok)
             return i;
         ok[i] = ss > 0;
         if (ss > 0) {
-            float inv = (float)(1.0 / sqrt(ss));
+            /* The scale stays in double: 1 / norm overflows a float for rows below 1e-38. */
+            double inv = 1.0 / sqrt(ss);
             for (int64_t c = 0; c < d; c++)
-                v[c] *= inv;
+                v[c] = (float)((double)v[c] * inv);
         }
     }
     return -1;

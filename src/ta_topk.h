@@ -18,16 +18,40 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 typedef struct {
     int64_t rows;
     int kk, cap;
-    float *score;   /* rows x cap, unordered */
-    int32_t *index; /* rows x cap */
+    uint64_t *key;  /* rows x cap, unordered (ta_topk_key) */
     int32_t *count; /* rows: entries in use */
     float *thr;     /* rows: worst kept score after the last cut, -inf before */
     float *disc;    /* rows: best approximate score dropped, -inf when none */
 } ta_topk_t;
+
+/* Local. A candidate as one 64-bit key whose unsigned order is the (score, -index) order: the
+ * float's bits made monotonic in the high half, 2^31 - 1 - index in the low half (index >= 0).
+ * Selection moves and compares single integers. */
+static inline uint64_t ta_topk_key(float s, int32_t j)
+{
+    uint32_t b;
+    s += 0.0f; /* -0 and +0 are the same score */
+    memcpy(&b, &s, sizeof b);
+    b = (b & 0x80000000u) ? ~b : (b | 0x80000000u);
+    return ((uint64_t)b << 32) | (uint32_t)(INT32_MAX - j);
+}
+static inline float ta_topk_key_score(uint64_t k)
+{
+    uint32_t b = (uint32_t)(k >> 32);
+    b = (b & 0x80000000u) ? (b & 0x7FFFFFFFu) : ~b;
+    float s;
+    memcpy(&s, &b, sizeof s);
+    return s;
+}
+static inline int32_t ta_topk_key_index(uint64_t k)
+{
+    return INT32_MAX - (int32_t)(uint32_t)(k & 0xFFFFFFFFu);
+}
 
 /* Local. Allocates (TA_ERESOURCE on failure) and resets state for rows x kk. */
 int ta_topk_alloc(ta_topk_t *t, int64_t rows, int kk);
@@ -67,9 +91,9 @@ void ta_topk_offer_tile_ref(const float *C, int64_t ldc, int64_t m, int64_t n, t
 /* Local. Merges row r of src into row r2 of dst (candidates and the dropped-score bound). */
 void ta_topk_merge_row(ta_topk_t *dst, int64_t r2, const ta_topk_t *src, int64_t r);
 
-/* Local. Copies row r best first into s[], idx[] (room for cap entries); returns how many of
- * them are kept (at most kk). */
-int ta_topk_sorted(const ta_topk_t *t, int64_t r, float *s, int32_t *idx);
+/* Local. Copies row r best first into s[], idx[] (room for cap entries; work: cap keys of
+ * scratch); returns how many of them are kept (at most kk). */
+int ta_topk_sorted(const ta_topk_t *t, int64_t r, float *s, int32_t *idx, uint64_t *work);
 
 /* Local. The best approximate score known to have been dropped from row r (a bound on every
  * candidate not kept), -inf when nothing was dropped. */
@@ -90,14 +114,17 @@ float ta_topk_score_margin(int64_t d);
  * min(k, n) are provably the exact top k over all candidates ever offered (the k-th canonical
  * score exceeds dropped + margin, or nothing was dropped), 0 when the row must be recomputed
  * exactly (near-ties at the boundary, e.g. many identical rows). */
-int ta_topk_row_final(float *cand_s, int32_t *cand_i, int n, int k, float dropped, float margin);
+int ta_topk_row_final(float *cand_s, int32_t *cand_i, int n, int k, float dropped, float margin,
+                      uint64_t *work);
 
-/* Local. L2-normalises rows x d floats in place (norm summed in double, one f32 scale per row,
- * so a row gives the same floats on every rank); ok[i] = 0 for zero rows (left as zeros).
- * Returns the first row holding a NaN or infinity, or -1. */
+/* Local. L2-normalises rows x d floats in place (norm summed in double, each value scaled in
+ * double and rounded once, so a row gives the same floats on every rank); ok[i] = 0 for zero rows
+ * (left as zeros). Returns the first row holding a NaN or infinity, or -1. */
 int64_t ta_topk_normalize_rows(float *x, int64_t rows, int64_t d, uint8_t *ok);
 
-/* Local. Sorts n (score, index) pairs best first by (score, -index). */
-void ta_topk_sort_pairs(float *s, int32_t *idx, int n);
+/* Local. Sorts n (score, index) pairs best first by (score, -index) (work: n keys of scratch);
+ * ta_topk_sort_keys sorts keys best first. */
+void ta_topk_sort_pairs(float *s, int32_t *idx, int n, uint64_t *work);
+void ta_topk_sort_keys(uint64_t *keys, int n);
 
 #endif

@@ -37,7 +37,8 @@ static void check_row(const ta_topk_t *t, int64_t r, pair_t *all, int n, const c
     qsort(all, (size_t)n, sizeof *all, cmp_pair);
     float s[2 * MAXK + N];
     int32_t idx[2 * MAXK + N];
-    int got = ta_topk_sorted(t, r, s, idx);
+    uint64_t work[2 * MAXK + N];
+    int got = ta_topk_sorted(t, r, s, idx, work);
     int want = n < t->kk ? n : t->kk;
     if (got != want) {
         fprintf(stderr, "%s row %lld: %d kept, expected %d\n", what, (long long)r, got, want);
@@ -136,8 +137,9 @@ static void test_merge(void)
     ta_topk_finish(&u);
     float s1[8], s2[8];
     int32_t i1[8], i2[8];
-    T_EQ_INT(ta_topk_sorted(&a, 0, s1, i1), 4);
-    T_EQ_INT(ta_topk_sorted(&u, 0, s2, i2), 4);
+    uint64_t w[8];
+    T_EQ_INT(ta_topk_sorted(&a, 0, s1, i1, w), 4);
+    T_EQ_INT(ta_topk_sorted(&u, 0, s2, i2, w), 4);
     /* Best first: 0.95 (6), 0.9 (2), 0.9 (11), 0.9 (13). */
     const int32_t want[] = {6, 2, 11, 13};
     for (int e = 0; e < 4; e++) {
@@ -149,6 +151,24 @@ static void test_merge(void)
     ta_topk_free(&a);
     ta_topk_free(&b);
     ta_topk_free(&u);
+}
+
+static void test_keys(void)
+{
+    /* The key order is the (score, -index) order, and keys decode exactly. */
+    const float sv[] = {-1.0f, -0.5f, -0.0f, 0.0f, 1e-30f, 0.25f, 0.25f, 1.0f};
+    const int32_t iv[] = {3, 0, 9, 4, 7, 5, 2, 1};
+    for (int a = 0; a < 8; a++) {
+        uint64_t ka = ta_topk_key(sv[a], iv[a]);
+        T_CHECK(ta_topk_key_score(ka) == sv[a]);
+        T_EQ_INT(ta_topk_key_index(ka), iv[a]);
+        for (int b = 0; b < 8; b++) {
+            uint64_t kb = ta_topk_key(sv[b], iv[b]);
+            int better = sv[a] > sv[b] || (sv[a] == sv[b] && iv[a] < iv[b]);
+            T_EQ_INT(ka > kb, better);
+        }
+    }
+    T_EQ_INT(ta_topk_key_index(ta_topk_key(0.5f, INT32_MAX - 1)), INT32_MAX - 1);
 }
 
 static void test_canon(void)
@@ -173,26 +193,27 @@ static void test_canon(void)
 
 static void test_final(void)
 {
+    uint64_t w[8];
     /* Nothing dropped: always exact; sorting by (score desc, index asc). */
     float s[] = {0.5f, 0.9f, 0.9f, 0.1f};
     int32_t i[] = {7, 9, 3, 1};
-    T_EQ_INT(ta_topk_row_final(s, i, 4, 2, -INFINITY, 1e-4f), 1);
+    T_EQ_INT(ta_topk_row_final(s, i, 4, 2, -INFINITY, 1e-4f, w), 1);
     T_EQ_INT(i[0], 3);
     T_EQ_INT(i[1], 9);
     T_EQ_INT(i[2], 7);
     /* k-th well above the dropped bound: exact. */
     float s2[] = {0.9f, 0.8f, 0.5f};
     int32_t i2[] = {1, 2, 3};
-    T_EQ_INT(ta_topk_row_final(s2, i2, 3, 2, 0.5f, 1e-4f), 1);
+    T_EQ_INT(ta_topk_row_final(s2, i2, 3, 2, 0.5f, 1e-4f, w), 1);
     /* k-th within the margin of a dropped score: must be recomputed. */
     float s3[] = {0.9f, 0.50005f, 0.5f};
     int32_t i3[] = {1, 2, 3};
-    T_EQ_INT(ta_topk_row_final(s3, i3, 3, 2, 0.5f, 1e-4f), 0);
+    T_EQ_INT(ta_topk_row_final(s3, i3, 3, 2, 0.5f, 1e-4f, w), 0);
     /* An exact tie with a dropped score: must be recomputed (the dropped one may have a lower
      * index). */
     float s4[] = {0.9f, 0.5f};
     int32_t i4[] = {1, 2};
-    T_EQ_INT(ta_topk_row_final(s4, i4, 2, 2, 0.5f, 0.0f), 0);
+    T_EQ_INT(ta_topk_row_final(s4, i4, 2, 2, 0.5f, 0.0f, w), 0);
 }
 
 int main(void)
@@ -207,6 +228,7 @@ int main(void)
                     scenario(kks[a], levels, 17, sym, excl, excl);
                 }
     test_merge();
+    test_keys();
     test_canon();
     test_final();
     return ta_test_finish("topk");

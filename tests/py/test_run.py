@@ -119,6 +119,16 @@ tahelp.check("k: 20" in y and "tiny" in y, "run.yaml is not the effective config
 for name in ("report.md", "index.html"):
     tahelp.check(os.path.getsize(os.path.join(rundir, name)) > 500, "%s missing" % name)
 
+# The same run at 3 ranks (another run name) gives the same results: the steps called in-process
+# are rank-count independent.
+p = tahelp.run(["run", cfg, "--set", "run=tiny3"], np=3)
+for m in ("sc", "ma"):
+    with h5py.File(os.path.join(rundir, m + ".h5"), "r") as f2, \
+            h5py.File(os.path.join(results, "tiny3", m + ".h5"), "r") as f3:
+        for ds in ("neighbors/index", "neighbors/score", "diversity/histogram",
+                   "diversity/count", "probe/mean_accuracy", "translate/count"):
+            tahelp.check(np.array_equal(f2[ds][()], f3[ds][()]), "%s: %s differs at 3 ranks" % (m, ds))
+
 # A changed config must not take the old step files as its results.
 tahelp.expect_input_error(["run", cfg, "--set", "neighbors.k=15"], ["sc.neighbors.h5", "k 15"], np=2)
 tahelp.expect_input_error(["run", cfg, "--set", "neighbors.k=10"], ["neighbors.k = 10", "diversity.top = 10"], np=2)

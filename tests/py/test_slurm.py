@@ -31,6 +31,15 @@ env.update({"SLURM_CONF": os.path.join(cdir, "slurm.conf"), "TA_TOP": tahelp.SRC
 env.pop("OPENBLAS_NUM_THREADS", None)  # the job script sets it from SLURM_CPUS_PER_TASK
 
 
+# Every wait below ends before CTest's TIMEOUT (420 s), so that the finally clause always gets to
+# stop the daemons.
+DEADLINE = time.time() + 290
+
+
+def left(cap):
+    return max(1.0, min(cap, DEADLINE - time.time()))
+
+
 def sh(args, check=True, timeout=60):
     p = subprocess.run(args, capture_output=True, text=True, env=env, timeout=timeout, cwd=tmp)
     if check and p.returncode != 0:
@@ -122,7 +131,7 @@ try:
     e["TA_RESULTS"] = res1
     p = subprocess.run(["sbatch", "--wait", "--output=" + out1,
                         os.path.join(tahelp.SRC, "jobs", "demo.sbatch")],
-                       capture_output=True, text=True, env=e, cwd=tmp, timeout=400)
+                       capture_output=True, text=True, env=e, cwd=tmp, timeout=left(200))
     if not tahelp.check(p.returncode == 0, "demo job: sbatch --wait exit %d: %s" % (p.returncode, p.stderr)):
         show_out(out1)
     plain = check_results(res1, "demo job")
@@ -136,7 +145,7 @@ try:
     if jobid is not None:
         log = os.path.join(res2, "demo", "run.log")
         # Signal while the pipeline runs, as early into the neighbours step as we can see it.
-        deadline = time.time() + 120
+        deadline = time.time() + left(120)
         while time.time() < deadline:
             if os.path.isfile(log) and "neighbors: start" in open(log).read():
                 break
@@ -146,7 +155,7 @@ try:
         sh(["scancel", "--batch", "--signal=USR1", str(jobid)])
         # The job requeues itself; start the next allocation at once rather than after the
         # scheduler's back-off.
-        deadline = time.time() + 120
+        deadline = time.time() + left(120)
         while time.time() < deadline:
             restarts = job_field(jobid, "Restarts")
             state = job_field(jobid, "JobState")
@@ -157,7 +166,7 @@ try:
             if state in ("COMPLETED", "FAILED", "CANCELLED"):
                 break
             time.sleep(0.3)
-        state = wait_state(jobid, ("COMPLETED", "FAILED", "CANCELLED", "TIMEOUT"), 300)
+        state = wait_state(jobid, ("COMPLETED", "FAILED", "CANCELLED", "TIMEOUT"), left(300))
         restarts = int(job_field(jobid, "Restarts") or 0)
         text = open(out2).read() if os.path.isfile(out2) else ""
         ok = tahelp.check(state == "COMPLETED", "requeued job ended %s" % state)
@@ -184,6 +193,6 @@ try:
     print("requeue cycle: %.1f s" % (time.time() - t1))
 finally:
     if started:
-        subprocess.run([CLUSTER, "stop", cdir], timeout=120)
+        subprocess.run([CLUSTER, "stop", cdir], timeout=100)
     shutil.rmtree(cdir, ignore_errors=True)
 tahelp.finish("slurm")

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Benchmark of `tokenatlas neighbors` (exact all-pairs top-k cosine) against FAISS IndexFlatIP
+# and numpy, on the same file, in the same run.
+#
+#   jobs/bench-neighbors.sh          # from the repository's top, after ./run build
+#
+# 1. N = 50,000 x d = 512 random float32 rows (seed 1) written once as .npy, k = 100, queries =
+#    all. tokenatlas as 1 rank x 2 OpenBLAS threads and as 2 ranks x 1 thread; FAISS IndexFlatIP
+#    on the normalised rows with 2 OpenMP threads and OPENBLAS_CORETYPE set to the kernel
+#    tokenatlas uses (its best); numpy (blocked matmul + argpartition, 2 threads). Prints the
+#    times, the GFLOP/s of the brute-force work 2 N^2 d (the same yardstick for all; tokenatlas
+#    does half of it thanks to the symmetry) and the ratios, plus tokenatlas's own split of its
+#    time (SGEMM, top-k, communication, canonical rescoring) and the share of FAISS's neighbours
+#    it returns.
+# 2. TABLE=0 skips it: N in {25k, 50k, 100k} x d in {256, 512, 1024}, 2 ranks x 1 thread: time
+#    and peak resident memory per rank (/usr/bin/time -v).
+# Environment: TA_BIN (default build/tokenatlas), BENCH_DIR (scratch, default
+# ${TMPDIR:-/tmp}/ta-bench-neighbors), N, D, K (first part), TABLE, LAUNCH (default "mpirun
+# --oversubscribe --bind-to none -np"; the sbatch twin uses "srun --mpi=pmix -n"), PYTHON.
+set -euo pipefail
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${TA_BIN:-$TOP/build/tokenatlas}
+DIR=${BENCH_DIR:-${TMPDIR:-/tmp}/ta-bench-neighbors}
+N=${N:-50000}
+D=${D:-512}
+K=${K:-100}
+TABLE=${TABLE:-1}
+LAUNCH=${LAUNCH:-mpirun --oversubscribe --bind-to none -np}
+PY=${PYTHON:-/usr/bin/python3}
+HELP="$TOP/jobs/bench_neighbors.py"
+export OMPI_ALLOW_RUN_AS_ROOT=${OMPI_ALLOW_RUN_AS_ROOT:-1}
+export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=${OMPI_ALLOW_RUN_AS_ROOT_CONFIRM:-1}
+export OMPI_MCA_btl_vader_single_copy_mechanism=${OMPI_MCA_btl_vader_single_copy_mechanism:-none}
+unset OPENBLAS_NUM_THREADS OMP_NUM_THREADS
+[ -x "$BIN" ] || { echo "bench-neighbors: $BIN not found: build first (./run build)" >&2; exit 2; }
+mkdir -p "$DIR"
+
+now() { date +%s.%N; }
+# Peak resident set of each rank (KB, largest) from the /usr/bin/time -v logs in $DIR/time.*.
+peak_kb() { grep -h "Maximum resident" "$DIR"/time.* 2>/dev/null | awk '{ if ($NF > m) m = $NF } END { print m + 0 }'; }
+attr() { "$PY" -c "import h5py,sys; print(h5py.File(sys.argv[1],'r').attrs[sys.argv[2]])" "$1" "$2"; }
+
+# tok NP THREADS X.npy OUT.h5: one tokenatlas run; prints its wall seconds.
+tok() {
+    local np=$1 th=$2 x=$3 out=$4 t0 t1
+    rm -rf "$out" "$out.ckpt" "$DIR"/time.*
+    t0=$(now)
+    if [ "$np" = 1 ]; then
+        /usr/bin/time -v -o "$DIR/time.0" "$BIN" neighbors --embeddings "$x" -k "$K" --out "$out" \
+            --threads "$th" --quiet
+    else
+        $LAUNCH "$np" sh -c '/usr/bin/time -v -o "$0/time.${OMPI_COMM_WORLD_RANK:-${PMI_RANK:-${SLURM_PROCID:-0}}}" "$@"' \
+            "$DIR" "$BIN" neighbors --embeddings "$x" -k "$K" --out "$out" --threads "$th" --quiet
+    fi
+    t1=$(now)
+    echo "$t0 $t1" | awk '{ printf "%.2f", $2 - $1 }'
+}
+
+KERNEL=$("$BIN" --version | sed -n 's/^OpenBLAS kernel: \([A-Za-z0-9]*\).*/\1/p')
+echo "bench-neighbors: $(nproc) cores, OpenBLAS kernel $KERNEL, load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+X="$DIR/x-$N-$D.npy"
+[ -f "$X" ] || "$PY" "$HELP" data "$N" "$D" "$X"
+FLOPS=$(echo "$N $D" | awk '{ printf "%.0f", 2 * $1 * $1 * $2 }')
+gf() { echo "$FLOPS $1" | awk '{ printf "%.1f", $1 / $2 / 1e9 }'; }
+
+echo "== N = $N, d = $D, k = $K, queries = all =="
+T12=$(tok 1 2 "$X" "$DIR/t12.h5")
+echo "tokenatlas 1 rank x 2 threads : ${T12} s  $(gf "$T12") GFLOP/s-equiv  (SGEMM $(attr "$DIR/t12.h5" seconds_gemm | xargs printf %.2f) s, top-k $(attr "$DIR/t12.h5" seconds_topk | xargs printf %.2f) s, rescoring $(attr "$DIR/t12.h5" seconds_rescore | xargs printf %.2f) s)"
+T21=$(tok 2 1 "$X" "$DIR/t21.h5")
+echo "tokenatlas 2 ranks x 1 thread : ${T21} s  $(gf "$T21") GFLOP/s-equiv  (slowest rank: SGEMM $(attr "$DIR/t21.h5" seconds_gemm | xargs printf %.2f) s, top-k $(attr "$DIR/t21.h5" seconds_topk | xargs printf %.2f) s, communication $(attr "$DIR/t21.h5" seconds_comm | xargs printf %.2f) s, rescoring $(attr "$DIR/t21.h5" seconds_rescore | xargs printf %.2f) s)"
+TF=$(OPENBLAS_CORETYPE=$KERNEL OMP_NUM_THREADS=2 "$PY" "$HELP" faiss "$X" "$K" 2)
+echo "FAISS IndexFlatIP (2 threads, OPENBLAS_CORETYPE=$KERNEL): ${TF} s  $(gf "$TF") GFLOP/s"
+TN=$(OPENBLAS_NUM_THREADS=2 "$PY" "$HELP" numpy "$X" "$K" 2)
+echo "numpy matmul + argpartition (2 threads): ${TN} s  $(gf "$TN") GFLOP/s"
+echo "$T12 $T21 $TF $TN" | awk '{ best = $1 < $2 ? $1 : $2;
+    printf "speed-up over FAISS: 1x2 %.2fx, 2x1 %.2fx; over numpy: %.2fx\n", $3 / $1, $3 / $2, $4 / best }'
+echo "share of FAISS's top-$K neighbours that tokenatlas returns (first 2000 queries): $(OPENBLAS_CORETYPE=$KERNEL "$PY" "$HELP" agree "$X" "$DIR/t21.h5" "$K")"
+
+[ "$TABLE" = 0 ] && exit 0
+echo "== 2 ranks x 1 thread, k = $K: time and peak memory per rank =="
+printf "%8s %6s %10s %14s\n" N d seconds "peak MB/rank"
+for n in 25000 50000 100000; do
+    for d in 256 512 1024; do
+        x="$DIR/x-$n-$d.npy"
+        [ -f "$x" ] || "$PY" "$HELP" data "$n" "$d" "$x"
+        s=$(tok 2 1 "$x" "$DIR/table.h5")
+        printf "%8d %6d %10s %14d\n" "$n" "$d" "$s" $(( $(peak_kb) / 1024 ))
+        [ "$n-$d" = "$N-$D" ] || rm -f "$x"
+    done
+done
