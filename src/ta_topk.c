@@ -391,9 +391,10 @@ int64_t ta_topk_normalize_rows(float *x, int64_t rows, int64_t d, uint8_t *ok)
             return i;
         ok[i] = ss > 0;
         if (ss > 0) {
-            float inv = (float)(1.0 / sqrt(ss));
+            /* The scale stays in double: 1 / norm overflows a float for rows below 1e-38. */
+            double inv = 1.0 / sqrt(ss);
             for (int64_t c = 0; c < d; c++)
-                v[c] *= inv;
+                v[c] = (float)((double)v[c] * inv);
         }
     }
     return -1;

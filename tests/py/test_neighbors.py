@@ -144,7 +144,6 @@ if ref is not None:
     t.check(np.array_equal(a[0], ref[0][qs]) and np.array_equal(a[1].view(np.int32), ref[1][qs].view(np.int32)),
             "sample rows equal the all-queries rows bit for bit")
 check_oracle(outs1, K, qs, what="sample")
-other = load(os.path.join(tmp, "s1b.h5")) if False else None
 outs_seed = os.path.join(tmp, "s2.h5")
 run_nb(outs_seed, ["-k", "3", "--queries", "sample:0.1:8"], np_=1)
 t.check(not np.array_equal(load(outs_seed)[2], qs), "another seed gives another sample")
@@ -176,6 +175,35 @@ t.check(len(rows) == 3 * (len(qids) - 1), "TSV: 3 lines per non-zero query: %d" 
 t.check(rows[0][1:] == ["0", "tok0", "0", "tok0"] and abs(float(rows[0][0]) - 1.0) < 1e-5,
         "TSV first line: %r" % rows[0])
 t.check(all(r[2] == "tok" + r[1] and r[4] == "tok" + r[3] for r in rows), "TSV tokens match ids")
+
+# 5b. A model.h5 (synth -> ingest): tokens from its /vocab/token in the TSV, /vocab/token copied;
+#     the HF directory itself gives the same neighbours.
+syn = os.path.join(tmp, "syn")
+p1 = t.run(["synth", "--preset", "script-clustered", "--tokens", "300", "--dim", "24", "--seed", "3", "--out", syn], check=False)
+model = os.path.join(tmp, "model.h5")
+p2 = t.run(["ingest", "--model", syn, "--out", model], check=False) if p1.returncode == 0 else p1
+if t.check(p2.returncode == 0, "synth + ingest for the model.h5 case: %s" % p2.stderr[-800:]):
+    outm = os.path.join(tmp, "model-nn.h5")
+    tsvm = os.path.join(tmp, "model-nn.tsv")
+    t.run(["neighbors", "--embeddings", model, "--out", outm, "-k", "4", "--tsv", tsvm, "--quiet"], np=2)
+    with h5py.File(model, "r") as f:
+        toks = [x.decode() for x in f["vocab/token"][:]]
+        emb = f["embeddings"][:].astype(np.float64)
+    with h5py.File(outm, "r") as f:
+        t.check([x.decode() for x in f["vocab/token"][:]] == toks, "/vocab/token copied from the model.h5")
+        mi = f["neighbors/index"][:]
+    en = emb / np.maximum(np.linalg.norm(emb, axis=1, keepdims=True), 1e-30)
+    ms = en @ en.T
+    t.check(all(ms[q, mi[q, -1]] >= np.sort(ms[q])[-4] - TOL for q in range(len(toks)) if mi[q, 0] >= 0),
+            "model.h5 neighbours against the oracle")
+    with open(tsvm, encoding="utf-8") as f:
+        body = [l.split("\t") for l in f.read().splitlines()[1:]]
+    t.check(len(body) > 0 and all(r[2] == toks[int(r[1])].replace("\\", "\\\\") or "\\" in r[2] for r in body[:200]),
+            "TSV query tokens are the model's tokens")
+    outd = os.path.join(tmp, "dir-nn.h5")
+    t.run(["neighbors", "--embeddings", syn, "--out", outd, "-k", "4", "--quiet"], np=3)
+    with h5py.File(outd, "r") as f:
+        t.check(np.array_equal(f["neighbors/index"][:], mi), "HF directory and its model.h5 give the same neighbours")
 
 # 6. FAISS IndexFlatIP on the normalised rows (float32): same neighbours up to near-ties.
 try:
