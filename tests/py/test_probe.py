@@ -10,7 +10,8 @@ Synthetic data (numpy), N = 4000 tokens, d = 32, categories of graded separabili
   TINY  under --min-tokens                                          -> skipped, listed
 Checks: the exported samples and folds have exact class counts; every probed category's mean
 accuracy is within 1.5 points of sklearn's on the same folds; the stored weights reproduce the
-fold accuracies; TSV bytes and HDF5 arrays are identical for 1, 2 and 3 ranks; bad input exits 2.
+fold accuracies; TSV bytes and HDF5 arrays are identical for 1, 2, 3 and 4 ranks, for 3 threads and
+after a stop and resume; bad input exits 2.
 """
 import os
 
@@ -61,7 +62,7 @@ counts = {c: int((cat == c).sum()) for c in names}
 
 base = ["probe", "--embeddings", emb, "--categories", cats, "--min-tokens", "100", "--seed", "7"]
 runs = {}
-for np_ in (1, 2, 3):
+for np_ in (1, 2, 3, 4):
     out = os.path.join(tmp, "np%d.h5" % np_)
     folds = os.path.join(tmp, "folds%d.tsv" % np_)
     p = t.run(base + ["--out", out, "--export-folds", folds], np=np_)
@@ -133,7 +134,7 @@ with h5py.File(out1, "r") as h:
 # Identical results for 1, 2 and 3 ranks.
 tsv_bytes = open(tsv1, "rb").read()
 fold_bytes = open(folds1, "rb").read()
-for np_ in (2, 3):
+for np_ in (2, 3, 4):
     out, fo, _ = runs[np_]
     t.check(open(out[:-3] + ".tsv", "rb").read() == tsv_bytes, "TSV identical for %d ranks" % np_)
     t.check(open(fo, "rb").read() == fold_bytes, "folds identical for %d ranks" % np_)
