@@ -59,7 +59,9 @@ echo "small: 80000 x 256, 6 categories, 10 folds (times include reading the inpu
 echo "  (load average before: $load0)"
 printf "  %-34s %8s %8s\n" "" "wall" "cpu"
 printf "  %-34s %8.2f %8.2f s  peak %6d MB\n" "tokenatlas, 1 rank" "$t1" "$c1" $((m1 / 1024))
-printf "  %-34s %8.2f %8.2f s  (results %s to 1 rank)\n" "tokenatlas, $NP ranks" "$tn" "$cn" "$same"
+# srun's ranks are not its children: their CPU time is not measured then.
+[ "$cn" = 0.00 ] && cn=n/a
+printf "  %-34s %8.2f %8s s  (results %s to 1 rank)\n" "tokenatlas, $NP ranks" "$tn" "$cn" "$same"
 printf "  %-34s %8.2f %8.2f s\n" "tokenatlas, 1 rank, --cold-start" "$tc" "$cc"
 printf "  %-34s %8.2f %8.2f s\n" "scikit-learn (fits only)" "$tsk" "$csk"
 awk -v a="$tsk" -v b="$t1" -v c="$tn" -v np="$NP" -v ca="$csk" -v cb="$c1" 'BEGIN {
@@ -78,6 +80,9 @@ if [ "${LARGE:-1}" != 0 ]; then
     echo "large: 250000 x 768, 6 categories, 10 folds"
     printf "  %-34s %8s %8s\n" "" "wall" "cpu"
     printf "  %-34s %8.2f %8.2f s  peak %6d MB\n" "tokenatlas, 1 rank" "$tl" "$cl" $((ml / 1024))
-    printf "  %-34s %8.2f %8.2f s  peak %6d MB (largest process)\n" "tokenatlas, $NP ranks" "$tln" "$cln" $((mln / 1024))
+    [ "$cln" = 0.00 ] && cln=n/a
+    mem="$((mln / 1024)) MB (largest process)"
+    case $LAUNCH in srun*) mem="n/a under srun" ;; esac
+    printf "  %-34s %8.2f %8s s  peak %s\n" "tokenatlas, $NP ranks" "$tln" "$cln" "$mem"
     grep "average accuracy" "$L/np1.log" | sed 's/^/  /'
 fi

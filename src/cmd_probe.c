@@ -18,6 +18,7 @@
 #include "ta_embed.h"
 #include "ta_error.h"
 #include "ta_farm.h"
+#include "ta_file.h"
 #include "ta_log.h"
 #include "ta_mpi.h"
 #include "ta_probe.h"
@@ -220,6 +221,22 @@ static const char usage[] =
     "probe --embeddings PATH --categories PATH [--folds 10] [--min-tokens 500] [--seed S] "
     "[--tensor NAME] [--scheme paper|script] [--export-folds FILE.tsv] [--cold-start] --out FILE";
 
+/* An output's directory must exist before hours of fitting, not after. */
+static int check_out_dir(const char *opt, const char *path)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        return 0;
+    if (slash == dir)
+        slash[1] = '\0';
+    else
+        *slash = '\0';
+    TA_CHECK(ta_file_is_dir(dir), TA_EINPUT, "%s %s: directory %s does not exist", opt, path, dir);
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, probe_args_t *a)
 {
     static const struct option opts[] = {{"embeddings", required_argument, 0, 'e'},
@@ -290,6 +307,9 @@ static int parse_args(int argc, char **argv, probe_args_t *a)
              TA_EINPUT, "--out %s: the name must end in .tsv or .h5", a->out);
     ta_scheme_t sch;
     TA_CALL(ta_scheme_parse(a->scheme, &sch));
+    TA_CALL(check_out_dir("--out", a->out));
+    if (a->export_folds)
+        TA_CALL(check_out_dir("--export-folds", a->export_folds));
     return 0;
 }
 

@@ -186,6 +186,7 @@ bad(["probe", "--embeddings", short, "--categories", cats, "--out", os.path.join
 bad(["probe", "--embeddings", os.path.join(tmp, "missing.npy"), "--categories", cats, "--out", os.path.join(tmp, "x.tsv")], ["missing.npy"])
 bad(["probe", "--embeddings", emb, "--categories", os.path.join(tmp, "nope.tsv"), "--out", os.path.join(tmp, "x.tsv")], ["nope.tsv"])
 bad(["probe", "--embeddings", emb, "--categories", cats, "--out", os.path.join(tmp, "x.txt")], ["--out"])
+bad(["probe", "--embeddings", emb, "--categories", cats, "--out", os.path.join(tmp, "nodir", "x.h5")], ["--out", "nodir"])
 t.check(not os.path.exists(os.path.join(tmp, "x.tsv")), "no output after a failed run")
 
 t.finish("probe")
