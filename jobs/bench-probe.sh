@@ -27,50 +27,62 @@ export OMPI_MCA_btl_vader_single_copy_mechanism=${OMPI_MCA_btl_vader_single_copy
 [ -x "$BIN" ] || { echo "bench-probe: $BIN not found: build first (./run build)" >&2; exit 2; }
 mkdir -p "$DIR/small" "$DIR/large"
 
-# "seconds peak_kb" of a command (its output to $DIR/last.log).
+# "wall_seconds peak_kb cpu_seconds" of a command (its output to $DIR/last.log). CPU seconds
+# (user + system, all threads and ranks) tell more than wall time on a shared machine.
 timed() {
-    /usr/bin/time -f "%e %M" -o "$DIR/time.txt" "$@" >"$DIR/last.log" 2>&1 || {
+    /usr/bin/time -f "%e %M %U %S" -o "$DIR/time.txt" "$@" >"$DIR/last.log" 2>&1 || {
         cat "$DIR/last.log" >&2
         return 1
     }
-    cat "$DIR/time.txt"
+    awk '{printf "%s %s %.2f\n", $1, $2, $3 + $4}' "$DIR/time.txt"
 }
 
 echo "== probe benchmark: $("$BIN" --version | tr '\n' ' ')"
 echo "== $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 S=$DIR/small
 [ -f "$S/emb.npy" ] || "$PY" "$TOP/jobs/bench_probe.py" make "$S" 80000 256
 args=(probe --embeddings "$S/emb.npy" --categories "$S/cats.tsv" --folds 10 --min-tokens 500
       --seed 150)
-read -r t1 m1 < <(timed "$BIN" "${args[@]}" --out "$S/np1.h5" --export-folds "$S/folds.tsv")
+read -r t1 m1 c1 < <(timed "$BIN" "${args[@]}" --out "$S/np1.h5" --export-folds "$S/folds.tsv")
 # shellcheck disable=SC2086
-read -r tn mn < <(timed $LAUNCH "$NP" "$BIN" "${args[@]}" --out "$S/np$NP.h5")
-read -r tc mc < <(timed "$BIN" "${args[@]}" --cold-start --out "$S/cold.tsv")
+read -r tn mn cn < <(timed $LAUNCH "$NP" "$BIN" "${args[@]}" --out "$S/np$NP.h5")
+read -r tc mc cc < <(timed "$BIN" "${args[@]}" --cold-start --out "$S/cold.tsv")
 cmp -s "$S/np1.tsv" "$S/np$NP.tsv" && same=identical || same=DIFFERENT
 # scikit-learn on the same folds; its own timer covers the fits only (not numpy's file reading).
 "$PY" "$TOP/jobs/bench_probe.py" sklearn "$S" "$S/folds.tsv" "$S/np1.tsv" | tee "$DIR/sklearn.txt"
 tsk=$(awk '/^sklearn_seconds/ {print $2}' "$DIR/sklearn.txt")
+csk=$(awk '/^sklearn_cpu_seconds/ {print $2}' "$DIR/sklearn.txt")
 echo
 echo "small: 80000 x 256, 6 categories, 10 folds (times include reading the inputs for tokenatlas)"
-printf "  %-34s %8.2f s  peak %6d MB\n" "tokenatlas, 1 rank" "$t1" $((m1 / 1024))
-printf "  %-34s %8.2f s  (results %s to 1 rank)\n" "tokenatlas, $NP ranks" "$tn" "$same"
-printf "  %-34s %8.2f s\n" "tokenatlas, 1 rank, --cold-start" "$tc"
-printf "  %-34s %8.2f s\n" "scikit-learn (fits only)" "$tsk"
-awk -v a="$tsk" -v b="$t1" -v c="$tn" -v np="$NP" 'BEGIN {
-    printf "  speed-up vs scikit-learn: %.1fx (1 rank), %.1fx (%d ranks)\n", a / b, a / c, np }'
+echo "  (load average before: $load0)"
+printf "  %-34s %8s %8s\n" "" "wall" "cpu"
+printf "  %-34s %8.2f %8.2f s  peak %6d MB\n" "tokenatlas, 1 rank" "$t1" "$c1" $((m1 / 1024))
+# srun's ranks are not its children: their CPU time is not measured then.
+[ "$cn" = 0.00 ] && cn=n/a
+printf "  %-34s %8.2f %8s s  (results %s to 1 rank)\n" "tokenatlas, $NP ranks" "$tn" "$cn" "$same"
+printf "  %-34s %8.2f %8.2f s\n" "tokenatlas, 1 rank, --cold-start" "$tc" "$cc"
+printf "  %-34s %8.2f %8.2f s\n" "scikit-learn (fits only)" "$tsk" "$csk"
+awk -v a="$tsk" -v b="$t1" -v c="$tn" -v np="$NP" -v ca="$csk" -v cb="$c1" 'BEGIN {
+    printf "  speed-up vs scikit-learn: wall %.1fx (1 rank), %.1fx (%d ranks); cpu time %.1fx\n",
+        a / b, a / c, np, ca / cb }'
 
 if [ "${LARGE:-1}" != 0 ]; then
     L=$DIR/large
     [ -f "$L/emb.npy" ] || "$PY" "$TOP/jobs/bench_probe.py" make "$L" 250000 768
     largs=(probe --embeddings "$L/emb.npy" --categories "$L/cats.tsv" --seed 150 --out "$L/probe.h5")
-    read -r tl ml < <(timed "$BIN" "${largs[@]}")
+    read -r tl ml cl < <(timed "$BIN" "${largs[@]}")
     cp "$DIR/last.log" "$L/np1.log"
     # shellcheck disable=SC2086
-    read -r tln mln < <(timed $LAUNCH "$NP" "$BIN" "${largs[@]}")
+    read -r tln mln cln < <(timed $LAUNCH "$NP" "$BIN" "${largs[@]}")
     echo
     echo "large: 250000 x 768, 6 categories, 10 folds"
-    printf "  %-34s %8.2f s  peak %6d MB\n" "tokenatlas, 1 rank" "$tl" $((ml / 1024))
-    printf "  %-34s %8.2f s  peak %6d MB (largest process)\n" "tokenatlas, $NP ranks" "$tln" $((mln / 1024))
+    printf "  %-34s %8s %8s\n" "" "wall" "cpu"
+    printf "  %-34s %8.2f %8.2f s  peak %6d MB\n" "tokenatlas, 1 rank" "$tl" "$cl" $((ml / 1024))
+    [ "$cln" = 0.00 ] && cln=n/a
+    mem="$((mln / 1024)) MB (largest process)"
+    case $LAUNCH in srun*) mem="n/a under srun" ;; esac
+    printf "  %-34s %8.2f %8s s  peak %s\n" "tokenatlas, $NP ranks" "$tln" "$cln" "$mem"
     grep "average accuracy" "$L/np1.log" | sed 's/^/  /'
 fi

@@ -302,7 +302,7 @@ const ta_command_t ta_command_synth = {
         "options:\n"
         "  --preset P       script-clustered (XLM-R-like: a=1, b=0.35, sigma=0.6; tensor\n"
         "                   embeddings.word_embeddings.weight) or meaning-aligned (mT5-like:\n"
-        "                   a=0.15, b=1, sigma=0.5; tensor shared.weight)\n"
+        "                   a=0.28, b=1, sigma=0.5; tensor shared.weight)\n"
         "  --tokens N       vocabulary size (default 20000, at least 100)\n"
         "  --dim D          embedding dimension (default 256)\n"
         "  --seed S         random seed (default 0)\n"

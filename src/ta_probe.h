@@ -73,10 +73,11 @@ void ta_probe_opt_default(ta_probe_opt_t *o);
 
 typedef struct {
     int iterations;
-    int status;    /* liblbfgs return code */
-    int converged; /* 1 when a stopping rule held (or the line search reached float precision) */
-    double loss;   /* F at the solution */
-    double gnorm;  /* max |gradient| at the solution */
+    int evaluations; /* of F and its gradient */
+    int status;      /* liblbfgs return code */
+    int converged;   /* 1 when a stopping rule held (or the line search reached float precision) */
+    double loss;     /* F at the solution */
+    double gnorm;    /* max |gradient| at the solution */
 } ta_probe_fit_t;
 
 /* Local. Bytes of workspace ta_probe_fit needs for n rows of dimension d. */

@@ -246,7 +246,7 @@ int ta_synth_init(ta_synth_t *s, ta_synth_preset_t preset, int64_t n, int64_t ro
     if (preset == TA_SYNTH_SCRIPT_CLUSTERED) {
         s->a = 1.0, s->b = 0.35, s->sigma = 0.6;
     } else {
-        s->a = 0.15, s->b = 1.0, s->sigma = 0.5;
+        s->a = 0.28, s->b = 1.0, s->sigma = 0.5;
     }
     int rc = 0;
     ta__set_t set = {0};

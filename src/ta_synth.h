@@ -10,7 +10,7 @@
  * e_i ~ N(0, I/d) per row (so |u_group| and |e_i| are about 1).
  * Tokens without a group (specials, numbers, punctuation, symbols, padding rows) have no group
  * term. script-clustered (XLM-R-like) uses a = 1, b = 0.35, sigma = 0.6; meaning-aligned
- * (mT5-like) uses a = 0.15, b = 1, sigma = 0.5. Every row and every group vector has its own
+ * (mT5-like) uses a = 0.28, b = 1, sigma = 0.5. Every row and every group vector has its own
  * random stream derived from (seed, index), so any row range can be generated alone (by any
  * rank) and the bytes do not depend on how rows are split. */
 #ifndef TA_SYNTH_H

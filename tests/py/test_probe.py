@@ -10,7 +10,8 @@ Synthetic data (numpy), N = 4000 tokens, d = 32, categories of graded separabili
   TINY  under --min-tokens                                          -> skipped, listed
 Checks: the exported samples and folds have exact class counts; every probed category's mean
 accuracy is within 1.5 points of sklearn's on the same folds; the stored weights reproduce the
-fold accuracies; TSV bytes and HDF5 arrays are identical for 1, 2 and 3 ranks; bad input exits 2.
+fold accuracies; TSV bytes and HDF5 arrays are identical for 1, 2, 3 and 4 ranks, for 3 threads and
+after a stop and resume; bad input exits 2.
 """
 import os
 
@@ -61,7 +62,7 @@ counts = {c: int((cat == c).sum()) for c in names}
 
 base = ["probe", "--embeddings", emb, "--categories", cats, "--min-tokens", "100", "--seed", "7"]
 runs = {}
-for np_ in (1, 2, 3):
+for np_ in (1, 2, 3, 4):
     out = os.path.join(tmp, "np%d.h5" % np_)
     folds = os.path.join(tmp, "folds%d.tsv" % np_)
     p = t.run(base + ["--out", out, "--export-folds", folds], np=np_)
@@ -133,7 +134,7 @@ with h5py.File(out1, "r") as h:
 # Identical results for 1, 2 and 3 ranks.
 tsv_bytes = open(tsv1, "rb").read()
 fold_bytes = open(folds1, "rb").read()
-for np_ in (2, 3):
+for np_ in (2, 3, 4):
     out, fo, _ = runs[np_]
     t.check(open(out[:-3] + ".tsv", "rb").read() == tsv_bytes, "TSV identical for %d ranks" % np_)
     t.check(open(fo, "rb").read() == fold_bytes, "folds identical for %d ranks" % np_)
@@ -170,15 +171,22 @@ p = t.run(["probe", "--embeddings", padded] + base[3:] + ["--out", os.path.join(
 t.check("ignored" in p.stderr, "extra rows warned about: %r" % p.stderr[-500:])
 t.check(open(os.path.join(tmp, "padded.tsv"), "rb").read() == tsv_bytes, "extra rows change nothing")
 
-# Bad input: one line, exit 2.
-t.expect_input_error(base + ["--folds", "1", "--out", os.path.join(tmp, "x.tsv")], ["--folds"])
-t.expect_input_error(base[:-4] + ["--min-tokens", "0", "--out", os.path.join(tmp, "x.tsv")], ["--min-tokens"])
+# Bad input: one line from tokenatlas (mpirun adds its own), exit 2.
+def bad(args, mention, np=None):
+    p = t.expect_input_error(args, mention, np=np)
+    ours = [l for l in p.stderr.splitlines() if l.startswith("tokenatlas:")]
+    t.check(len(ours) == 1, "one line for %s: %r" % (" ".join(args), p.stderr[-1000:]))
+
+
+bad(base + ["--folds", "1", "--out", os.path.join(tmp, "x.tsv")], ["--folds"])
+bad(base[:-4] + ["--min-tokens", "0", "--out", os.path.join(tmp, "x.tsv")], ["--min-tokens"])
 short = os.path.join(tmp, "short.npy")
 np.save(short, X32[:-10])
-t.expect_input_error(["probe", "--embeddings", short, "--categories", cats, "--out", os.path.join(tmp, "x.tsv")], ["short.npy", "cats.tsv"], np=2)
-t.expect_input_error(["probe", "--embeddings", os.path.join(tmp, "missing.npy"), "--categories", cats, "--out", os.path.join(tmp, "x.tsv")], ["missing.npy"])
-t.expect_input_error(["probe", "--embeddings", emb, "--categories", os.path.join(tmp, "nope.tsv"), "--out", os.path.join(tmp, "x.tsv")], ["nope.tsv"])
-t.expect_input_error(["probe", "--embeddings", emb, "--categories", cats, "--out", os.path.join(tmp, "x.txt")], ["--out"])
+bad(["probe", "--embeddings", short, "--categories", cats, "--out", os.path.join(tmp, "x.tsv")], ["short.npy", "cats.tsv"], np=2)
+bad(["probe", "--embeddings", os.path.join(tmp, "missing.npy"), "--categories", cats, "--out", os.path.join(tmp, "x.tsv")], ["missing.npy"])
+bad(["probe", "--embeddings", emb, "--categories", os.path.join(tmp, "nope.tsv"), "--out", os.path.join(tmp, "x.tsv")], ["nope.tsv"])
+bad(["probe", "--embeddings", emb, "--categories", cats, "--out", os.path.join(tmp, "x.txt")], ["--out"])
+bad(["probe", "--embeddings", emb, "--categories", cats, "--out", os.path.join(tmp, "nodir", "x.h5")], ["--out", "nodir"])
 t.check(not os.path.exists(os.path.join(tmp, "x.tsv")), "no output after a failed run")
 
 t.finish("probe")

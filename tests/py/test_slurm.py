@@ -191,6 +191,39 @@ try:
                 tahelp.check(plain[m]["acc"] == again[m]["acc"],
                              "%s: probe accuracy differs after requeue" % m)
     print("requeue cycle: %.1f s" % (time.time() - t1))
+
+    # 3. The scaling study as a job array (two tiny sizes), with its collecting job.
+    t2 = time.time()
+    res3 = os.path.join(tmp, "results-scaling")
+    e = dict(env)
+    e.update({"TA_RESULTS": res3, "TA_SCALING_NS": "1500 2500", "TA_SCALING_DIM": "16",
+              "TA_SCALING_PROBE": "0"})
+    p = subprocess.run(["sbatch", "--parsable", "--array=0-1", "--ntasks=1", "--cpus-per-task=1",
+                        "--mem=1G", "--output=" + os.path.join(tmp, "scaling-%A_%a.out"),
+                        os.path.join(tahelp.SRC, "jobs", "scaling-vocab.sbatch")],
+                       capture_output=True, text=True, env=e, cwd=tmp, timeout=60)
+    tahelp.check(p.returncode == 0, "sbatch scaling-vocab: %s" % p.stderr)
+    table_md = os.path.join(res3, "scaling-vocab", "table.md")
+    deadline = time.time() + left(120)
+    while time.time() < deadline and not os.path.isfile(table_md):
+        time.sleep(0.5)
+    if tahelp.check(os.path.isfile(table_md), "the collecting job wrote no table.md"):
+        rows = [l.split("\t") for l in open(os.path.join(res3, "scaling-vocab", "table.tsv")).read().splitlines()[1:]]
+        got = {(r[0], r[2]) for r in rows if r[7] == "0" and float(r[5]) > 0 and int(r[6]) > 0}
+        for n in ("1500", "2500"):
+            for step in ("synth", "ingest", "neighbors"):
+                tahelp.check((n, step) in got, "scaling table: no good row for N=%s %s: %s" % (n, step, rows))
+            nb = os.path.join(res3, "scaling-vocab", "n" + n, "neighbors.h5")
+            with h5py.File(nb, "r") as f:
+                tahelp.check(int(f.attrs.get("complete", 0)) == 1 and f["neighbors/index"].shape == (int(n), 100),
+                             "%s: not a complete 100-neighbour file" % nb)
+        md = open(table_md).read()
+        tahelp.check(md.count("| 1500 |") == 3 and md.count("| 2500 |") == 3, "table.md rows:\n" + md)
+    else:
+        for name in sorted(os.listdir(tmp)):
+            if name.startswith("scaling-"):
+                show_out(os.path.join(tmp, name))
+    print("scaling array: %.1f s" % (time.time() - t2))
 finally:
     if started:
         subprocess.run([CLUSTER, "stop", cdir], timeout=100)
