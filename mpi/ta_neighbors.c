@@ -564,6 +564,14 @@ static int setup(ctx_t *c, ta_embed_t *e, const int32_t *queries, int64_t nq)
         if (shard_rows(c, q) > c->maxrows)
             c->maxrows = shard_rows(c, q);
     c->qn = c->qlo[r + 1] - c->qlo[r];
+    /* Tiles never exceed the largest shard or query slice (the B x B score buffer would only
+     * waste memory). */
+    int64_t most = c->maxrows;
+    for (int q = 0; q < P; q++)
+        if (c->qlo[q + 1] - c->qlo[q] > most)
+            most = c->qlo[q + 1] - c->qlo[q];
+    if (c->B > most)
+        c->B = most > 0 ? most : 1;
     size_t shard_bytes = (size_t)(c->maxrows > 0 ? c->maxrows : 1) * (size_t)d * sizeof(float);
     c->x = ta_malloc(shard_bytes);
     c->ok = ta_calloc((size_t)c->maxrows + 1, 1);

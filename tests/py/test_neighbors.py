@@ -153,7 +153,7 @@ qfile = os.path.join(tmp, "q.txt")
 with open(qfile, "w") as f:
     f.write("# query ids\n200\n7\n  10\n\n256\n0 # first\n120\n")
 outq = os.path.join(tmp, "q.h5")
-run_nb(outq, ["-k", str(K), "--queries", qfile, "--block-rows", "5"], np_=4)
+run_nb(outq, ["-k", str(K), "--queries", qfile, "--block-rows", "65536"], np_=4)
 qids = np.array([0, 7, 10, 120, 200, 256], dtype=np.int32)
 check_oracle(outq, K, qids, what="queries file")
 if ref is not None:

@@ -32,7 +32,7 @@ def same(a, b):
 refp = os.path.join(tmp, "ref.h5")
 t.run(["neighbors", "--embeddings", small, "-k", "9", "--out", refp, "--quiet"], np=1)
 ref = arrays(refp)
-for np_, br in [(2, 16), (3, 24)]:
+for np_, br in [(2, 32), (3, 24)]:
     out = os.path.join(tmp, "stop-%d.h5" % np_)
     runs = 0
     while runs < 80:
