@@ -3,7 +3,8 @@ repeated runs resume from every position of the schedule (both ring steps, the p
 exchange) at 2 and 3 ranks and end byte-identical (index and score arrays) to an uninterrupted
 run; (2) a checkpoint of other parameters or another rank count is refused with exit 2 naming
 it; (3) kill -USR1 to mpirun (forwarded to the ranks) and SIGTERM to the ranks (what Slurm sends)
-save a checkpoint and exit 4, and the rerun resumes; (4) SIGKILL of one rank ends the job with a
+save a checkpoint and exit 4, kill -TERM to mpirun saves it too (mpirun exits 1), and the rerun
+resumes; (4) SIGKILL of one rank ends the job with a
 non-zero status within 30 s; (5) the OpenBLAS re-exec path sets the kernel it names."""
 import os
 import signal
@@ -60,7 +61,7 @@ t.check(same(arrays(out), ref), "matching checkpoint resumed after refusals")
 
 # 3 and 4 need a run that lasts a few seconds.
 big = os.path.join(tmp, "big.npy")
-np.save(big, rng.standard_normal((12000, 256)).astype(np.float32))
+np.save(big, rng.standard_normal((24000, 256)).astype(np.float32))
 bigargs = ["neighbors", "--embeddings", big, "-k", "10", "--block-rows", "256"]
 env = t.mpi_env()
 env["TA_PROGRESS_INTERVAL"] = "0.05"
@@ -116,6 +117,21 @@ if t.check(wait_progress(p), "progress line before SIGTERM"):
     t.check(os.path.exists(out + ".ckpt/MANIFEST"), "SIGTERM: checkpoint saved")
     t.run(bigargs + ["--out", out, "--quiet"], np=2)
     t.check(same(arrays(out), bref), "SIGTERM: resumed result byte-identical")
+else:
+    p.kill()
+
+# 3c. kill -TERM mpirun: Open MPI 4.1 forwards SIGTERM to the ranks, which save the checkpoint;
+#     mpirun itself then exits non-zero (1) whatever the ranks return. The rerun resumes.
+out = os.path.join(tmp, "term-mpirun.h5")
+p = start(out)
+if t.check(wait_progress(p), "progress line before SIGTERM to mpirun"):
+    p.send_signal(signal.SIGTERM)
+    p.communicate(timeout=120)
+    t.check(p.returncode != 0, "SIGTERM to mpirun: non-zero exit")
+    t.check(os.path.exists(out + ".ckpt/MANIFEST"), "SIGTERM to mpirun: checkpoint saved by the ranks")
+    r = t.run(bigargs + ["--out", out], np=2)
+    t.check("resuming from the checkpoint" in r.stderr, "SIGTERM to mpirun: the rerun resumes")
+    t.check(same(arrays(out), bref), "SIGTERM to mpirun: resumed result byte-identical")
 else:
     p.kill()
 
