@@ -13,6 +13,8 @@
 extern const char *const ta_version_string;
 extern const char *const ta_git_commit;
 
+/* Extra attributes are few and fixed by the code; input files grow with the data (a MUSE
+ * directory holds about 110 dictionaries), so their table grows as needed. */
 #define TA__PROV_MAX 64
 
 typedef struct {
@@ -30,8 +32,8 @@ typedef struct {
 
 static char *prov_command;
 static char *prov_config;
-static prov_input_t prov_inputs[TA__PROV_MAX];
-static int prov_ninputs;
+static prov_input_t *prov_inputs;
+static int prov_ninputs, prov_cap_inputs;
 static prov_extra_t prov_extras[TA__PROV_MAX];
 static int prov_nextras;
 
@@ -73,7 +75,13 @@ int ta_prov_add_input(const char *path)
     for (int i = 0; i < prov_ninputs; i++)
         if (strcmp(prov_inputs[i].path, path) == 0)
             return 0;
-    TA_CHECK(prov_ninputs < TA__PROV_MAX, TA_EINTERNAL, "too many input files for provenance");
+    if (prov_ninputs == prov_cap_inputs) {
+        int cap = prov_cap_inputs ? 2 * prov_cap_inputs : 16;
+        prov_input_t *grown = realloc(prov_inputs, (size_t)cap * sizeof *grown);
+        TA_CHECK_ALLOC(grown, (size_t)cap * sizeof *grown);
+        prov_inputs = grown;
+        prov_cap_inputs = cap;
+    }
     prov_input_t *in = &prov_inputs[prov_ninputs];
     memset(in, 0, sizeof *in);
     in->path = strdup(path);
@@ -132,8 +140,11 @@ int ta_prov_write(hid_t loc)
     TA_CALL(ta_h5_attr_int(loc, "blas_threads", ta_blas_threads()));
     TA_CALL(ta_h5_attr_str(loc, "blas_core", ta_blas_corename()));
     /* Inputs: parallel arrays of path, size and SHA-256, one entry per file. */
-    const char *paths[TA__PROV_MAX], *shas[TA__PROV_MAX];
-    int64_t sizes[TA__PROV_MAX];
+    size_t n = prov_ninputs ? (size_t)prov_ninputs : 1;
+    const char **paths = ta_calloc(n, sizeof *paths), **shas = ta_calloc(n, sizeof *shas);
+    int64_t *sizes = ta_calloc(n, sizeof *sizes);
+    int rc = 0;
+    TA_CHECK_GOTO(paths && shas && sizes, TA_ERESOURCE, done, "out of memory for provenance");
     for (int i = 0; i < prov_ninputs; i++) {
         prov_input_t *in = &prov_inputs[i];
         if (!in->hashed) {
@@ -141,8 +152,8 @@ int ta_prov_write(hid_t loc)
                 snprintf(in->sha, sizeof in->sha, "directory");
                 in->size = 0;
             } else {
-                TA_CALL(ta_file_size(in->path, &in->size));
-                TA_CALL(ta_file_sha256(in->path, in->sha));
+                TA_CALL_GOTO(ta_file_size(in->path, &in->size), done);
+                TA_CALL_GOTO(ta_file_sha256(in->path, in->sha), done);
             }
             in->hashed = 1;
         }
@@ -150,14 +161,18 @@ int ta_prov_write(hid_t loc)
         shas[i] = in->sha;
         sizes[i] = in->size;
     }
-    TA_CALL(ta_h5_attr_str_array(loc, "input_files", paths, prov_ninputs));
-    TA_CALL(ta_h5_attr_str_array(loc, "input_sha256", shas, prov_ninputs));
-    TA_CALL(ta_h5_attr_int64_array(loc, "input_sizes", sizes, prov_ninputs));
+    TA_CALL_GOTO(ta_h5_attr_str_array(loc, "input_files", paths, prov_ninputs), done);
+    TA_CALL_GOTO(ta_h5_attr_str_array(loc, "input_sha256", shas, prov_ninputs), done);
+    TA_CALL_GOTO(ta_h5_attr_int64_array(loc, "input_sizes", sizes, prov_ninputs), done);
     for (int i = 0; i < prov_nextras; i++) {
         if (prov_extras[i].str)
-            TA_CALL(ta_h5_attr_str(loc, prov_extras[i].key, prov_extras[i].str));
+            TA_CALL_GOTO(ta_h5_attr_str(loc, prov_extras[i].key, prov_extras[i].str), done);
         else
-            TA_CALL(ta_h5_attr_double(loc, prov_extras[i].key, prov_extras[i].num));
+            TA_CALL_GOTO(ta_h5_attr_double(loc, prov_extras[i].key, prov_extras[i].num), done);
     }
-    return 0;
+done:
+    free(paths);
+    free(shas);
+    free(sizes);
+    return rc;
 }

@@ -10,6 +10,7 @@
  * Peak memory per rank is its share of the f32 rows plus a 4 MB read buffer. */
 #include "ta_args.h"
 #include "ta_category.h"
+#include "ta_vocab_cat.h"
 #include "ta_cmd.h"
 #include "ta_embed.h"
 #include "ta_error.h"
@@ -161,53 +162,23 @@ static int read_rows(ta_embed_t *e, int64_t r0, int64_t r1, float *x, float *nor
     return 0;
 }
 
-/* Category names of every token under one scheme (BYTES pieces: "BYTES"). names[i] points into
- * buf (n x 32 bytes). */
-static int categorize(const ta_vocab_t *v, ta_scheme_t scheme, char *buf, const char **names)
-{
-    for (int64_t i = 0; i < v->n; i++) {
-        char *out = buf + i * 32;
-        names[i] = out;
-        if (v->flags[i] & TA_PIECE_BYTES) {
-            snprintf(out, 32, "BYTES");
-            continue;
-        }
-        int rc = ta_category_of(scheme, v->piece[i], v->len[i], out, 32);
-        if (rc) {
-            /* A piece that is not valid UTF-8 but was not flagged: treat it as bytes. */
-            ta_err_clear();
-            snprintf(out, 32, "BYTES");
-        }
-    }
-    return 0;
-}
-
 static int write_categories(hid_t file, const ta_vocab_t *v)
 {
-    char *buf = ta_malloc((size_t)v->n * 32);
-    const char **names = ta_malloc((size_t)v->n * sizeof *names);
-    int rc = 0;
-    TA_CHECK_GOTO(buf && names, TA_ERESOURCE, done, "out of memory for categories");
     for (int s = 0; s < 2; s++) {
         ta_scheme_t scheme = s == 0 ? TA_SCHEME_PAPER : TA_SCHEME_SCRIPT;
         ta_catset_t cs;
-        TA_CALL_GOTO(categorize(v, scheme, buf, names), done);
-        TA_CALL_GOTO(ta_catset_from_names(names, v->n, &cs), done);
+        TA_CALL(ta_vocab_categorize(v, scheme, &cs));
         char path[64], pnames[64];
         snprintf(path, sizeof path, "/categories/%s", ta_scheme_name(scheme));
         snprintf(pnames, sizeof pnames, "/categories/%s_names", ta_scheme_name(scheme));
         int64_t dims[1] = {v->n};
-        rc = ta_h5_write_array(file, path, H5T_NATIVE_INT32, 1, dims, cs.code);
+        int rc = ta_h5_write_array(file, path, H5T_NATIVE_INT32, 1, dims, cs.code);
         if (!rc)
             rc = ta_h5_write_strings(file, pnames, (const char *const *)cs.name, cs.ncat);
         ta_catset_free(&cs);
-        if (rc)
-            goto done;
+        TA_CALL(rc);
     }
-done:
-    free(buf);
-    free(names);
-    return rc;
+    return 0;
 }
 
 /* Phase 4 on rank 0: strings, categories, zero rows (from the norms just written) and the
