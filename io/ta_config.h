@@ -28,27 +28,27 @@ typedef struct {
     int nmodels;
     ta_config_model_t models[TA_CONFIG_MAX_MODELS];
     /* neighbors */
-    int64_t k;               /* default 100 */
-    char queries[4096];      /* "all" | "sample:FRACTION:SEED" | FILE; default "all" */
-    int64_t block_rows;      /* 0 = auto */
-    int exclude_self;        /* default 0 */
+    int64_t k;          /* default 100 */
+    char queries[4096]; /* "all" | "sample:FRACTION:SEED" | FILE; default "all" */
+    int64_t block_rows; /* 0 = auto */
+    int exclude_self;   /* default 0 */
     /* diversity */
-    int64_t top;             /* default 50 */
+    int64_t top; /* default 50 */
     /* probe */
-    int64_t folds;           /* default 10 */
-    int64_t min_tokens;      /* default 500 */
-    int64_t seed;            /* default 150 */
-    char balance[32];        /* "undersample" (only value) */
-    int probe_enabled;       /* default 1 */
+    int64_t folds;      /* default 10 */
+    int64_t min_tokens; /* default 500 */
+    int64_t seed;       /* default 150 */
+    char balance[32];   /* "undersample" (only value) */
+    int probe_enabled;  /* default 1 */
     /* translate */
     char dictionaries[4096]; /* "" when not given */
     /* categories */
-    char scheme[16];         /* "paper" default */
+    char scheme[16]; /* "paper" default */
     /* compare */
     int npairs;
     char pairs[TA_CONFIG_MAX_PAIRS][2][128];
-    char *text;              /* the effective config (defaults and overrides applied) as YAML,
-                                regenerated; loading it again gives the same config */
+    char *text; /* the effective config (defaults and overrides applied) as YAML,
+                   regenerated; loading it again gives the same config */
     char path[4096];
     /* Lines of values for later messages (see ta_config_model_t). */
     int root_line, run_line, models_line, queries_line, dictionaries_line;

@@ -334,8 +334,7 @@ int ta_h5_exists(hid_t file, const char *name)
     return H5Lexists(file, buf, H5P_DEFAULT) > 0;
 }
 
-int ta_h5_dims(hid_t file, const char *path_for_msgs, const char *name, int *ndims,
-               int64_t dims[2])
+int ta_h5_dims(hid_t file, const char *path_for_msgs, const char *name, int *ndims, int64_t dims[2])
 {
     TA_CHECK(ta_h5_exists(file, name), TA_EINPUT, "%s: no dataset %s", path_for_msgs, name);
     hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
@@ -362,8 +361,8 @@ int ta_h5_read_rows(hid_t file, const char *path_for_msgs, const char *name, hid
     int64_t dims[2];
     TA_CALL(ta_h5_dims(file, path_for_msgs, name, &nd, dims));
     TA_CHECK(row0 >= 0 && nrows >= 0 && row0 + nrows <= dims[0], TA_EINPUT,
-             "%s: %s: rows %lld..%lld outside its %lld rows", path_for_msgs, name,
-             (long long)row0, (long long)(row0 + nrows), (long long)dims[0]);
+             "%s: %s: rows %lld..%lld outside its %lld rows", path_for_msgs, name, (long long)row0,
+             (long long)(row0 + nrows), (long long)dims[0]);
     if (nrows == 0)
         return 0;
     hid_t d = H5Dopen2(file, name, H5P_DEFAULT);
@@ -375,8 +374,8 @@ int ta_h5_read_rows(hid_t file, const char *path_for_msgs, const char *name, hid
     H5Sclose(ms);
     H5Sclose(s);
     H5Dclose(d);
-    TA_CHECK(e >= 0, TA_EINPUT, "%s: reading %s failed (corrupt file or wrong type)",
-             path_for_msgs, name);
+    TA_CHECK(e >= 0, TA_EINPUT, "%s: reading %s failed (corrupt file or wrong type)", path_for_msgs,
+             name);
     return 0;
 }
 

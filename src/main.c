@@ -14,20 +14,21 @@
 #include <string.h>
 
 static const ta_command_t *const commands[] = {
-    &ta_command_run,       &ta_command_ingest,    &ta_command_categorize, &ta_command_neighbors,
-    &ta_command_diversity, &ta_command_probe,     &ta_command_translate,  &ta_command_compare,
+    &ta_command_run,       &ta_command_ingest, &ta_command_categorize, &ta_command_neighbors,
+    &ta_command_diversity, &ta_command_probe,  &ta_command_translate,  &ta_command_compare,
     &ta_command_report,    &ta_command_synth,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
 static void print_overview(FILE *fp)
 {
-    fprintf(fp, "usage: tokenatlas COMMAND [OPTIONS]   (tokenatlas COMMAND --help for its options)\n"
-                "\n"
-                "Cross-lingual analysis of token embeddings (Wen-Yi & Mimno, EMNLP 2023).\n"
-                "Computing commands run under mpirun / srun with any number of ranks.\n"
-                "\n"
-                "commands:\n");
+    fprintf(fp,
+            "usage: tokenatlas COMMAND [OPTIONS]   (tokenatlas COMMAND --help for its options)\n"
+            "\n"
+            "Cross-lingual analysis of token embeddings (Wen-Yi & Mimno, EMNLP 2023).\n"
+            "Computing commands run under mpirun / srun with any number of ranks.\n"
+            "\n"
+            "commands:\n");
     for (size_t i = 0; i < NCOMMANDS; i++)
         fprintf(fp, "  %-11s %s\n", commands[i]->name, commands[i]->summary);
     fprintf(fp, "  %-11s %s\n", "help", "this overview, or `help COMMAND` for one command");

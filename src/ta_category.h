@@ -26,10 +26,10 @@ int ta_category_of(ta_scheme_t scheme, const char *s, size_t len, char *out, siz
 
 /* A category per token, as codes into a sorted table of names. */
 typedef struct {
-    int64_t n;      /* tokens */
-    int32_t *code;  /* per token, index into name */
+    int64_t n;     /* tokens */
+    int32_t *code; /* per token, index into name */
     int32_t ncat;
-    char **name;    /* category names, sorted (strcmp) */
+    char **name; /* category names, sorted (strcmp) */
 } ta_catset_t;
 
 /* Local. Builds codes from per-token names (copied). */

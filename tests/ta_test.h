@@ -13,7 +13,7 @@ static int ta_test_failures;
 #define T_CHECK(cond)                                                                              \
     do {                                                                                           \
         if (!(cond)) {                                                                             \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);              \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);               \
             ta_test_failures++;                                                                    \
         }                                                                                          \
     } while (0)
