@@ -13,7 +13,7 @@ import numpy as np
 import tahelp
 from embedfiles import paper_category, write_st
 
-cands = [os.path.join(d, "tokenizers", "qwen3.tokenizer.json.xz") for d in (tahelp.FIXTURES, "/work/shared/fixtures")]
+cands = [os.path.join(tahelp.FIXTURES, "tokenizers", "qwen3.tokenizer.json.xz")]
 src = next((c for c in cands if os.path.exists(c)), None)
 if not src:
     tahelp.skip("no fixture qwen3.tokenizer.json.xz in %s" % cands)

@@ -12,11 +12,11 @@ import time
 import tahelp
 import vocabref
 
-# ../shared beside the source tree (a checkout in /work/main), else /work/shared (worktrees).
-DIRS = [os.path.join(d, "tokenizers") for d in (tahelp.FIXTURES, "/work/shared/fixtures")]
+# ../shared/fixtures beside the source tree, or TA_FIXTURES (see tahelp).
+DIRS = [os.path.join(tahelp.FIXTURES, "tokenizers")]
 DIRS = [d for d in DIRS if os.path.isdir(d)]
 if not DIRS:
-    tahelp.skip("no tokenizer fixtures in ../shared/fixtures or /work/shared/fixtures")
+    tahelp.skip("no tokenizer fixtures in %s (set TA_FIXTURES)" % tahelp.FIXTURES)
 SRC_DIR = DIRS[0]
 
 # Hand-checked from the files: model.vocab size and added tokens beyond it.
