@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 extern const char *const ta_version_string;
 extern const char *const ta_git_commit;
@@ -29,6 +30,20 @@ typedef struct {
     char *str; /* NULL for numbers */
     double num;
 } prov_extra_t;
+
+/* Hashes computed in this process, kept across ta_prov_reset_inputs(): `run` executes its steps
+ * in-process and most of them read the same model.h5 (the largest file, holding the f32
+ * embeddings), which would otherwise be hashed again by every step. An entry is reused only while
+ * the file's size and modification time are unchanged. */
+typedef struct {
+    char *path;
+    int64_t size;
+    struct timespec mtime;
+    char sha[65];
+} prov_hash_t;
+
+static prov_hash_t *prov_hashes;
+static int prov_nhashes, prov_cap_hashes;
 
 static char *prov_command;
 static char *prov_config;
@@ -130,6 +145,41 @@ void ta_prov_reset_inputs(void)
     prov_nextras = 0;
 }
 
+/* Local. Size and SHA-256 of a file, from the process-wide cache when the file is unchanged. */
+static int hash_cached(const char *path, int64_t *size, char sha[65])
+{
+    struct stat st;
+    TA_CHECK(stat(path, &st) == 0, TA_EINPUT, "%s: cannot stat input file", path);
+    for (int i = 0; i < prov_nhashes; i++) {
+        prov_hash_t *h = &prov_hashes[i];
+        if (strcmp(h->path, path) == 0 && h->size == (int64_t)st.st_size &&
+            h->mtime.tv_sec == st.st_mtim.tv_sec && h->mtime.tv_nsec == st.st_mtim.tv_nsec) {
+            *size = h->size;
+            memcpy(sha, h->sha, 65);
+            return 0;
+        }
+    }
+    *size = (int64_t)st.st_size;
+    TA_CALL(ta_file_sha256(path, sha));
+    if (prov_nhashes == prov_cap_hashes) {
+        int cap = prov_cap_hashes ? 2 * prov_cap_hashes : 16;
+        prov_hash_t *grown = realloc(prov_hashes, (size_t)cap * sizeof *grown);
+        if (!grown)
+            return 0; /* the hash is known; only the cache could not grow */
+        prov_hashes = grown;
+        prov_cap_hashes = cap;
+    }
+    prov_hash_t *h = &prov_hashes[prov_nhashes];
+    h->path = strdup(path);
+    if (!h->path)
+        return 0;
+    h->size = *size;
+    h->mtime = st.st_mtim;
+    memcpy(h->sha, sha, 65);
+    prov_nhashes++;
+    return 0;
+}
+
 int ta_prov_write(hid_t loc)
 {
     TA_CALL(ta_h5_attr_str(loc, "tool_version", ta_version_string));
@@ -152,8 +202,7 @@ int ta_prov_write(hid_t loc)
                 snprintf(in->sha, sizeof in->sha, "directory");
                 in->size = 0;
             } else {
-                TA_CALL_GOTO(ta_file_size(in->path, &in->size), done);
-                TA_CALL_GOTO(ta_file_sha256(in->path, in->sha), done);
+                TA_CALL_GOTO(hash_cached(in->path, &in->size, in->sha), done);
             }
             in->hashed = 1;
         }

@@ -113,6 +113,31 @@ for m, other in (("sc", "ma"), ("ma", "sc")):
     tsvs = [x for x in os.listdir(rundir) if x.startswith(m + ".") and x.endswith(".tsv")]
     tahelp.check(len(tsvs) >= 2, "%s: TSV tables beside the .h5: %s" % (m, tsvs))
 
+# Provenance: every step file and assembled file lists its inputs with the size and SHA-256 of
+# the file on disk (hashlib is the oracle). The steps run in one process and mostly read the same
+# model.h5, whose hash is computed once and reused while the file is unchanged.
+import hashlib
+hashed = {}
+for f_name in sorted(os.listdir(steps)) + ["../sc.h5", "../ma.h5"]:
+    path = os.path.join(steps, f_name)
+    if not path.endswith(".h5"):
+        continue
+    with h5py.File(path, "r") as f:
+        files = [x.decode() if isinstance(x, bytes) else x for x in f.attrs["input_files"]]
+        shas = [x.decode() if isinstance(x, bytes) else x for x in f.attrs["input_sha256"]]
+        sizes = list(f.attrs["input_sizes"])
+    tahelp.check(len(files) >= 1 and len(files) == len(shas) == len(sizes),
+                 "%s: provenance lists %d files, %d hashes, %d sizes" % (f_name, len(files), len(shas), len(sizes)))
+    for fp, sha, size in zip(files, shas, sizes):
+        if os.path.isdir(fp):
+            tahelp.check(sha == "directory", "%s: directory %s hashed as %s" % (f_name, fp, sha))
+            continue
+        if fp not in hashed:
+            hashed[fp] = (os.path.getsize(fp), hashlib.sha256(open(fp, "rb").read()).hexdigest())
+        tahelp.check((int(size), sha) == hashed[fp],
+                     "%s: input %s recorded as %s / %s, on disk %s / %s" % (f_name, fp, size, sha, *hashed[fp]))
+tahelp.check(any(p.endswith("sc.model.h5") for p in hashed), "no step records model.h5 as its input")
+
 # The effective config, the log and the report.
 y = open(os.path.join(rundir, "run.yaml")).read()
 tahelp.check("k: 20" in y and "tiny" in y, "run.yaml is not the effective config:\n" + y)
