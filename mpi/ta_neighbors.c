@@ -4,8 +4,12 @@
  * Schedule with all rows as queries (symmetric), P ranks, shard r = rows [lo_r, lo_{r+1}):
  *   step 0      rank r: tiles (a, b) of its own shard with a <= b;
  *   step s      (1 <= s < P/2) rank r: its shard x shard (r+s) mod P, every tile pair;
- *   step P/2    (P even) ranks r and r+P/2 split their pair: the lower rank takes the first half
- *               of its own row tiles, the upper rank the second half of the lower one's tiles.
+ *   step P/2    (P even) ranks r and r+P/2 split their pair like a checkerboard: of the tile
+ *               pairs (a, b), a a row tile of the lower rank and b one of the upper, the lower
+ *               rank takes those with a + b even, the upper rank those with a + b odd. Each rank
+ *               then does about half of every one of its work items, so the ranks keep pace
+ *               item by item (the stop agreement after each item would otherwise make one wait
+ *               for the other).
  * Each pair of shards is so computed by exactly one rank; the column-side candidates (for the
  * visiting shard's rows) are collected in a separate top-k state and sent back to their owner at
  * the end of the step (non-blocking exchange with ranks r+s and r-s), which merges them. Shards
@@ -83,11 +87,7 @@ static int64_t items(const ctx_t *c, int q, int s)
 {
     if (!c->sym)
         return ntiles(c->qlo[q + 1] - c->qlo[q], c->B);
-    int64_t nt = ntiles(shard_rows(c, q), c->B);
-    int v = (q + s) % c->P;
-    if (s > 0 && 2 * s == c->P && q < v)
-        return (nt + 1) / 2;
-    return nt;
+    return ntiles(shard_rows(c, q), c->B);
 }
 
 static int64_t max_items(const ctx_t *c, int s)
@@ -215,11 +215,13 @@ static void do_item(ctx_t *c, int s, int64_t a)
         return;
     }
     int v = (c->r + s) % c->P;
-    int64_t vrows = shard_rows(c, v), b0 = 0;
-    if (2 * s == c->P && c->r > v)
-        b0 = (ntiles(vrows, B) + 1) / 2;
+    int64_t vrows = shard_rows(c, v);
+    /* The checkerboard of step P/2: parity 0 for the lower rank, 1 for the upper. */
+    int half = 2 * s == c->P, parity = c->r > v;
     const float *vx = visiting(c, s);
-    for (int64_t j0 = b0 * B; j0 < vrows; j0 += B) {
+    for (int64_t j0 = 0; j0 < vrows; j0 += B) {
+        if (half && (a + j0 / B) % 2 != parity)
+            continue;
         int64_t n = vrows - j0 < B ? vrows - j0 : B;
         tile(c, c->x + i0 * d, m, vx + j0 * d, n, &c->own, i0, c->ids + i0, c->ok + i0, &c->vt, j0,
              c->vids + j0, c->vok + j0);

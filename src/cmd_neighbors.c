@@ -224,7 +224,7 @@ static int fingerprint(const opts_t *o, const ta_embed_t *e, int64_t block_rows,
     *text = ta_malloc(cap);
     TA_CHECK_ALLOC(*text, cap);
     snprintf(*text, cap,
-             "tokenatlas neighbors checkpoint v1\n"
+             "tokenatlas neighbors checkpoint v2\n"
              "embeddings %s %s tensor %s shape %lldx%lld dtype %s\n"
              "queries %s %s\n"
              "k %d exclude_self %d block_rows %lld ranks %d\n",
