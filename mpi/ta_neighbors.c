@@ -23,6 +23,7 @@
 #include "ta_log.h"
 #include "ta_mpi.h"
 #include "ta_signal.h"
+#include "ta_team.h"
 #include "ta_topk.h"
 
 #include <cblas.h>
@@ -64,6 +65,8 @@ typedef struct {
     MPI_Datatype row_t;
     MPI_Request req[2];
     int ring_active;
+    ta_team_t *team; /* this rank's threads (NULL: one) */
+    uint64_t *work;  /* per thread: cap + k keys of sorting space */
     double flops, t_gemm, t_topk, t_comm, t_rescore;
 } ctx_t;
 
@@ -175,10 +178,54 @@ static int ring_wait(ctx_t *c)
 }
 
 /* One GEMM tile and its offers. */
+typedef struct {
+    ctx_t *c;
+    const float *A, *Bm;
+    int64_t m, n, rowt0, colt0;
+    ta_topk_t *rowt, *colt;
+    const int32_t *rids, *cids;
+    const uint8_t *rok, *cok;
+} tile_job_t;
+
+/* Thread t of T: the SGEMM of a slice of the tile's columns (OpenBLAS runs one thread per call)
+ * and their column side; after a barrier, the row side of a slice of the rows. Every state row
+ * is so touched by one thread at a time. */
+static void tile_part(void *p, int t, int T)
+{
+    const tile_job_t *j = p;
+    ctx_t *c = j->c;
+    const int64_t d = c->d;
+    double t0 = ta_now();
+    int64_t c0 = ta_team_lo(j->n, t, T, 16), c1 = ta_team_lo(j->n, t + 1, T, 16);
+    if (c1 > c0)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)j->m, (int)(c1 - c0), (int)d,
+                    1.0f, j->A, (int)d, j->Bm + c0 * d, (int)d, 0.0f, c->C + c0, (int)j->n);
+    double t1 = ta_now();
+    if (j->colt && c1 > c0)
+        ta_topk_offer_tile(c->C + c0, j->n, j->m, c1 - c0, NULL, 0, j->rids, j->rok, j->colt,
+                           j->colt0 + c0, j->cids + c0, j->cok + c0, c->excl);
+    ta_team_barrier(c->team);
+    int64_t r0 = ta_team_lo(j->m, t, T, 1), r1 = ta_team_lo(j->m, t + 1, T, 1);
+    if (r1 > r0)
+        ta_topk_offer_tile(c->C + r0 * j->n, j->n, r1 - r0, j->n, j->rowt, j->rowt0 + r0,
+                           j->rids + r0, j->rok + r0, NULL, 0, j->cids, j->cok, c->excl);
+    if (t == 0) {
+        c->t_gemm += t1 - t0;
+        c->t_topk += ta_now() - t1;
+    }
+}
+
 static void tile(ctx_t *c, const float *A, int64_t m, const float *Bm, int64_t n, ta_topk_t *rowt,
                  int64_t rowt0, const int32_t *rids, const uint8_t *rok, ta_topk_t *colt,
                  int64_t colt0, const int32_t *cids, const uint8_t *cok)
 {
+    c->flops += 2.0 * (double)m * (double)n * (double)c->d;
+    if (c->team) {
+        tile_job_t j = {c, A, Bm, m, n, rowt0, colt0, rowt, colt, rids, cids, rok, cok};
+        ta_team_run(c->team, tile_part, &j);
+        return;
+    }
+    /* One thread: both sides in one pass over the tile. */
     double t0 = ta_now();
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)n, (int)c->d, 1.0f, A,
                 (int)c->d, Bm, (int)c->d, 0.0f, c->C, (int)n);
@@ -186,7 +233,6 @@ static void tile(ctx_t *c, const float *A, int64_t m, const float *Bm, int64_t n
     ta_topk_offer_tile(c->C, n, m, n, rowt, rowt0, rids, rok, colt, colt0, cids, cok, c->excl);
     c->t_gemm += t1 - t0;
     c->t_topk += ta_now() - t1;
-    c->flops += 2.0 * (double)m * (double)n * (double)c->d;
 }
 
 /* Work item a of step s on this rank. */
@@ -228,6 +274,13 @@ static void do_item(ctx_t *c, int s, int64_t a)
     }
 }
 
+static void merge_rows(void *p, long long lo, long long hi, int t)
+{
+    ctx_t *c = p;
+    for (int64_t i = lo; i < hi; i++)
+        ta_topk_merge_row(&c->own, i, &c->rt, i);
+}
+
 /* Symmetric steps s >= 1: the candidates found for the visiting rows go to their owner, and this
  * rank receives and merges those found for its rows by rank r - s. */
 static int exchange_partials(ctx_t *c, int s)
@@ -250,8 +303,7 @@ static int exchange_partials(ctx_t *c, int s)
     TA_MPI_CALL(MPI_Isend(c->vt.thr, (int)nto, MPI_FLOAT, to, 103, comm, &rq[7]));
     TA_CALL(wait_all(8, rq));
     double t1 = ta_now();
-    for (int64_t i = 0; i < nfrom; i++)
-        ta_topk_merge_row(&c->own, i, &c->rt, i);
+    ta_team_for(c->team, nfrom, merge_rows, c);
     c->t_comm += t1 - t0;
     c->t_topk += ta_now() - t1;
     return 0;
@@ -439,88 +491,157 @@ static int main_phase(ctx_t *c, ta_embed_t *e, const ta_nbr_opts_t *o, int s0, i
 /* Pass 2: canonical scores of every kept candidate (the shards go around the ring once more),
  * then the final selection; rows whose boundary is within the SGEMM error of a dropped score
  * are marked for pass 3. */
-static int rescore(ctx_t *c, int64_t nvalid, float *cs, int32_t *ci, int32_t *cn, uint8_t *amb,
-                   uint64_t *work)
+typedef struct {
+    ctx_t *c;
+    float *cs;
+    int32_t *ci, *cn;
+    uint8_t *amb;
+    const float *vx;
+    int64_t vlo, vhi, nvalid;
+    float margin;
+} rescore_job_t;
+
+/* Candidates in SGEMM order; those more than 2 margins below the k-th cannot reach the top k
+ * after rescoring (k others beat them by more than the error), so they are not rescored. */
+static void rescore_pick(void *p, long long lo, long long hi, int t)
 {
-    const int64_t Q = c->sym ? c->rows : c->qn, kk = c->kk, cap = c->own.cap, d = c->d;
-    const float margin = ta_topk_score_margin(d);
-    /* Candidates in SGEMM order; those more than 2 margins below the k-th cannot reach the top
-     * k after rescoring (k others beat them by more than the error), so they are not rescored. */
-    for (int64_t q = 0; q < Q; q++) {
+    const rescore_job_t *j = p;
+    ctx_t *c = j->c;
+    const int64_t kk = c->kk, cap = c->own.cap;
+    for (int64_t q = lo; q < hi; q++) {
         uint64_t *K = c->own.key + q * cap;
         int n = c->own.count[q];
         ta_topk_sort_keys(K, n);
-        float cut = n >= c->k ? ta_topk_key_score(K[c->k - 1]) - 2 * margin : -INFINITY;
+        float cut = n >= c->k ? ta_topk_key_score(K[c->k - 1]) - 2 * j->margin : -INFINITY;
         int m = 0;
         while (m < n && ta_topk_key_score(K[m]) >= cut) {
-            ci[q * kk + m] = ta_topk_key_index(K[m]);
+            j->ci[q * kk + m] = ta_topk_key_index(K[m]);
             m++;
         }
-        cn[q] = m;
+        j->cn[q] = m;
     }
+}
+
+/* Canonical scores of the candidates that lie in the visiting shard [vlo, vhi). */
+static void rescore_shard(void *p, long long lo, long long hi, int t)
+{
+    const rescore_job_t *j = p;
+    ctx_t *c = j->c;
+    const int64_t kk = c->kk, d = c->d, vlo = j->vlo, vhi = j->vhi;
+    for (int64_t q = lo; q < hi; q++) {
+        const int32_t *cq = j->ci + q * kk;
+        const int n = j->cn[q];
+        for (int e2 = 0; e2 < n; e2++) {
+            /* The candidate rows are scattered over the shard: fetch the row two candidates
+             * ahead while this one is computed. */
+            if (e2 + 2 < n && cq[e2 + 2] >= vlo && cq[e2 + 2] < vhi) {
+                const char *pf = (const char *)(j->vx + (cq[e2 + 2] - vlo) * d);
+                for (int64_t off = 0; off < d * 4; off += 64)
+                    __builtin_prefetch(pf + off);
+            }
+            int32_t x = cq[e2];
+            if (x >= vlo && x < vhi)
+                j->cs[q * kk + e2] = ta_topk_canon_dot(c->qx + q * d, j->vx + (x - vlo) * d, d);
+        }
+    }
+}
+
+/* The final order of each row, and whether its k-th place is certain. */
+static void rescore_final(void *p, long long lo, long long hi, int t)
+{
+    const rescore_job_t *j = p;
+    ctx_t *c = j->c;
+    const int64_t kk = c->kk;
+    uint64_t *work = c->work + (size_t)t * ((size_t)c->own.cap + (size_t)c->k);
+    for (int64_t q = lo; q < hi; q++) {
+        j->amb[q] = 0;
+        if (!c->qok[q])
+            continue;
+        int64_t possible = j->nvalid - (c->excl ? 1 : 0);
+        float dropped = possible <= kk ? -INFINITY : ta_topk_dropped_bound(&c->own, q);
+        j->amb[q] = !ta_topk_row_final(j->cs + q * kk, j->ci + q * kk, j->cn[q], c->k, dropped,
+                                       j->margin, work);
+    }
+}
+
+/* Pass 2: canonical scores of every kept candidate (the shards go around the ring once more),
+ * then the final selection; rows whose boundary is within the SGEMM error of a dropped score
+ * are marked for pass 3. */
+static int rescore(ctx_t *c, int64_t nvalid, float *cs, int32_t *ci, int32_t *cn, uint8_t *amb)
+{
+    const int64_t Q = c->sym ? c->rows : c->qn;
+    rescore_job_t j = {.c = c,
+                       .cs = cs,
+                       .ci = ci,
+                       .cn = cn,
+                       .amb = amb,
+                       .nvalid = nvalid,
+                       .margin = ta_topk_score_margin(c->d)};
+    ta_team_for(c->team, Q, rescore_pick, &j);
     for (int s = 0; s < c->P; s++) {
         int v = (c->r + s) % c->P;
         if (s + 1 < c->P)
             TA_CALL(ring_start(c, s));
-        const float *vx = visiting(c, s);
-        int64_t vlo = c->lo[v], vhi = c->lo[v + 1];
-        for (int64_t q = 0; q < Q; q++) {
-            const int32_t *cq = ci + q * kk;
-            const int n = cn[q];
-            for (int e2 = 0; e2 < n; e2++) {
-                /* The candidate rows are scattered over the shard: fetch the row two
-                 * candidates ahead while this one is computed. */
-                if (e2 + 2 < n && cq[e2 + 2] >= vlo && cq[e2 + 2] < vhi) {
-                    const char *pf = (const char *)(vx + (cq[e2 + 2] - vlo) * d);
-                    for (int64_t off = 0; off < d * 4; off += 64)
-                        __builtin_prefetch(pf + off);
-                }
-                int32_t j = cq[e2];
-                if (j >= vlo && j < vhi)
-                    cs[q * kk + e2] = ta_topk_canon_dot(c->qx + q * d, vx + (j - vlo) * d, d);
-            }
-        }
+        j.vx = visiting(c, s);
+        j.vlo = c->lo[v];
+        j.vhi = c->lo[v + 1];
+        ta_team_for(c->team, Q, rescore_shard, &j);
         TA_CALL(ring_wait(c));
     }
-    for (int64_t q = 0; q < Q; q++) {
-        amb[q] = 0;
-        if (!c->qok[q])
-            continue;
-        int64_t possible = nvalid - (c->excl ? 1 : 0);
-        float dropped = possible <= kk ? -INFINITY : ta_topk_dropped_bound(&c->own, q);
-        amb[q] = !ta_topk_row_final(cs + q * kk, ci + q * kk, cn[q], c->k, dropped, margin, work);
-    }
+    ta_team_for(c->team, Q, rescore_final, &j);
     return 0;
+}
+
+typedef struct {
+    ctx_t *c;
+    const int64_t *map;
+    ta_topk_t *ex;
+    const float *vx;
+    int64_t vrows;
+} exact_job_t;
+
+static void exact_part(void *p, long long lo, long long hi, int t)
+{
+    const exact_job_t *j = p;
+    ctx_t *c = j->c;
+    const int64_t d = c->d;
+    for (int64_t i = lo; i < hi; i++) {
+        int64_t q = j->map[i];
+        for (int64_t x = 0; x < j->vrows; x++) {
+            if (!c->vok[x] || (c->excl && c->vids[x] == c->qid[q]))
+                continue;
+            float sc = ta_topk_canon_dot(c->qx + q * d, j->vx + x * d, d);
+            if (sc >= j->ex->thr[i])
+                ta_topk_push(j->ex, i, sc, c->vids[x]);
+        }
+    }
 }
 
 /* Pass 3: exact canonical top-k against every row for the ambiguous rows. */
 static int exact_rows(ctx_t *c, const uint8_t *amb, int64_t namb, ta_topk_t *ex, int64_t *map)
 {
-    const int64_t Q = c->sym ? c->rows : c->qn, d = c->d;
+    const int64_t Q = c->sym ? c->rows : c->qn;
     int64_t a = 0;
     for (int64_t q = 0; q < Q; q++)
         if (amb[q])
             map[a++] = q;
+    exact_job_t j = {.c = c, .map = map, .ex = ex};
     for (int s = 0; s < c->P; s++) {
         int v = (c->r + s) % c->P;
         if (s + 1 < c->P)
             TA_CALL(ring_start(c, s));
-        const float *vx = visiting(c, s);
-        mark_visiting(c, v, vx);
-        int64_t vrows = shard_rows(c, v);
-        for (int64_t i = 0; i < namb; i++) {
-            int64_t q = map[i];
-            for (int64_t j = 0; j < vrows; j++) {
-                if (!c->vok[j] || (c->excl && c->vids[j] == c->qid[q]))
-                    continue;
-                float sc = ta_topk_canon_dot(c->qx + q * d, vx + j * d, d);
-                if (sc >= ex->thr[i])
-                    ta_topk_push(ex, i, sc, c->vids[j]);
-            }
-        }
+        j.vx = visiting(c, s);
+        mark_visiting(c, v, j.vx);
+        j.vrows = shard_rows(c, v);
+        ta_team_for(c->team, namb, exact_part, &j);
         TA_CALL(ring_wait(c));
     }
     return 0;
+}
+
+static void finish_rows(void *p, long long lo, long long hi, int t)
+{
+    ta_topk_finish_rows(p, lo, hi);
 }
 
 static void ctx_free(ctx_t *c)
@@ -540,6 +661,8 @@ static void ctx_free(ctx_t *c)
     free(c->vok);
     free(c->vids);
     free(c->C);
+    free(c->work);
+    ta_team_free(c->team);
     ta_topk_free(&c->own);
     ta_topk_free(&c->vt);
     ta_topk_free(&c->rt);
@@ -640,13 +763,18 @@ int ta_nbr_run(ta_embed_t *e, const int32_t *queries, int64_t nq, const ta_nbr_o
     int rc = 0;
     float *cs = NULL;
     int32_t *ci = NULL, *cn = NULL;
-    uint64_t *work = NULL;
     uint8_t *amb = NULL;
     int64_t *map = NULL;
     ta_topk_t ex;
     memset(&ex, 0, sizeof ex);
     TA_CHECK(c.n < INT32_MAX, TA_EINPUT, "%s: %lld rows; at most %d are supported", e->spec,
              (long long)c.n, INT32_MAX - 1);
+    /* The rank's threads form a team that splits every tile; OpenBLAS then runs one thread per
+     * call (its own threads would sit idle during the selection). */
+    const int blas_threads = ta_blas_threads();
+    const int T = o->threads > 0 ? o->threads : blas_threads;
+    if (T > 1)
+        ta_blas_set_threads(1);
 
     /* kk needs the number of non-zero rows, known once every rank has read its shard; allocate
      * the state after that. */
@@ -669,6 +797,10 @@ int ta_nbr_run(ta_embed_t *e, const int32_t *queries, int64_t nq, const ta_nbr_o
         rc = ta_topk_alloc(&c.vt, c.maxrows, c.kk);
     if (!rc && c.sym && c.P > 1)
         rc = ta_topk_alloc(&c.rt, c.rows, c.kk);
+    if (!rc) {
+        c.work = ta_malloc((size_t)T * ((size_t)c.own.cap + (size_t)c.k) * sizeof(uint64_t));
+        rc = c.work ? ta_team_create(T, &c.team) : TA_ERESOURCE;
+    }
     TA_CALL_GOTO(ta_mpi_agree(rc), out);
 
     int s0;
@@ -678,17 +810,15 @@ int ta_nbr_run(ta_embed_t *e, const int32_t *queries, int64_t nq, const ta_nbr_o
         ta_log_info("resuming from the checkpoint in %s (step %d, tile %lld)", o->ckpt_dir, s0,
                     (long long)t0);
     TA_CALL_GOTO(main_phase(&c, e, o, s0, t0, res->resumed), out);
-    ta_topk_finish(&c.own);
+    ta_team_for(c.team, c.own.rows, finish_rows, &c.own);
 
     double t_r = ta_now();
     const int64_t Q = c.sym ? c.rows : c.qn;
     cs = ta_malloc((size_t)(Q > 0 ? Q : 1) * (size_t)c.kk * sizeof(float));
     ci = ta_malloc((size_t)(Q > 0 ? Q : 1) * (size_t)c.kk * sizeof(int32_t));
     cn = ta_malloc((size_t)(Q > 0 ? Q : 1) * sizeof(int32_t));
-    work = ta_malloc(((size_t)c.own.cap + (size_t)c.k) * sizeof(uint64_t));
     amb = ta_calloc((size_t)Q + 1, 1);
-    rc =
-        (cs && ci && cn && work && amb) ? rescore(&c, nvalid, cs, ci, cn, amb, work) : TA_ERESOURCE;
+    rc = (cs && ci && cn && amb) ? rescore(&c, nvalid, cs, ci, cn, amb) : TA_ERESOURCE;
     TA_CALL_GOTO(ta_mpi_agree(rc), out);
     long long al = 0, ag = 0;
     for (int64_t q = 0; q < Q; q++)
@@ -717,7 +847,7 @@ int ta_nbr_run(ta_embed_t *e, const int32_t *queries, int64_t nq, const ta_nbr_o
         float *os = res->score + q * c.k;
         int n = 0;
         if (c.qok[q] && amb[q]) {
-            n = ta_topk_sorted(&ex, a, os, oi, work);
+            n = ta_topk_sorted(&ex, a, os, oi, c.work);
             a++;
         } else if (c.qok[q]) {
             n = cn[q] < c.k ? cn[q] : c.k;
@@ -750,11 +880,11 @@ out:
     free(cs);
     free(ci);
     free(cn);
-    free(work);
     free(amb);
     free(map);
     ta_topk_free(&ex);
     ctx_free(&c);
+    ta_blas_set_threads(blas_threads);
     if (rc)
         ta_nbr_result_free(res);
     return rc;

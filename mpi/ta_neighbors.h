@@ -6,7 +6,8 @@
  * queries each pair of shards (and of tiles) is computed once and offered to both sides. The
  * selection keeps k + slack candidates by SGEMM score; their scores are then recomputed
  * canonically (ta_topk_canon_dot) so that the output is bit-identical for every rank count and
- * tile size. See README, section neighbors, for the schedule and its picture. */
+ * tile size. Within a rank, a team of threads splits each tile (SGEMM and selection) and the
+ * rescoring. See README, section neighbors, for the schedule and its picture. */
 #ifndef TA_NEIGHBORS_H
 #define TA_NEIGHBORS_H
 
@@ -19,6 +20,8 @@ typedef struct {
     int exclude_self;
     int slack;             /* extra candidates kept per row (0 = default 16) */
     int64_t block_rows;    /* tile rows (0 = auto: ta_nbr_auto_block_rows) */
+    int threads;           /* threads per rank (0 = the OpenBLAS thread count); OpenBLAS runs
+                              one thread per call inside them */
     const char *ckpt_dir;  /* checkpoint directory, NULL for none */
     const char *ckpt_text; /* fingerprint of inputs and parameters (compared on resume) */
 } ta_nbr_opts_t;

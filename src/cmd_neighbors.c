@@ -443,7 +443,7 @@ const ta_command_t ta_command_neighbors = {
         "  --tsv FILE          also a TSV: score query_id query_token neighbor_id neighbor_token\n"
         "  --vocab PATH        tokens for the TSV (default: /vocab/token of a model.h5)\n"
         "  --block-rows N      tile rows (0 = auto: 1024 for d <= 2048, else 512)\n"
-        "  --threads N         OpenBLAS threads per rank (default: cores / ranks per node)\n"
+        "  --threads N         threads per rank (default: cores / ranks per node)\n"
         "  --no-checkpoint     do not save a checkpoint on SIGTERM/SIGUSR1 (OUT.ckpt/)\n"
         "  --quiet             no progress messages\n",
     .main = cmd_main,

@@ -130,7 +130,12 @@ void ta_topk_push(ta_topk_t *t, int64_t r, float s, int32_t j)
 
 void ta_topk_finish(ta_topk_t *t)
 {
-    for (int64_t r = 0; r < t->rows; r++)
+    ta_topk_finish_rows(t, 0, t->rows);
+}
+
+void ta_topk_finish_rows(ta_topk_t *t, int64_t lo, int64_t hi)
+{
+    for (int64_t r = lo; r < hi; r++)
         compact(t, r);
 }
 
@@ -146,7 +151,7 @@ static inline void offer_one(ta_topk_t *rowt, int64_t ri, int32_t rid, ta_topk_t
 {
     if (!col_ok[j] || (exclude_self && rid == cid))
         return;
-    if (v >= rowt->thr[ri])
+    if (rowt && v >= rowt->thr[ri])
         ta_topk_push(rowt, ri, v, cid);
     if (colt && v >= colt->thr[cj])
         ta_topk_push(colt, cj, v, rid);
@@ -190,7 +195,7 @@ void ta_topk_offer_tile(const float *C, int64_t ldc, int64_t m, int64_t n, ta_to
         int64_t j = 0;
         for (; j + W <= n; j += W) {
             /* Only the lanes that reach a threshold are looked at, one by one. */
-            unsigned rm = ge_mask16(c + j, rowt->thr[ri], NULL);
+            unsigned rm = rowt ? ge_mask16(c + j, rowt->thr[ri], NULL) : 0;
             unsigned cm = colt ? ge_mask16(c + j, 0, colt->thr + colt0 + j) : 0;
             while (rm) {
                 int u = __builtin_ctz(rm);

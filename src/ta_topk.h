@@ -68,14 +68,19 @@ void ta_topk_push(ta_topk_t *t, int64_t r, float s, int32_t j);
 /* Local. Cuts every row back to its kk best (call before ta_topk_dropped_bound and before
  * reading rows for the final selection). */
 void ta_topk_finish(ta_topk_t *t);
+/* Local. The same for rows [lo, hi) only. */
+void ta_topk_finish_rows(ta_topk_t *t, int64_t lo, int64_t hi);
 
 /* Local. Offers the scores of one tile C (m x n, leading dimension ldc, row-major; C[i][j] is
  * the score between row i with id row_ids[i] and column j with id col_ids[j]):
- *  - row i, state row rowt0 + i of rowt, receives (C[i][j], col_ids[j]) for every j;
+ *  - when rowt != NULL, row i (state row rowt0 + i of rowt) receives (C[i][j], col_ids[j]) for
+ *    every j;
  *  - when colt != NULL, row j (state row colt0 + j of colt) receives (C[i][j], row_ids[i]).
  * A pair is offered only when row_ok[i] and col_ok[j] are non-zero (zero-norm rows are neither
  * queries nor candidates), and with exclude_self not when the ids are equal. Only scores
- * reaching a row's current threshold go through the heap. */
+ * reaching a row's current threshold go through the heap. The two sides can be offered by
+ * separate calls (threads): rows by slices of rows with colt = NULL, columns by slices of
+ * columns with rowt = NULL. */
 void ta_topk_offer_tile(const float *C, int64_t ldc, int64_t m, int64_t n, ta_topk_t *rowt,
                         int64_t rowt0, const int32_t *row_ids, const uint8_t *row_ok,
                         ta_topk_t *colt, int64_t colt0, const int32_t *col_ids,

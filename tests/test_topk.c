@@ -2,6 +2,7 @@
  * against a brute-force oracle (every candidate sorted with qsort), ties by lower index,
  * duplicates, k = 1, k = N, masks, self exclusion, the column side (transposed offers), merging,
  * the dropped-score bound, the canonical dot product and the final selection rule. */
+#include "ta_team.h"
 #include "ta_test.h"
 #include "ta_topk.h"
 
@@ -66,7 +67,9 @@ static void check_row(const ta_topk_t *t, int64_t r, pair_t *all, int n, const c
 }
 
 /* One scenario: a M x N score matrix fed in column chunks of width cw to rows (and to columns
- * when sym), with the fast kernel and the reference one, both checked against the oracle. */
+ * when sym), with the fast kernel, the reference one and the fast kernel split as the threads
+ * of `neighbors` split it (the column side by slices of columns with rowt = NULL, then the row
+ * side by slices of rows with colt = NULL), all checked against the oracle. */
 static void scenario(int kk, int levels, int cw, int sym, int excl, int masks)
 {
     static float C[M * N];
@@ -82,16 +85,30 @@ static void scenario(int kk, int levels, int cw, int sym, int excl, int masks)
         cid[j] = 100 + 2 * j;
         cok[j] = masks ? (urand() > 0.15) : 1;
     }
-    for (int impl = 0; impl < 2; impl++) {
+    for (int impl = 0; impl < 3; impl++) {
         ta_topk_t rt, ct;
         T_CHECK(ta_topk_alloc(&rt, M, kk) == 0);
         T_CHECK(ta_topk_alloc(&ct, N, kk) == 0);
         for (int j0 = 0; j0 < N; j0 += cw) {
             int w = N - j0 < cw ? N - j0 : cw;
-            (impl ? ta_topk_offer_tile_ref : ta_topk_offer_tile)(
-                C + j0, N, M, w, &rt, 0, rid, rok, sym ? &ct : NULL, j0, cid + j0, cok + j0, excl);
+            if (impl < 2) {
+                (impl ? ta_topk_offer_tile_ref : ta_topk_offer_tile)(C + j0, N, M, w, &rt, 0, rid,
+                                                                     rok, sym ? &ct : NULL, j0,
+                                                                     cid + j0, cok + j0, excl);
+                continue;
+            }
+            for (int t = 0; t < 3 && sym; t++) {
+                long long c0 = ta_team_lo(w, t, 3, 4), c1 = ta_team_lo(w, t + 1, 3, 4);
+                ta_topk_offer_tile(C + j0 + c0, N, M, c1 - c0, NULL, 0, rid, rok, &ct, j0 + c0,
+                                   cid + j0 + c0, cok + j0 + c0, excl);
+            }
+            for (int t = 0; t < 3; t++) {
+                long long r0 = ta_team_lo(M, t, 3, 1), r1 = ta_team_lo(M, t + 1, 3, 1);
+                ta_topk_offer_tile(C + r0 * N + j0, N, r1 - r0, w, &rt, r0, rid + r0, rok + r0,
+                                   NULL, 0, cid + j0, cok + j0, excl);
+            }
         }
-        const char *what = impl ? "ref" : "fast";
+        const char *what = impl == 0 ? "fast" : impl == 1 ? "ref" : "split";
         ta_topk_finish(&rt);
         ta_topk_finish(&ct);
         pair_t all[M > N ? M : N];

@@ -1,5 +1,5 @@
 """neighbors: exact top-k cosine neighbours against a float64 numpy brute-force oracle; identical
-index and score arrays for 1-4 ranks and tile sizes down to 5 rows; queries all / sample / file;
+index and score arrays for 1-4 ranks, 1-3 threads per rank and tile sizes down to 5 rows; queries all / sample / file;
 --exclude-self; zero-norm rows; planted duplicates (exact ties ordered by index, including more
 tied rows than k + slack so that the exact fallback runs); TSV output; FAISS IndexFlatIP; bad
 parameters exit 2."""
@@ -88,11 +88,14 @@ def run_nb(out, args, np_=None, expect=0):
 ALL = np.arange(N, dtype=np.int32)
 K = 12
 
-# 1. Queries = all: 1, 2, 3, 4 ranks and several tile sizes, identical arrays; oracle on one.
+# 1. Queries = all: 1, 2, 3, 4 ranks, 1-3 threads per rank (the threads split each tile's
+#    columns in multiples of 16 and its rows) and several tile sizes, identical arrays; oracle
+#    on the first.
 ref = None
-for np_, br in [(None, 0), (1, 5), (2, 7), (3, 16), (4, 5), (2, 0), (3, 7), (4, 16)]:
-    out = os.path.join(tmp, "all-%s-%d.h5" % (np_, br))
-    run_nb(out, ["-k", str(K), "--block-rows", str(br)], np_=np_)
+for np_, br, th in [(None, 0, 1), (1, 5, 1), (2, 7, 1), (3, 16, 1), (4, 5, 1), (2, 0, 1), (3, 7, 1),
+                    (4, 16, 1), (None, 0, 2), (1, 40, 3), (1, 5, 2), (2, 33, 2), (3, 7, 3), (4, 48, 2)]:
+    out = os.path.join(tmp, "all-%s-%d-%d.h5" % (np_, br, th))
+    run_nb(out, ["-k", str(K), "--block-rows", str(br), "--threads", str(th)], np_=np_)
     if not os.path.exists(out):
         continue
     if ref is None:
@@ -110,9 +113,9 @@ for np_, br in [(None, 0), (1, 5), (2, 7), (3, 16), (4, 5), (2, 0), (3, 7), (4, 
                     "gflops and seconds attributes")
     else:
         idx, sc, _, _, _ = load(out)
-        t.check(np.array_equal(idx, ref[0]), "index identical to 1 rank: np=%s block-rows %d" % (np_, br))
+        t.check(np.array_equal(idx, ref[0]), "index identical to 1 rank: np=%s block-rows %d threads %d" % (np_, br, th))
         t.check(np.array_equal(sc.view(np.int32), ref[1].view(np.int32)),
-                "scores bit-identical to 1 rank: np=%s block-rows %d" % (np_, br))
+                "scores bit-identical to 1 rank: np=%s block-rows %d threads %d" % (np_, br, th))
 
 # 2. Exclude self, k = 1 and k = N.
 out = os.path.join(tmp, "excl.h5")
@@ -134,12 +137,12 @@ t.check(np.all(idxN[OK][:, :N - 1] >= 0) and np.all(idxN[OK][:, N - 1] == -1),
 outs1 = os.path.join(tmp, "s1.h5")
 outs3 = os.path.join(tmp, "s3.h5")
 run_nb(outs1, ["-k", str(K), "--queries", "sample:0.1:7", "--block-rows", "7"], np_=1)
-run_nb(outs3, ["-k", str(K), "--queries", "sample:0.1:7", "--block-rows", "16"], np_=3)
+run_nb(outs3, ["-k", str(K), "--queries", "sample:0.1:7", "--block-rows", "16", "--threads", "2"], np_=3)
 a, b = load(outs1), load(outs3)
 qs = a[2]
 t.check(len(qs) == round(0.1 * N) and np.all(np.diff(qs) > 0), "sample size and order: %r" % qs)
 t.check(np.array_equal(a[0], b[0]) and np.array_equal(a[1].view(np.int32), b[1].view(np.int32)) and np.array_equal(qs, b[2]),
-        "sample: identical for 1 and 3 ranks")
+        "sample: identical for 1 and 3 ranks (x 2 threads)")
 if ref is not None:
     t.check(np.array_equal(a[0], ref[0][qs]) and np.array_equal(a[1].view(np.int32), ref[1][qs].view(np.int32)),
             "sample rows equal the all-queries rows bit for bit")

@@ -1,6 +1,6 @@
 """neighbors: interruption and resume. (1) TA_STOP_AFTER=0 interrupts after every tile step:
 repeated runs resume from every position of the schedule (both ring steps, the partial-state
-exchange) at 2 and 3 ranks and end byte-identical (index and score arrays) to an uninterrupted
+exchange) at 2 and 3 ranks (at 2, with 1 and 2 threads per rank in turn) and end byte-identical (index and score arrays) to an uninterrupted
 run; (2) a checkpoint of other parameters or another rank count is refused with exit 2 naming
 it; (3) kill -USR1 to mpirun (forwarded to the ranks) and SIGTERM to the ranks (what Slurm sends)
 save a checkpoint and exit 4, kill -TERM to mpirun saves it too (mpirun exits 1), and the rerun
@@ -33,12 +33,13 @@ def same(a, b):
 refp = os.path.join(tmp, "ref.h5")
 t.run(["neighbors", "--embeddings", small, "-k", "9", "--out", refp, "--quiet"], np=1)
 ref = arrays(refp)
-for np_, br in [(2, 32), (3, 24)]:
+for np_, br, alternate in [(2, 32, True), (3, 24, False)]:
     out = os.path.join(tmp, "stop-%d.h5" % np_)
     runs = 0
     while runs < 80:
-        p = t.run(["neighbors", "--embeddings", small, "-k", "9", "--out", out, "--block-rows", str(br), "--quiet"],
-                  np=np_, env={"TA_STOP_AFTER": "0"}, check=False)
+        threads = str(1 + runs % 2) if alternate else "1"
+        p = t.run(["neighbors", "--embeddings", small, "-k", "9", "--out", out, "--block-rows", str(br), "--quiet",
+                   "--threads", threads], np=np_, env={"TA_STOP_AFTER": "0"}, check=False)
         runs += 1
         if p.returncode == 0:
             break
@@ -59,9 +60,10 @@ t.expect_input_error(base + ["-k", "9"], [out + ".ckpt", "ranks 2"], np=3)
 t.run(base + ["-k", "9"], np=2)
 t.check(same(arrays(out), ref), "matching checkpoint resumed after refusals")
 
-# 3 and 4 need a run that lasts a few seconds.
+# 3 and 4 need a run that lasts a few seconds (about 3 s at 2 ranks here: mpirun forwards a
+# SIGTERM to the ranks only about a second after it receives it).
 big = os.path.join(tmp, "big.npy")
-np.save(big, rng.standard_normal((24000, 256)).astype(np.float32))
+np.save(big, rng.standard_normal((32000, 384)).astype(np.float32))
 bigargs = ["neighbors", "--embeddings", big, "-k", "10", "--block-rows", "256"]
 env = t.mpi_env()
 env["TA_PROGRESS_INTERVAL"] = "0.05"
