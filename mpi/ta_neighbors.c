@@ -67,6 +67,9 @@ typedef struct {
     int ring_active;
     ta_team_t *team; /* this rank's threads (NULL: one) */
     uint64_t *work;  /* per thread: cap + k keys of sorting space */
+    float *cs;       /* rescoring: Q x kk canonical scores of the candidates */
+    int32_t *ci;     /* Q x kk candidate ids */
+    int32_t *cn;     /* Q candidates per query */
     double flops, t_gemm, t_topk, t_comm, t_rescore;
 } ctx_t;
 
@@ -318,7 +321,9 @@ static char *ckpt_header(const ta_nbr_opts_t *o, int s, int64_t t)
     return h;
 }
 
-static int ckpt_parts(ctx_t *c, void **parts, size_t *sizes)
+/* The state saved at position (s, t): the top-k states, and from the rescoring on (s >= the
+ * number of ring steps) the candidates with the scores computed so far. */
+static int ckpt_parts(ctx_t *c, int s, void **parts, size_t *sizes)
 {
     size_t kk = (size_t)c->own.cap, n = 0;
     ta_topk_t *ts[2] = {&c->own, &c->vt};
@@ -334,6 +339,15 @@ static int ckpt_parts(ctx_t *c, void **parts, size_t *sizes)
         parts[n] = ts[q]->thr;
         sizes[n++] = R * sizeof(float);
     }
+    if (s >= nsteps(c)) {
+        size_t Q = (size_t)(c->sym ? c->rows : c->qn);
+        parts[n] = c->cs;
+        sizes[n++] = Q * (size_t)c->kk * sizeof(float);
+        parts[n] = c->ci;
+        sizes[n++] = Q * (size_t)c->kk * sizeof(int32_t);
+        parts[n] = c->cn;
+        sizes[n++] = Q * sizeof(int32_t);
+    }
     return (int)n;
 }
 
@@ -345,9 +359,9 @@ static int ckpt_save(ctx_t *c, const ta_nbr_opts_t *o, int s, int64_t t)
         ta_ckpt_remove_manifest(o->ckpt_dir);
     TA_CALL(ta_mpi_agree(0));
     char *h = ckpt_header(o, s, t);
-    void *parts[10];
-    size_t sizes[10];
-    int np = ckpt_parts(c, parts, sizes);
+    void *parts[12];
+    size_t sizes[12];
+    int np = ckpt_parts(c, s, parts, sizes);
     if (!h)
         rc = TA_ERESOURCE;
     else
@@ -407,9 +421,9 @@ static int ckpt_load(ctx_t *c, const ta_nbr_opts_t *o, int *s0, int64_t *t0, int
     if (!pos[0])
         return 0;
     char *h = ckpt_header(o, (int)pos[1], pos[2]);
-    void *parts[10];
-    size_t sizes[10];
-    int np = ckpt_parts(c, parts, sizes);
+    void *parts[12];
+    size_t sizes[12];
+    int np = ckpt_parts(c, (int)pos[1], parts, sizes);
     rc =
         h ? ta_ckpt_read_rank(o->ckpt_dir, c->r, h, (void *const *)parts, sizes, np) : TA_ERESOURCE;
     free(h);
@@ -432,6 +446,21 @@ static int read_rows(ta_embed_t *e, int64_t row0, int64_t rows, float *x, uint8_
     return 0;
 }
 
+/* Collective, after a stop agreement: saves the checkpoint of position (s, t) and returns
+ * TA_EINTERRUPTED. */
+static int interrupted(ctx_t *c, const ta_nbr_opts_t *o, int s, int64_t t, const char *unit,
+                       double done, double total)
+{
+    TA_CALL(ring_wait(c));
+    if (!o->ckpt_dir)
+        return TA_ERR(TA_EINTERRUPTED, "interrupted by signal %d (no checkpoint)",
+                      ta_signal_number());
+    TA_CALL(ckpt_save(c, o, s, t));
+    return TA_ERR(TA_EINTERRUPTED,
+                  "interrupted by signal %d at %s %.0f of %.0f; checkpoint saved in %s",
+                  ta_signal_number(), unit, done, total, o->ckpt_dir);
+}
+
 /* The main phase: all steps of the schedule, from (s0, t0). */
 static int main_phase(ctx_t *c, ta_embed_t *e, const ta_nbr_opts_t *o, int s0, int64_t t0,
                       int resumed)
@@ -443,7 +472,8 @@ static int main_phase(ctx_t *c, ta_embed_t *e, const ta_nbr_opts_t *o, int s0, i
         if (s < s0)
             done += (double)max_items(c, s);
     }
-    done += (double)t0;
+    if (s0 < S)
+        done += (double)t0;
     ta_progress_t prog;
     ta_progress_start(&prog, "neighbors", "tiles", total, done);
     prog.flops_per_unit = c->sym ? (double)c->n * (double)c->n * (double)c->d / total
@@ -465,17 +495,8 @@ static int main_phase(ctx_t *c, ta_embed_t *e, const ta_nbr_opts_t *o, int s0, i
             if (t < mine)
                 do_item(c, s, t);
             done += 1;
-            if (stop_agreed()) {
-                TA_CALL(ring_wait(c));
-                if (!o->ckpt_dir)
-                    return TA_ERR(TA_EINTERRUPTED, "interrupted by signal %d (no checkpoint)",
-                                  ta_signal_number());
-                TA_CALL(ckpt_save(c, o, s, t + 1));
-                return TA_ERR(TA_EINTERRUPTED,
-                              "interrupted by signal %d at tile %.0f of %.0f; checkpoint saved "
-                              "in %s",
-                              ta_signal_number(), done, total, o->ckpt_dir);
-            }
+            if (stop_agreed())
+                return interrupted(c, o, s, t + 1, "tile", done, total);
             ta_progress_update(&prog, done, 0);
         }
         /* Checkpointing only happens inside the item loop (with a resume position there), so
@@ -488,16 +509,13 @@ static int main_phase(ctx_t *c, ta_embed_t *e, const ta_nbr_opts_t *o, int s0, i
     return 0;
 }
 
-/* Pass 2: canonical scores of every kept candidate (the shards go around the ring once more),
- * then the final selection; rows whose boundary is within the SGEMM error of a dropped score
- * are marked for pass 3. */
 typedef struct {
     ctx_t *c;
     float *cs;
     int32_t *ci, *cn;
     uint8_t *amb;
     const float *vx;
-    int64_t vlo, vhi, nvalid;
+    int64_t vlo, vhi, nvalid, q0;
     float margin;
 } rescore_job_t;
 
@@ -528,7 +546,7 @@ static void rescore_shard(void *p, long long lo, long long hi, int t)
     const rescore_job_t *j = p;
     ctx_t *c = j->c;
     const int64_t kk = c->kk, d = c->d, vlo = j->vlo, vhi = j->vhi;
-    for (int64_t q = lo; q < hi; q++) {
+    for (int64_t q = j->q0 + lo; q < j->q0 + hi; q++) {
         const int32_t *cq = j->ci + q * kk;
         const int n = j->cn[q];
         for (int e2 = 0; e2 < n; e2++) {
@@ -564,30 +582,63 @@ static void rescore_final(void *p, long long lo, long long hi, int t)
     }
 }
 
-/* Pass 2: canonical scores of every kept candidate (the shards go around the ring once more),
- * then the final selection; rows whose boundary is within the SGEMM error of a dropped score
- * are marked for pass 3. */
-static int rescore(ctx_t *c, int64_t nvalid, float *cs, int32_t *ci, int32_t *cn, uint8_t *amb)
+/* Pass 2: canonical scores of every kept candidate (the shards go around the ring once more,
+ * each rank's queries in blocks of B with a stop agreement after each), then the final
+ * selection; rows whose boundary is within the SGEMM error of a dropped score are marked for
+ * pass 3. Resumes from a checkpoint position (s0, t0) with s0 >= the number of main steps. */
+static int rescore(ctx_t *c, ta_embed_t *e, const ta_nbr_opts_t *o, int64_t nvalid, uint8_t *amb,
+                   int s0, int64_t t0, int resumed)
 {
+    const int S = nsteps(c);
     const int64_t Q = c->sym ? c->rows : c->qn;
+    int64_t maxq = c->sym ? c->maxrows : 0;
+    for (int q = 0; q < c->P && !c->sym; q++)
+        if (c->qlo[q + 1] - c->qlo[q] > maxq)
+            maxq = c->qlo[q + 1] - c->qlo[q];
+    const int64_t nblocks = ntiles(maxq, c->B);
     rescore_job_t j = {.c = c,
-                       .cs = cs,
-                       .ci = ci,
-                       .cn = cn,
+                       .cs = c->cs,
+                       .ci = c->ci,
+                       .cn = c->cn,
                        .amb = amb,
                        .nvalid = nvalid,
                        .margin = ta_topk_score_margin(c->d)};
-    ta_team_for(c->team, Q, rescore_pick, &j);
-    for (int s = 0; s < c->P; s++) {
-        int v = (c->r + s) % c->P;
-        if (s + 1 < c->P)
-            TA_CALL(ring_start(c, s));
-        j.vx = visiting(c, s);
+    int rs0 = 0;
+    int64_t b0 = 0;
+    if (resumed && s0 >= S) {
+        rs0 = s0 - S;
+        b0 = t0;
+    } else {
+        ta_team_for(c->team, Q, rescore_pick, &j);
+    }
+    double total = (double)c->P * (double)nblocks, done = (double)rs0 * (double)nblocks + b0;
+    ta_progress_t prog;
+    ta_progress_start(&prog, "neighbors rescoring", "query blocks", total, done);
+    for (int rs = rs0; rs < c->P; rs++) {
+        int v = (c->r + rs) % c->P;
+        if (rs > 0 && rs == rs0 && resumed && s0 >= S) {
+            /* The ring brought this shard before the interruption; read it again. */
+            int rc = read_rows(e, c->lo[v], shard_rows(c, v), visiting(c, rs), c->vok);
+            TA_CALL(ta_mpi_agree(rc));
+        }
+        if (rs + 1 < c->P)
+            TA_CALL(ring_start(c, rs));
+        j.vx = visiting(c, rs);
         j.vlo = c->lo[v];
         j.vhi = c->lo[v + 1];
-        ta_team_for(c->team, Q, rescore_shard, &j);
+        for (int64_t b = (rs == rs0 ? b0 : 0); b < nblocks; b++) {
+            j.q0 = b * c->B;
+            int64_t n = Q - j.q0 < c->B ? Q - j.q0 : c->B;
+            if (n > 0)
+                ta_team_for(c->team, n, rescore_shard, &j);
+            done += 1;
+            if (stop_agreed())
+                return interrupted(c, o, S + rs, b + 1, "rescoring block", done, total);
+            ta_progress_update(&prog, done, 0);
+        }
         TA_CALL(ring_wait(c));
     }
+    ta_progress_update(&prog, done, 1);
     ta_team_for(c->team, Q, rescore_final, &j);
     return 0;
 }
@@ -662,6 +713,9 @@ static void ctx_free(ctx_t *c)
     free(c->vids);
     free(c->C);
     free(c->work);
+    free(c->cs);
+    free(c->ci);
+    free(c->cn);
     ta_team_free(c->team);
     ta_topk_free(&c->own);
     ta_topk_free(&c->vt);
@@ -761,8 +815,6 @@ int ta_nbr_run(ta_embed_t *e, const int32_t *queries, int64_t nq, const ta_nbr_o
         nq = c.n;
     double t_start = ta_now();
     int rc = 0;
-    float *cs = NULL;
-    int32_t *ci = NULL, *cn = NULL;
     uint8_t *amb = NULL;
     int64_t *map = NULL;
     ta_topk_t ex;
@@ -797,9 +849,19 @@ int ta_nbr_run(ta_embed_t *e, const int32_t *queries, int64_t nq, const ta_nbr_o
         rc = ta_topk_alloc(&c.vt, c.maxrows, c.kk);
     if (!rc && c.sym && c.P > 1)
         rc = ta_topk_alloc(&c.rt, c.rows, c.kk);
+    const int64_t Q = c.sym ? c.rows : c.qn;
     if (!rc) {
+        size_t q1 = (size_t)(Q > 0 ? Q : 1);
         c.work = ta_malloc((size_t)T * ((size_t)c.own.cap + (size_t)c.k) * sizeof(uint64_t));
-        rc = c.work ? ta_team_create(T, &c.team) : TA_ERESOURCE;
+        c.cs = ta_malloc(q1 * (size_t)c.kk * sizeof(float));
+        c.ci = ta_malloc(q1 * (size_t)c.kk * sizeof(int32_t));
+        c.cn = ta_malloc(q1 * sizeof(int32_t));
+        amb = ta_calloc(q1, 1);
+        if (c.work && c.cs && c.ci && c.cn && amb)
+            rc = ta_team_create(T, &c.team);
+        else
+            rc = TA_ERR(TA_ERESOURCE, "out of memory for the candidates of %lld queries x %d",
+                        (long long)Q, c.kk);
     }
     TA_CALL_GOTO(ta_mpi_agree(rc), out);
 
@@ -813,13 +875,7 @@ int ta_nbr_run(ta_embed_t *e, const int32_t *queries, int64_t nq, const ta_nbr_o
     ta_team_for(c.team, c.own.rows, finish_rows, &c.own);
 
     double t_r = ta_now();
-    const int64_t Q = c.sym ? c.rows : c.qn;
-    cs = ta_malloc((size_t)(Q > 0 ? Q : 1) * (size_t)c.kk * sizeof(float));
-    ci = ta_malloc((size_t)(Q > 0 ? Q : 1) * (size_t)c.kk * sizeof(int32_t));
-    cn = ta_malloc((size_t)(Q > 0 ? Q : 1) * sizeof(int32_t));
-    amb = ta_calloc((size_t)Q + 1, 1);
-    rc = (cs && ci && cn && amb) ? rescore(&c, nvalid, cs, ci, cn, amb) : TA_ERESOURCE;
-    TA_CALL_GOTO(ta_mpi_agree(rc), out);
+    TA_CALL_GOTO(rescore(&c, e, o, nvalid, amb, s0, t0, res->resumed), out);
     long long al = 0, ag = 0;
     for (int64_t q = 0; q < Q; q++)
         al += amb[q];
@@ -850,9 +906,9 @@ int ta_nbr_run(ta_embed_t *e, const int32_t *queries, int64_t nq, const ta_nbr_o
             n = ta_topk_sorted(&ex, a, os, oi, c.work);
             a++;
         } else if (c.qok[q]) {
-            n = cn[q] < c.k ? cn[q] : c.k;
-            memcpy(os, cs + q * c.kk, (size_t)n * sizeof(float));
-            memcpy(oi, ci + q * c.kk, (size_t)n * sizeof(int32_t));
+            n = c.cn[q] < c.k ? c.cn[q] : c.k;
+            memcpy(os, c.cs + q * c.kk, (size_t)n * sizeof(float));
+            memcpy(oi, c.ci + q * c.kk, (size_t)n * sizeof(int32_t));
         }
         for (int e2 = n; e2 < c.k; e2++) {
             oi[e2] = -1;
@@ -877,9 +933,6 @@ int ta_nbr_run(ta_embed_t *e, const int32_t *queries, int64_t nq, const ta_nbr_o
     res->t_comm = mx[2];
     res->t_rescore = mx[3];
 out:
-    free(cs);
-    free(ci);
-    free(cn);
     free(amb);
     free(map);
     ta_topk_free(&ex);

@@ -1,6 +1,6 @@
-"""neighbors: interruption and resume. (1) TA_STOP_AFTER=0 interrupts after every tile step:
-repeated runs resume from every position of the schedule (both ring steps, the partial-state
-exchange) at 2 and 3 ranks (at 2, with 1 and 2 threads per rank in turn) and end byte-identical (index and score arrays) to an uninterrupted
+"""neighbors: interruption and resume. (1) TA_STOP_AFTER=0 interrupts after every tile step
+and every block of queries of the rescoring: repeated runs resume from every position of the
+schedule (every ring step, the partial-state exchange, every rescoring step) at 2 and 3 ranks (at 2, with 1 and 2 threads per rank in turn) and end byte-identical (index and score arrays) to an uninterrupted
 run; (2) a checkpoint of other parameters or another rank count is refused with exit 2 naming
 it; (3) kill -USR1 to mpirun (forwarded to the ranks) and SIGTERM to the ranks (what Slurm sends)
 save a checkpoint and exit 4, kill -TERM to mpirun saves it too (mpirun exits 1), and the rerun
@@ -36,6 +36,7 @@ ref = arrays(refp)
 for np_, br, alternate in [(2, 32, True), (3, 24, False)]:
     out = os.path.join(tmp, "stop-%d.h5" % np_)
     runs = 0
+    steps = set()
     while runs < 80:
         threads = str(1 + runs % 2) if alternate else "1"
         p = t.run(["neighbors", "--embeddings", small, "-k", "9", "--out", out, "--block-rows", str(br), "--quiet",
@@ -45,9 +46,15 @@ for np_, br, alternate in [(2, 32, True), (3, 24, False)]:
             break
         if not t.check(p.returncode == 4, "interrupted run exits 4, got %d: %s" % (p.returncode, p.stderr[-1500:])):
             break
-        t.check(os.path.exists(out + ".ckpt/MANIFEST"), "checkpoint manifest after exit 4")
+        if t.check(os.path.exists(out + ".ckpt/MANIFEST"), "checkpoint manifest after exit 4"):
+            with open(out + ".ckpt/MANIFEST") as f:
+                steps.add(int(f.read().split("position ")[1].split()[0]))
         t.check(not os.path.exists(out), "no output while interrupted")
     t.check(runs > 5, "np=%d: %d runs, expected one per tile step" % (np_, runs))
+    # Ring steps 0 .. P/2 of the main phase, then P rescoring steps numbered from P/2 + 1.
+    main_steps = np_ // 2 + 1
+    t.check(steps == set(range(main_steps + np_)),
+            "np=%d: checkpoints in every main and rescoring step, got %r" % (np_, sorted(steps)))
     t.check(os.path.exists(out) and same(arrays(out), ref), "np=%d: resumed result byte-identical" % np_)
     t.check(not os.path.exists(out + ".ckpt"), "checkpoint removed after success")
 
