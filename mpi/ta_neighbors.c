@@ -327,7 +327,8 @@ static int ckpt_parts(ctx_t *c, int s, void **parts, size_t *sizes)
 {
     size_t kk = (size_t)c->own.cap, n = 0;
     ta_topk_t *ts[2] = {&c->own, &c->vt};
-    int64_t rows[2] = {c->sym ? c->rows : c->qn, c->sym ? c->maxrows : 0};
+    /* The visiting rows' state exists only with all rows as queries on more than one rank. */
+    int64_t rows[2] = {c->sym ? c->rows : c->qn, c->vt.key ? c->maxrows : 0};
     for (int q = 0; q < 2; q++) {
         size_t R = (size_t)rows[q];
         parts[n] = ts[q]->key;

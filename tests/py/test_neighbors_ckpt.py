@@ -1,7 +1,8 @@
 """neighbors: interruption and resume. (1) TA_STOP_AFTER=0 interrupts after every tile step
 and every block of queries of the rescoring: repeated runs resume from every position of the
-schedule (every ring step, the partial-state exchange, every rescoring step) at 2 and 3 ranks (at 2, with 1 and 2 threads per rank in turn) and end byte-identical (index and score arrays) to an uninterrupted
-run; (2) a checkpoint of other parameters or another rank count is refused with exit 2 naming
+schedule (every ring step, the partial-state exchange, every rescoring step) at 1 rank (without
+mpirun), 2 and 3 ranks (at 1 and 2, with 1 and 2 threads per rank in turn) and end
+byte-identical (index and score arrays) to an uninterrupted run; (2) a checkpoint of other parameters or another rank count is refused with exit 2 naming
 it; (3) kill -USR1 to mpirun (forwarded to the ranks) and SIGTERM to the ranks (what Slurm sends)
 save a checkpoint and exit 4, kill -TERM to mpirun saves it too (mpirun exits 1), and the rerun
 resumes; (4) SIGKILL of one rank ends the job with a
@@ -33,8 +34,9 @@ def same(a, b):
 refp = os.path.join(tmp, "ref.h5")
 t.run(["neighbors", "--embeddings", small, "-k", "9", "--out", refp, "--quiet"], np=1)
 ref = arrays(refp)
-for np_, br, alternate in [(2, 32, True), (3, 24, False)]:
-    out = os.path.join(tmp, "stop-%d.h5" % np_)
+for np_, br, alternate in [(None, 32, True), (2, 32, True), (3, 24, False)]:
+    P = np_ or 1
+    out = os.path.join(tmp, "stop-%d.h5" % P)
     runs = 0
     steps = set()
     while runs < 80:
@@ -50,12 +52,12 @@ for np_, br, alternate in [(2, 32, True), (3, 24, False)]:
             with open(out + ".ckpt/MANIFEST") as f:
                 steps.add(int(f.read().split("position ")[1].split()[0]))
         t.check(not os.path.exists(out), "no output while interrupted")
-    t.check(runs > 5, "np=%d: %d runs, expected one per tile step" % (np_, runs))
+    t.check(runs > 5, "np=%d: %d runs, expected one per tile step" % (P, runs))
     # Ring steps 0 .. P/2 of the main phase, then P rescoring steps numbered from P/2 + 1.
-    main_steps = np_ // 2 + 1
-    t.check(steps == set(range(main_steps + np_)),
-            "np=%d: checkpoints in every main and rescoring step, got %r" % (np_, sorted(steps)))
-    t.check(os.path.exists(out) and same(arrays(out), ref), "np=%d: resumed result byte-identical" % np_)
+    main_steps = P // 2 + 1
+    t.check(steps == set(range(main_steps + P)),
+            "np=%d: checkpoints in every main and rescoring step, got %r" % (P, sorted(steps)))
+    t.check(os.path.exists(out) and same(arrays(out), ref), "np=%d: resumed result byte-identical" % P)
     t.check(not os.path.exists(out + ".ckpt"), "checkpoint removed after success")
 
 # 2. A checkpoint of other parameters or rank count is refused.
