@@ -510,13 +510,19 @@ static int main_phase(ctx_t *c, ta_embed_t *e, const ta_nbr_opts_t *o, int s0, i
     return 0;
 }
 
+/* One candidate of the rescoring: query q's candidate slot e is row j of the visiting shard. */
+typedef struct {
+    int32_t j, q, e;
+} cand_t;
+
 typedef struct {
     ctx_t *c;
     float *cs;
     int32_t *ci, *cn;
     uint8_t *amb;
     const float *vx;
-    int64_t vlo, vhi, nvalid, q0;
+    int64_t vlo, vhi, nvalid;
+    const cand_t *cand; /* the block's candidates sorted by shard row */
     float margin;
 } rescore_job_t;
 
@@ -541,27 +547,44 @@ static void rescore_pick(void *p, long long lo, long long hi, int t)
     }
 }
 
-/* Canonical scores of the candidates that lie in the visiting shard [vlo, vhi). */
+/* Sorts the candidates of queries [q0, q0 + n) that lie in the visiting shard by their row
+ * there (counting sort; cnt has vrows + 1 entries); returns their number. */
+static int64_t rescore_gather(const rescore_job_t *j, int64_t q0, int64_t n, int64_t vrows,
+                              int32_t *cnt, cand_t *out)
+{
+    const int64_t kk = j->c->kk, vlo = j->vlo, vhi = j->vhi;
+    memset(cnt, 0, (size_t)(vrows + 1) * sizeof *cnt);
+    for (int64_t q = q0; q < q0 + n; q++)
+        for (int e = 0; e < j->cn[q]; e++) {
+            int32_t x = j->ci[q * kk + e];
+            if (x >= vlo && x < vhi)
+                cnt[x - vlo + 1]++;
+        }
+    for (int64_t x = 0; x < vrows; x++)
+        cnt[x + 1] += cnt[x];
+    for (int64_t q = q0; q < q0 + n; q++)
+        for (int e = 0; e < j->cn[q]; e++) {
+            int32_t x = j->ci[q * kk + e];
+            if (x >= vlo && x < vhi)
+                out[cnt[x - vlo]++] = (cand_t){(int32_t)(x - vlo), (int32_t)q, e};
+        }
+    return cnt[vrows];
+}
+
+/* Canonical scores of the sorted candidates [lo, hi) of the block: the shard's rows are then
+ * read in ascending order, each once for all the block's queries that hold it, while the
+ * block's query rows stay in cache (instead of one random shard row per candidate). */
 static void rescore_shard(void *p, long long lo, long long hi, int t)
 {
     const rescore_job_t *j = p;
     ctx_t *c = j->c;
-    const int64_t kk = c->kk, d = c->d, vlo = j->vlo, vhi = j->vhi;
-    for (int64_t q = j->q0 + lo; q < j->q0 + hi; q++) {
-        const int32_t *cq = j->ci + q * kk;
-        const int n = j->cn[q];
-        for (int e2 = 0; e2 < n; e2++) {
-            /* The candidate rows are scattered over the shard: fetch the row two candidates
-             * ahead while this one is computed. */
-            if (e2 + 2 < n && cq[e2 + 2] >= vlo && cq[e2 + 2] < vhi) {
-                const char *pf = (const char *)(j->vx + (cq[e2 + 2] - vlo) * d);
-                for (int64_t off = 0; off < d * 4; off += 64)
-                    __builtin_prefetch(pf + off);
-            }
-            int32_t x = cq[e2];
-            if (x >= vlo && x < vhi)
-                j->cs[q * kk + e2] = ta_topk_canon_dot(c->qx + q * d, j->vx + (x - vlo) * d, d);
-        }
+    const int64_t kk = c->kk, d = c->d;
+    const cand_t *cd = j->cand;
+    for (int64_t i = lo; i < hi; i++) {
+        if (i + 4 < hi)
+            __builtin_prefetch(c->qx + (int64_t)cd[i + 4].q * d);
+        j->cs[cd[i].q * kk + cd[i].e] =
+            ta_topk_canon_dot(c->qx + (int64_t)cd[i].q * d, j->vx + (int64_t)cd[i].j * d, d);
     }
 }
 
@@ -583,10 +606,52 @@ static void rescore_final(void *p, long long lo, long long hi, int t)
     }
 }
 
-/* Pass 2: canonical scores of every kept candidate (the shards go around the ring once more,
- * each rank's queries in blocks of B with a stop agreement after each), then the final
- * selection; rows whose boundary is within the SGEMM error of a dropped score are marked for
- * pass 3. Resumes from a checkpoint position (s0, t0) with s0 >= the number of main steps. */
+/* The rescoring's ring steps from (rs0, b0): for each visiting shard, each block of RB queries
+ * has its candidates in the shard sorted by row, then scored by the team; a stop agreement
+ * after each block. */
+static int rescore_steps(ctx_t *c, ta_embed_t *e, const ta_nbr_opts_t *o, rescore_job_t *j, int rs0,
+                         int64_t b0, int resumed, int64_t RB, int64_t nblocks, int32_t *cnt,
+                         cand_t *cand)
+{
+    const int S = nsteps(c);
+    const int64_t Q = c->sym ? c->rows : c->qn;
+    double total = (double)c->P * (double)nblocks, done = (double)rs0 * (double)nblocks + b0;
+    ta_progress_t prog;
+    ta_progress_start(&prog, "neighbors rescoring", "query blocks", total, done);
+    for (int rs = rs0; rs < c->P; rs++) {
+        int v = (c->r + rs) % c->P;
+        if (rs > 0 && rs == rs0 && resumed) {
+            /* The ring brought this shard before the interruption; read it again. */
+            int rc = read_rows(e, c->lo[v], shard_rows(c, v), visiting(c, rs), c->vok);
+            TA_CALL(ta_mpi_agree(rc));
+        }
+        if (rs + 1 < c->P)
+            TA_CALL(ring_start(c, rs));
+        j->vx = visiting(c, rs);
+        j->vlo = c->lo[v];
+        j->vhi = c->lo[v + 1];
+        j->cand = cand;
+        for (int64_t b = (rs == rs0 ? b0 : 0); b < nblocks; b++) {
+            int64_t q0 = b * RB, n = Q - q0 < RB ? Q - q0 : RB;
+            if (n > 0) {
+                int64_t m = rescore_gather(j, q0, n, shard_rows(c, v), cnt, cand);
+                ta_team_for(c->team, m, rescore_shard, j);
+            }
+            done += 1;
+            if (stop_agreed())
+                return interrupted(c, o, S + rs, b + 1, "rescoring block", done, total);
+            ta_progress_update(&prog, done, 0);
+        }
+        TA_CALL(ring_wait(c));
+    }
+    ta_progress_update(&prog, done, 1);
+    return 0;
+}
+
+/* Pass 2: canonical scores of every kept candidate (the shards go around the ring once more),
+ * then the final selection; rows whose boundary is within the SGEMM error of a dropped score
+ * are marked for pass 3. Resumes from a checkpoint position (s0, t0) with s0 >= the number of
+ * main steps. */
 static int rescore(ctx_t *c, ta_embed_t *e, const ta_nbr_opts_t *o, int64_t nvalid, uint8_t *amb,
                    int s0, int64_t t0, int resumed)
 {
@@ -596,7 +661,6 @@ static int rescore(ctx_t *c, ta_embed_t *e, const ta_nbr_opts_t *o, int64_t nval
     for (int q = 0; q < c->P && !c->sym; q++)
         if (c->qlo[q + 1] - c->qlo[q] > maxq)
             maxq = c->qlo[q + 1] - c->qlo[q];
-    const int64_t nblocks = ntiles(maxq, c->B);
     rescore_job_t j = {.c = c,
                        .cs = c->cs,
                        .ci = c->ci,
@@ -604,44 +668,26 @@ static int rescore(ctx_t *c, ta_embed_t *e, const ta_nbr_opts_t *o, int64_t nval
                        .amb = amb,
                        .nvalid = nvalid,
                        .margin = ta_topk_score_margin(c->d)};
-    int rs0 = 0;
-    int64_t b0 = 0;
-    if (resumed && s0 >= S) {
-        rs0 = s0 - S;
-        b0 = t0;
-    } else {
+    resumed = resumed && s0 >= S;
+    if (!resumed)
         ta_team_for(c->team, Q, rescore_pick, &j);
-    }
-    double total = (double)c->P * (double)nblocks, done = (double)rs0 * (double)nblocks + b0;
-    ta_progress_t prog;
-    ta_progress_start(&prog, "neighbors rescoring", "query blocks", total, done);
-    for (int rs = rs0; rs < c->P; rs++) {
-        int v = (c->r + rs) % c->P;
-        if (rs > 0 && rs == rs0 && resumed && s0 >= S) {
-            /* The ring brought this shard before the interruption; read it again. */
-            int rc = read_rows(e, c->lo[v], shard_rows(c, v), visiting(c, rs), c->vok);
-            TA_CALL(ta_mpi_agree(rc));
-        }
-        if (rs + 1 < c->P)
-            TA_CALL(ring_start(c, rs));
-        j.vx = visiting(c, rs);
-        j.vlo = c->lo[v];
-        j.vhi = c->lo[v + 1];
-        for (int64_t b = (rs == rs0 ? b0 : 0); b < nblocks; b++) {
-            j.q0 = b * c->B;
-            int64_t n = Q - j.q0 < c->B ? Q - j.q0 : c->B;
-            if (n > 0)
-                ta_team_for(c->team, n, rescore_shard, &j);
-            done += 1;
-            if (stop_agreed())
-                return interrupted(c, o, S + rs, b + 1, "rescoring block", done, total);
-            ta_progress_update(&prog, done, 0);
-        }
-        TA_CALL(ring_wait(c));
-    }
-    ta_progress_update(&prog, done, 1);
-    ta_team_for(c->team, Q, rescore_final, &j);
-    return 0;
+    /* Blocks of 4 B queries: 16 B d bytes of query rows (8 MB at d = 512) stay in the cache
+     * while the shard's candidate rows are read once each. */
+    const int64_t RB = 4 * c->B, nblocks = ntiles(maxq, RB);
+    int32_t *cnt = ta_malloc(((size_t)c->maxrows + 1) * sizeof *cnt);
+    cand_t *cand = ta_malloc(((size_t)(RB < Q ? RB : Q) * (size_t)c->kk + 1) * sizeof *cand);
+    int rc = cnt && cand ? 0
+                         : TA_ERR(TA_ERESOURCE, "out of memory for the rescoring of %lld queries",
+                                  (long long)RB);
+    rc = ta_mpi_agree(rc);
+    if (!rc)
+        rc = rescore_steps(c, e, o, &j, resumed ? s0 - S : 0, resumed ? t0 : 0, resumed, RB,
+                           nblocks, cnt, cand);
+    free(cnt);
+    free(cand);
+    if (!rc)
+        ta_team_for(c->team, Q, rescore_final, &j);
+    return rc;
 }
 
 typedef struct {
