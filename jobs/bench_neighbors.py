@@ -2,8 +2,12 @@
 comparison of their neighbours with tokenatlas's output.
 
   bench_neighbors.py data N D OUT.npy          random N x D float32 (seed 1), C order
-  bench_neighbors.py faiss X.npy K THREADS     IndexFlatIP on the L2-normalised rows; prints
-                                               wall seconds and CPU seconds (user + system)
+  bench_neighbors.py faiss X.npy K THREADS [QBS DBS]
+                                               IndexFlatIP on the L2-normalised rows; prints
+                                               wall seconds and CPU seconds (user + system).
+                                               QBS, DBS: FAISS's BLAS block sizes
+                                               (distance_compute_blas_query_bs and _database_bs;
+                                               defaults 4096 and 1024)
   bench_neighbors.py numpy X.npy K THREADS     blocked matmul + argpartition; the same
   bench_neighbors.py agree X.npy OUT.h5 K      share of tokenatlas neighbours FAISS also returns
 """
@@ -35,6 +39,9 @@ def main():
         import faiss
         path, k, th = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
         faiss.omp_set_num_threads(th)
+        if len(sys.argv) > 6:
+            faiss.cvar.distance_compute_blas_query_bs = int(sys.argv[5])
+            faiss.cvar.distance_compute_blas_database_bs = int(sys.argv[6])
         t0 = time.time()
         x = normalised(path)
         index = faiss.IndexFlatIP(x.shape[1])

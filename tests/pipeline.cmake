@@ -4,5 +4,5 @@ ta_add_py_test(pipeline_run test_run.py TIMEOUT 240)
 # A real single-node Slurm (tests/slurm/cluster.sh); skipped with the reason where it cannot start.
 ta_add_py_test(pipeline_slurm test_slurm.py TIMEOUT 420)
 set_tests_properties(pipeline_slurm PROPERTIES RUN_SERIAL TRUE)
-ta_add_py_test(pipeline_jobs test_jobs.py TIMEOUT 60)
+ta_add_py_test(pipeline_jobs test_jobs.py TIMEOUT 300)
 ta_add_unit_test(test_assemble test_assemble.c)

@@ -1,7 +1,8 @@
 """jobs/: every batch script parses (bash -n), asks for its resources explicitly, has the
 signal/requeue directives and launches through ta-job.sh (srun --mpi=pmix); the configs load
 (`run --help` is not enough: a dry load through the config reader with the paths overridden);
-measure.py passes a stop signal on to its command and reports its exit code, time and memory.
+measure.py passes a stop signal on to its command and reports its exit code, time and memory;
+bench-neighbors.sh runs end to end on a tiny problem.
 The scripts themselves run on a real Slurm in pipeline_slurm (demo) and were run by hand
 (scaling-vocab, reproduce-paper) as the README says."""
 import os
@@ -68,4 +69,21 @@ while not os.path.exists(ready) and time.time() - t0 < 20:
 p.send_signal(signal.SIGUSR1)
 rc = p.wait(timeout=20)
 tahelp.check(rc == 4, "measure.py did not pass USR1 on / the exit code back: %d" % rc)
+
+# The benchmarks run end to end on a tiny problem (their numbers are not checked, only that
+# every line they promise appears and that tokenatlas agrees with FAISS).
+for name in ["bench-neighbors.sh", "bench-neighbors.sbatch"]:
+    p = subprocess.run(["bash", "-n", os.path.join(jobs, name)], capture_output=True, text=True)
+    tahelp.check(p.returncode == 0, "%s does not parse: %s" % (name, p.stderr))
+env = tahelp.mpi_env()
+env.update({"TA_BIN": tahelp.BIN, "BENCH_DIR": os.path.join(tmp, "bench"), "N": "1500", "D": "24",
+            "K": "7", "TABLE": "0"})
+p = subprocess.run(["bash", os.path.join(jobs, "bench-neighbors.sh")], capture_output=True, text=True,
+                   env=env, timeout=300)
+tahelp.check(p.returncode == 0, "bench-neighbors.sh failed: %s %s" % (p.stdout[-2000:], p.stderr[-2000:]))
+for line in ["tokenatlas 1 rank x 2 threads", "tokenatlas 2 ranks x 1 thread", "FAISS IndexFlatIP (2 threads",
+             "FAISS IndexFlatIP, BLAS blocks", "numpy matmul", "speed-up over FAISS"]:
+    tahelp.check(line in p.stdout, "bench-neighbors.sh: no line %r in %s" % (line, p.stdout[-2000:]))
+m = re.search(r"tokenatlas returns .*: ([0-9.]+)", p.stdout)
+tahelp.check(m is not None and float(m.group(1)) == 1.0, "bench-neighbors.sh: agreement with FAISS %r" % (m and m.group(1)))
 tahelp.finish("jobs")
