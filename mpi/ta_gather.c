@@ -20,15 +20,21 @@ int ta_mpi_gather_cat(const void *mine, int64_t n_mine, MPI_Datatype type, size_
     MPI_Comm comm = ta_mpi_comm();
     int rank = ta_mpi_rank(), size = ta_mpi_size();
     *all = NULL;
-    TA_CHECK(n_mine <= INT_MAX, TA_ERESOURCE, "too many rows on one rank (%lld) for a gather",
-             (long long)n_mine);
-    int cnt = (int)n_mine;
+    /* Every rank reaches every collective below: local failures are agreed on first. */
+    int cnt = n_mine <= INT_MAX ? (int)n_mine : -1;
     int *counts = ta_calloc((size_t)size, sizeof *counts);
     int *displs = ta_calloc((size_t)size, sizeof *displs);
-    if (!counts || !displs) {
+    int local_ok = counts && displs && cnt >= 0, ranks_ok = 0;
+    if (MPI_Allreduce(&local_ok, &ranks_ok, 1, MPI_INT, MPI_MIN, comm) != MPI_SUCCESS)
+        ranks_ok = 0;
+    if (!ranks_ok) {
         free(counts);
         free(displs);
-        return TA_ERR(TA_ERESOURCE, "out of memory for %d ranks", size);
+        if (cnt < 0)
+            return TA_ERR(TA_ERESOURCE, "too many rows on one rank (%lld) for a gather",
+                          (long long)n_mine);
+        return TA_ERR(TA_ERESOURCE, "out of memory for a gather over %d ranks%s", size,
+                      local_ok ? " (on another rank)" : "");
     }
     int rc = MPI_Allgather(&cnt, 1, MPI_INT, counts, 1, MPI_INT, comm);
     int64_t total = 0;

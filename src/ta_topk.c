@@ -3,6 +3,7 @@
 #include "ta_error.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -353,12 +354,15 @@ __attribute__((target("avx2"))) static float canon_avx2(const float *a, const fl
 float ta_topk_canon_dot(const float *a, const float *b, int64_t d)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
-    static int have_avx2 = -1;
-    if (have_avx2 < 0) {
+    /* Threads call this concurrently: the flag is atomic (each computes the same value). */
+    static _Atomic int have_avx2 = -1;
+    int h = atomic_load_explicit(&have_avx2, memory_order_relaxed);
+    if (h < 0) {
         __builtin_cpu_init();
-        have_avx2 = __builtin_cpu_supports("avx2") != 0;
+        h = __builtin_cpu_supports("avx2") != 0;
+        atomic_store_explicit(&have_avx2, h, memory_order_relaxed);
     }
-    if (have_avx2)
+    if (h)
         return canon_avx2(a, b, d);
 #endif
     return canon_body(a, b, d);
