@@ -7,6 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 /* (sa, ia) is worse than (sb, ib): lower score, or equal score and higher index. */
 static inline int worse(float sa, int32_t ia, float sb, int32_t ib)
 {
@@ -57,16 +61,34 @@ void ta_topk_free(ta_topk_t *t)
     memset(t, 0, sizeof *t);
 }
 
+/* Sorts a[lo..hi] (inclusive) in descending order: insertion sort for the short ranges the
+ * selections leave. */
+static void sort_desc_short(uint64_t *a, int lo, int hi)
+{
+    for (int i = lo + 1; i <= hi; i++) {
+        uint64_t v = a[i];
+        int j = i;
+        while (j > lo && a[j - 1] < v) {
+            a[j] = a[j - 1];
+            j--;
+        }
+        a[j] = v;
+    }
+}
+
+static inline uint64_t median3(uint64_t x, uint64_t y, uint64_t z)
+{
+    return x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+}
+
 /* Moves the m largest of n distinct keys to the front (unordered): quickselect with a
  * branch-free Lomuto partition (conditional moves instead of unpredictable branches) around a
  * median of three; short ranges by insertion sort. */
-static void select_best(uint64_t *a, int n, int m)
+static void select_best_scalar(uint64_t *a, int n, int m)
 {
     int lo = 0, hi = n - 1;
     while (hi - lo >= 8) {
-        int mid = lo + (hi - lo) / 2;
-        uint64_t x = a[lo], y = a[mid], z = a[hi];
-        uint64_t p = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+        uint64_t p = median3(a[lo], a[lo + (hi - lo) / 2], a[hi]);
         int store = lo;
         for (int i = lo; i <= hi; i++) {
             uint64_t v = a[i], w = a[store];
@@ -83,15 +105,68 @@ static void select_best(uint64_t *a, int n, int m)
         else
             return;
     }
-    for (int i = lo + 1; i <= hi; i++) {
-        uint64_t v = a[i];
-        int j = i;
-        while (j > lo && a[j - 1] < v) {
-            a[j] = a[j - 1];
-            j--;
+    sort_desc_short(a, lo, hi);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+enum { SELECT_512_MAX = 1024 };
+
+/* The same selection with an AVX-512 partition: 8 keys per compare, the two sides compressed
+ * into scratch buffers and copied back (keys above the pivot first). The m largest keys are a
+ * unique set, so the result is the same set as the scalar version's. n <= SELECT_512_MAX. */
+__attribute__((target("avx512f"))) static void select_best_512(uint64_t *a, int n, int m)
+{
+    uint64_t g[SELECT_512_MAX + 8], l[SELECT_512_MAX + 8];
+    int lo = 0, hi = n - 1;
+    while (hi - lo >= 32) {
+        uint64_t p = median3(a[lo], a[lo + (hi - lo) / 2], a[hi]);
+        __m512i P = _mm512_set1_epi64((long long)p);
+        int ng = 0, nl = 0, i = lo;
+        for (; i + 8 <= hi + 1; i += 8) {
+            __m512i v = _mm512_loadu_si512((const void *)(a + i));
+            __mmask8 k = _mm512_cmpgt_epu64_mask(v, P);
+            _mm512_storeu_si512((void *)(g + ng), _mm512_maskz_compress_epi64(k, v));
+            _mm512_storeu_si512((void *)(l + nl), _mm512_maskz_compress_epi64((__mmask8)~k, v));
+            int c = __builtin_popcount((unsigned)k);
+            ng += c;
+            nl += 8 - c;
         }
-        a[j] = v;
+        for (; i <= hi; i++) {
+            if (a[i] > p)
+                g[ng++] = a[i];
+            else
+                l[nl++] = a[i];
+        }
+        memcpy(a + lo, g, (size_t)ng * sizeof *a);
+        memcpy(a + lo + ng, l, (size_t)nl * sizeof *a);
+        int store = lo + ng;
+        if (store > m)
+            hi = store - 1;
+        else if (store < m)
+            lo = store;
+        else
+            return;
     }
+    sort_desc_short(a, lo, hi);
+}
+#endif
+
+static void select_best(uint64_t *a, int n, int m)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    static _Atomic int have_512 = -1;
+    int h = atomic_load_explicit(&have_512, memory_order_relaxed);
+    if (h < 0) {
+        __builtin_cpu_init();
+        h = __builtin_cpu_supports("avx512f") != 0 && !getenv("TA_NO_AVX512");
+        atomic_store_explicit(&have_512, h, memory_order_relaxed);
+    }
+    if (h && n <= SELECT_512_MAX) {
+        select_best_512(a, n, m);
+        return;
+    }
+#endif
+    select_best_scalar(a, n, m);
 }
 
 /* Keeps the kk best entries of row r; the others raise the dropped bound, and the worst kept
@@ -161,7 +236,6 @@ static inline void offer_one(ta_topk_t *rowt, int64_t ri, int32_t rid, ta_topk_t
 /* Bit u of the result is set when x[u] >= t[u] (u < 16), or x[u] >= ts when t == NULL. SSE on
  * x86-64 (baseline instruction set), plain C elsewhere. */
 #if defined(__x86_64__) || defined(__SSE2__)
-#include <immintrin.h>
 static inline unsigned ge_mask16(const float *x, float ts, const float *t)
 {
     unsigned m = 0;

@@ -132,6 +132,40 @@ static void scenario(int kk, int levels, int cw, int sym, int excl, int masks)
     }
 }
 
+/* Many pushes into one row with small and large kk: the buffer is cut back many times, by the
+ * AVX-512 selection (buffers up to 1024 keys, when the CPU has it) and by the scalar one
+ * (larger buffers, or TA_NO_AVX512=1: the test runs once each way); the kept set must be the kk
+ * best of all pushed, by (score, -index). */
+static void test_many_pushes(void)
+{
+    enum { NP = 6000 };
+    static pair_t all[NP];
+    const int kks[] = {1, 7, 100, 116, 300, 511, 512, 513, 700};
+    for (size_t a = 0; a < sizeof kks / sizeof kks[0]; a++) {
+        int kk = kks[a];
+        ta_topk_t t;
+        T_CHECK(ta_topk_alloc(&t, 1, kk) == 0);
+        for (int e = 0; e < NP; e++) {
+            /* Few distinct scores: many ties, decided by the index. */
+            float sc = (float)((int)(urand() * 300)) / 300.0f;
+            all[e] = (pair_t){sc, e};
+            ta_topk_push(&t, 0, sc, e);
+        }
+        ta_topk_finish(&t);
+        qsort(all, NP, sizeof *all, cmp_pair);
+        float s[2 * 700];
+        int32_t idx[2 * 700];
+        uint64_t work[2 * 700];
+        int n = ta_topk_sorted(&t, 0, s, idx, work);
+        T_EQ_INT(n, kk);
+        int bad = 0;
+        for (int e = 0; e < n; e++)
+            bad += s[e] != all[e].s || idx[e] != all[e].i;
+        T_EQ_INT(bad, 0);
+        ta_topk_free(&t);
+    }
+}
+
 static void test_merge(void)
 {
     /* Two partial states over disjoint candidate sets merge into the state of the union. */
@@ -244,6 +278,7 @@ int main(void)
                     scenario(kks[a], levels, 5, sym, excl, 1);
                     scenario(kks[a], levels, 17, sym, excl, excl);
                 }
+    test_many_pushes();
     test_merge();
     test_keys();
     test_canon();
