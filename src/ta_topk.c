@@ -81,6 +81,18 @@ static inline uint64_t median3(uint64_t x, uint64_t y, uint64_t z)
     return x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
 }
 
+/* After a partition of [lo, hi] into [lo, store) > p >= [store, hi] (p itself on the right, so
+ * both sides are shorter than the range): keeps the side holding the m-th boundary; 1 when the
+ * boundary is the partition itself. */
+static inline int narrow(int store, int m, int *lo, int *hi)
+{
+    if (store > m)
+        *hi = store - 1;
+    else if (store < m)
+        *lo = store;
+    return store == m;
+}
+
 /* Moves the m largest of n distinct keys to the front (unordered): quickselect with a
  * branch-free Lomuto partition (conditional moves instead of unpredictable branches) around a
  * median of three; short ranges by insertion sort. */
@@ -97,12 +109,7 @@ static void select_best_scalar(uint64_t *a, int n, int m)
             a[store] = b ? v : w;
             store += b;
         }
-        /* [lo, store) > p >= [store, hi]; p itself is on the right, so both sides shrink. */
-        if (store > m)
-            hi = store - 1;
-        else if (store < m)
-            lo = store;
-        else
+        if (narrow(store, m, &lo, &hi))
             return;
     }
     sort_desc_short(a, lo, hi);
@@ -139,12 +146,7 @@ __attribute__((target("avx512f"))) static void select_best_512(uint64_t *a, int 
         }
         memcpy(a + lo, g, (size_t)ng * sizeof *a);
         memcpy(a + lo + ng, l, (size_t)nl * sizeof *a);
-        int store = lo + ng;
-        if (store > m)
-            hi = store - 1;
-        else if (store < m)
-            lo = store;
-        else
+        if (narrow(lo + ng, m, &lo, &hi))
             return;
     }
     sort_desc_short(a, lo, hi);
