@@ -193,16 +193,25 @@ typedef struct {
 /* Thread t of T: the SGEMM of a slice of the tile's columns (OpenBLAS runs one thread per call)
  * and their column side; after a barrier, the row side of a slice of the rows. Every state row
  * is so touched by one thread at a time. */
+/* Thread t of T: columns [*c0, *c1) of the m x n score tile C = A Bm^T (ldc n). */
+static void gemm_cols(ctx_t *c, const float *A, int64_t m, const float *Bm, int64_t n, int t, int T,
+                      int64_t *c0, int64_t *c1)
+{
+    const int64_t d = c->d;
+    *c0 = ta_team_lo(n, t, T, 16);
+    *c1 = ta_team_lo(n, t + 1, T, 16);
+    if (*c1 > *c0)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)(*c1 - *c0), (int)d, 1.0f,
+                    A, (int)d, Bm + *c0 * d, (int)d, 0.0f, c->C + *c0, (int)n);
+}
+
 static void tile_part(void *p, int t, int T)
 {
     const tile_job_t *j = p;
     ctx_t *c = j->c;
-    const int64_t d = c->d;
     double t0 = ta_now();
-    int64_t c0 = ta_team_lo(j->n, t, T, 16), c1 = ta_team_lo(j->n, t + 1, T, 16);
-    if (c1 > c0)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)j->m, (int)(c1 - c0), (int)d,
-                    1.0f, j->A, (int)d, j->Bm + c0 * d, (int)d, 0.0f, c->C + c0, (int)j->n);
+    int64_t c0, c1;
+    gemm_cols(c, j->A, j->m, j->Bm, j->n, t, T, &c0, &c1);
     double t1 = ta_now();
     if (j->colt && c1 > c0)
         ta_topk_offer_tile(c->C + c0, j->n, j->m, c1 - c0, NULL, 0, j->rids, j->rok, j->colt,
@@ -690,51 +699,114 @@ static int rescore(ctx_t *c, ta_embed_t *e, const ta_nbr_opts_t *o, int64_t nval
     return rc;
 }
 
+/* Pass 3, second sweep: one tile of ambiguous rows [i0, i0 + m) against shard rows
+ * [j0, j0 + n). */
 typedef struct {
     ctx_t *c;
-    const int64_t *map;
-    ta_topk_t *ex;
-    const float *vx;
-    int64_t vrows;
+    const float *A, *Bm; /* the tile's ambiguous rows and shard rows */
+    int64_t m, n, i0, j0;
+    const int32_t *aid; /* ids of all ambiguous rows */
+    const float *cut;   /* per ambiguous row: k-th SGEMM score - 2 margin */
+    ta_topk_t *ex;      /* per ambiguous row: exact canonical top k */
 } exact_job_t;
 
-static void exact_part(void *p, long long lo, long long hi, int t)
+/* Thread t of T: the SGEMM of a column slice; after a barrier, for a slice of the rows, the
+ * canonical score of every pair whose SGEMM score reaches the row's cut. */
+static void exact_tile_part(void *p, int t, int T)
 {
     const exact_job_t *j = p;
     ctx_t *c = j->c;
     const int64_t d = c->d;
-    for (int64_t i = lo; i < hi; i++) {
-        int64_t q = j->map[i];
-        for (int64_t x = 0; x < j->vrows; x++) {
-            if (!c->vok[x] || (c->excl && c->vids[x] == c->qid[q]))
+    int64_t c0, c1;
+    gemm_cols(c, j->A, j->m, j->Bm, j->n, t, T, &c0, &c1);
+    ta_team_barrier(c->team);
+    int64_t r0 = ta_team_lo(j->m, t, T, 1), r1 = ta_team_lo(j->m, t + 1, T, 1);
+    for (int64_t i = r0; i < r1; i++) {
+        const int64_t a = j->i0 + i;
+        const float *row = c->C + i * j->n;
+        for (int64_t x = 0; x < j->n; x++) {
+            const int64_t y = j->j0 + x;
+            if (row[x] < j->cut[a] || !c->vok[y] || (c->excl && c->vids[y] == j->aid[a]))
                 continue;
-            float sc = ta_topk_canon_dot(c->qx + q * d, j->vx + x * d, d);
-            if (sc >= j->ex->thr[i])
-                ta_topk_push(j->ex, i, sc, c->vids[x]);
+            float sc = ta_topk_canon_dot(j->A + i * d, j->Bm + x * d, d);
+            if (sc >= j->ex->thr[a])
+                ta_topk_push(j->ex, a, sc, c->vids[y]);
         }
     }
 }
 
-/* Pass 3: exact canonical top-k against every row for the ambiguous rows. */
+/* Pass 3: the exact canonical top k of the ambiguous rows. Two sweeps of the ring, both by
+ * SGEMM tiles: the first finds each row's k-th SGEMM score; the second scores canonically
+ * every row whose SGEMM score is within 2 margins of it. That is exact: k rows have a
+ * canonical score >= k-th SGEMM - margin, and any row more than 2 margins below the k-th SGEMM
+ * score has a canonical score below that. Near-ties (many identical rows) so cost a few SGEMM
+ * sweeps instead of N d canonical products per row. */
 static int exact_rows(ctx_t *c, const uint8_t *amb, int64_t namb, ta_topk_t *ex, int64_t *map)
 {
-    const int64_t Q = c->sym ? c->rows : c->qn;
+    const int64_t Q = c->sym ? c->rows : c->qn, d = c->d, B = c->B;
+    const float margin = ta_topk_score_margin(d);
     int64_t a = 0;
     for (int64_t q = 0; q < Q; q++)
         if (amb[q])
             map[a++] = q;
-    exact_job_t j = {.c = c, .map = map, .ex = ex};
-    for (int s = 0; s < c->P; s++) {
-        int v = (c->r + s) % c->P;
-        if (s + 1 < c->P)
-            TA_CALL(ring_start(c, s));
-        j.vx = visiting(c, s);
-        mark_visiting(c, v, j.vx);
-        j.vrows = shard_rows(c, v);
-        ta_team_for(c->team, namb, exact_part, &j);
-        TA_CALL(ring_wait(c));
+    size_t n1 = (size_t)(namb > 0 ? namb : 1);
+    float *A = ta_malloc(n1 * (size_t)d * sizeof(float));
+    float *cut = ta_malloc(n1 * sizeof(float));
+    int32_t *aid = ta_malloc(n1 * sizeof(int32_t));
+    uint8_t *aok = ta_malloc(n1);
+    ta_topk_t kth;
+    int rc = A && cut && aid && aok ? ta_topk_alloc(&kth, namb, c->k) : TA_ERESOURCE;
+    if (rc == TA_ERESOURCE)
+        TA_ERR(TA_ERESOURCE, "out of memory for the exact recomputation of %lld rows",
+               (long long)namb);
+    rc = ta_mpi_agree(rc);
+    for (int64_t i = 0; i < namb && !rc; i++) {
+        memcpy(A + i * d, c->qx + map[i] * d, (size_t)d * sizeof(float));
+        aid[i] = c->qid[map[i]];
+        aok[i] = 1;
     }
-    return 0;
+    for (int sweep = 0; sweep < 2 && !rc; sweep++) {
+        for (int s = 0; s < c->P && !rc; s++) {
+            int v = (c->r + s) % c->P;
+            if (s + 1 < c->P)
+                rc = ring_start(c, s);
+            const float *vx = visiting(c, s);
+            mark_visiting(c, v, vx);
+            int64_t vrows = shard_rows(c, v);
+            for (int64_t i0 = 0; i0 < namb && !rc; i0 += B)
+                for (int64_t j0 = 0; j0 < vrows; j0 += B) {
+                    int64_t m = namb - i0 < B ? namb - i0 : B, n = vrows - j0 < B ? vrows - j0 : B;
+                    if (sweep == 0) {
+                        tile(c, A + i0 * d, m, vx + j0 * d, n, &kth, i0, aid + i0, aok + i0, NULL,
+                             0, c->vids + j0, c->vok + j0);
+                    } else {
+                        exact_job_t j = {c, A + i0 * d, vx + j0 * d, m, n, i0, j0, aid, cut, ex};
+                        ta_team_run(c->team, exact_tile_part, &j);
+                    }
+                }
+            if (!rc)
+                rc = ring_wait(c);
+        }
+        if (sweep == 0 && !rc) {
+            ta_topk_finish(&kth);
+            for (int64_t i = 0; i < namb; i++) {
+                /* The kept k are the k best SGEMM scores; the worst of them is the k-th. */
+                const uint64_t *K = kth.key + i * kth.cap;
+                float w = INFINITY;
+                for (int e = 0; e < kth.count[i]; e++)
+                    if (ta_topk_key_score(K[e]) < w)
+                        w = ta_topk_key_score(K[e]);
+                cut[i] = kth.count[i] < c->k ? -INFINITY : w - 2 * margin;
+            }
+        }
+    }
+    if (A && cut && aid && aok)
+        ta_topk_free(&kth);
+    free(A);
+    free(cut);
+    free(aid);
+    free(aok);
+    return rc;
 }
 
 static void finish_rows(void *p, long long lo, long long hi, int t)
