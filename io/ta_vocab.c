@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 /* ---- builder ---------------------------------------------------------------------------- */
 
@@ -180,35 +181,10 @@ void ta_vocab_free(ta_vocab_t *v)
 
 size_t ta__utf8_seq(const unsigned char *s, size_t avail)
 {
-    unsigned c = s[0];
-    if (c < 0x80)
-        return 1;
-    size_t n;
-    unsigned lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF)
-        n = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        if (c == 0xE0)
-            lo = 0xA0; /* overlong */
-        else if (c == 0xED)
-            hi = 0x9F; /* surrogates */
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        if (c == 0xF0)
-            lo = 0x90; /* overlong */
-        else if (c == 0xF4)
-            hi = 0x8F; /* past U+10FFFF */
-    } else
-        return 0;
-    if (avail < n)
-        return 0;
-    if (s[1] < lo || s[1] > hi)
-        return 0;
-    for (size_t i = 2; i < n; i++)
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-    return n;
+    /* utf8proc's decoder is strict: no overlongs, surrogates or values past U+10FFFF. */
+    utf8proc_int32_t cp;
+    utf8proc_ssize_t n = avail ? utf8proc_iterate(s, (utf8proc_ssize_t)avail, &cp) : 0;
+    return n > 0 ? (size_t)n : 0;
 }
 
 int ta__utf8_valid(const char *s, size_t len, size_t *bad_at)

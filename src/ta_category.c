@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 #include <unicode/uchar.h>
 #include <unicode/uscript.h>
@@ -45,49 +46,6 @@ int ta_scheme_parse(const char *s, ta_scheme_t *out)
 const char *ta_scheme_name(ta_scheme_t s)
 {
     return s == TA_SCHEME_SCRIPT ? "script" : "paper";
-}
-
-/* Decodes one UTF-8 sequence at s[i..len) strictly (no overlongs, surrogates or values above
- * U+10FFFF, as Python's decoder). Returns its length in bytes, or 0 when invalid. */
-static size_t ta__utf8_next(const unsigned char *s, size_t i, size_t len, int32_t *cp)
-{
-    unsigned c = s[i];
-    if (c < 0x80) {
-        *cp = (int32_t)c;
-        return 1;
-    }
-    size_t n;
-    uint32_t v, lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-        v = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        v = c & 0x0F;
-        if (c == 0xE0)
-            lo = 0xA0; /* overlong */
-        else if (c == 0xED)
-            hi = 0x9F; /* surrogates */
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        v = c & 0x07;
-        if (c == 0xF0)
-            lo = 0x90; /* overlong */
-        else if (c == 0xF4)
-            hi = 0x8F; /* above U+10FFFF */
-    } else {
-        return 0;
-    }
-    if (len - i < n)
-        return 0;
-    for (size_t k = 1; k < n; k++) {
-        unsigned b = s[i + k];
-        if (k == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF))
-            return 0;
-        v = (v << 6) | (b & 0x3F);
-    }
-    *cp = (int32_t)v;
-    return n;
 }
 
 /* The paper's value of one code point into buf. */
@@ -201,11 +159,13 @@ int ta_category_of(ta_scheme_t scheme, const char *s, size_t len, char *out, siz
     const char *result = "Unknown";
 
     for (size_t i = 0; i < len;) {
-        int32_t cp;
-        size_t n = ta__utf8_next(u, i, len, &cp);
+        /* utf8proc's decoder is strict (no overlongs, surrogates or values above U+10FFFF), as
+         * Python's. */
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t n = utf8proc_iterate(u + i, (utf8proc_ssize_t)(len - i), &cp);
         TA_CHECK_GOTO(n > 0, TA_EINPUT, done, "invalid UTF-8 at byte offset %zu (byte 0x%02X)", i,
                       u[i]);
-        i += n;
+        i += (size_t)n;
         uint16_t id = 0;
         TA_CALL_GOTO(ta__value_id(scheme, cp, &id), done);
         int k = 0;

@@ -6,6 +6,7 @@
 #include "ta_h5.h"
 #include "ta_test.h"
 #include "ta_vocab.h"
+#include "ta_vocab_int.h"
 
 #include <stdint.h>
 #include <sys/stat.h>
@@ -313,9 +314,44 @@ static void test_misc_errors(void)
     ta_err_clear();
 }
 
+/* The strict UTF-8 check behind every reader (utf8proc's decoder): hand-worked sequences at
+ * the edges of each rule, with the offset of the first bad byte. */
+static void test_utf8_rules(void)
+{
+    static const struct {
+        const char *s;
+        int ok;
+        size_t bad;
+    } cases[] = {
+        {"a\xc3\xa9\xe4\xb8\xad\xf0\x9f\x98\x80", 1, 0}, /* 1-4 byte sequences */
+        {"\xc2\x80\xdf\xbf", 1, 0},                      /* U+0080, U+07FF */
+        {"\xe0\xa0\x80\xed\x9f\xbf", 1, 0},              /* U+0800, U+D7FF */
+        {"\xf4\x8f\xbf\xbf", 1, 0},                      /* U+10FFFF */
+        {"ab\xff", 0, 2},
+        {"a\xc0\x80", 0, 1},        /* overlong NUL */
+        {"a\xc1\xbf", 0, 1},        /* overlong */
+        {"\xe0\x9f\xbf", 0, 0},     /* overlong 3-byte */
+        {"\xf0\x8f\xbf\xbf", 0, 0}, /* overlong 4-byte */
+        {"xy\xed\xa0\x80", 0, 2},   /* surrogate U+D800 */
+        {"\xf4\x90\x80\x80", 0, 0}, /* above U+10FFFF */
+        {"\xf5\x80\x80\x80", 0, 0}, /* lead byte past F4 */
+        {"\xe4\xb8\xad\x80", 0, 3}, /* stray continuation byte */
+        {"\xe4\xb8", 0, 0},         /* truncated */
+        {"\xc3(", 0, 0},            /* bad continuation */
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        size_t bad = 99;
+        int ok = ta__utf8_valid(cases[c].s, strlen(cases[c].s), &bad);
+        T_EQ_INT(ok, cases[c].ok);
+        if (!cases[c].ok)
+            T_EQ_INT(bad, cases[c].bad);
+    }
+}
+
 int main(void)
 {
     ta_h5_quiet();
+    test_utf8_rules();
     const char *t = getenv("TA_TEST_TMP");
     snprintf(tmp, sizeof tmp, "%s", t ? t : "/tmp/ta-test-vocab-read");
     TA_ASSERT(ta_file_mkdirs(tmp) == 0);
