@@ -39,7 +39,8 @@ done:
 
 typedef struct {
     char **names;
-    int n, cap;
+    int n;
+    int64_t cap;
 } name_list_t;
 
 static herr_t collect_name(hid_t loc, const char *name, const H5L_info_t *info, void *data)
@@ -47,14 +48,8 @@ static herr_t collect_name(hid_t loc, const char *name, const H5L_info_t *info, 
     (void)loc;
     (void)info;
     name_list_t *l = data;
-    if (l->n == l->cap) {
-        int cap = l->cap ? 2 * l->cap : 16;
-        char **grown = realloc(l->names, (size_t)cap * sizeof *grown);
-        if (!grown)
-            return -1;
-        l->names = grown;
-        l->cap = cap;
-    }
+    if (ta_grow(&l->names, &l->cap, l->n + 1, sizeof *l->names) != 0)
+        return -1;
     l->names[l->n] = strdup(name);
     return l->names[l->n++] ? 0 : -1;
 }

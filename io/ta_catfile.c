@@ -114,13 +114,7 @@ static int ta__parse_tsv(const char *path, char *data, size_t len, ta_catset_t *
             path, (long long)line, p, (long long)n);
         TA_CHECK_GOTO(t1[1] != '\0', TA_EINPUT, done, "%s:%lld: empty category", path,
                       (long long)line);
-        if (n == cap) {
-            cap = cap ? 2 * cap : 4096;
-            char **nc = realloc(cats, (size_t)cap * sizeof *nc);
-            TA_CHECK_GOTO(nc != NULL, TA_ERESOURCE, done, "out of memory allocating %zu bytes",
-                          (size_t)cap * sizeof *nc);
-            cats = nc;
-        }
+        TA_CALL_GOTO(ta_grow(&cats, &cap, n + 1, sizeof *cats), done);
         cats[n++] = t1 + 1; /* points into data, which lives until the catset is built */
         p = next;
     }

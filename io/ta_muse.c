@@ -59,13 +59,7 @@ typedef struct {
 
 static int pairs_push(pairs_t *ps, int64_t word, int64_t eng)
 {
-    if (ps->n == ps->cap) {
-        int64_t nc = ps->cap ? 2 * ps->cap : 4096;
-        pair_t *p = realloc(ps->p, (size_t)nc * sizeof *p);
-        TA_CHECK_ALLOC(p, (size_t)nc * sizeof *p);
-        ps->p = p;
-        ps->cap = nc;
-    }
+    TA_CALL(ta_grow(&ps->p, &ps->cap, ps->n + 1, sizeof *ps->p));
     ps->p[ps->n++] = (pair_t){word, eng};
     return 0;
 }
@@ -99,12 +93,7 @@ static int list_files(const char *dir, ta_muse_t *m)
     while ((e = readdir(dp))) {
         if (!is_dict_name(e->d_name))
             continue;
-        if (m->n_files == cap) {
-            cap = cap ? 2 * cap : 64;
-            char **f = realloc(m->file, (size_t)cap * sizeof *f);
-            TA_CHECK_GOTO(f, TA_ERESOURCE, done, "out of memory listing %s", dir);
-            m->file = f;
-        }
+        TA_CALL_GOTO(ta_grow(&m->file, &cap, m->n_files + 1, sizeof *m->file), done);
         size_t l = strlen(dir) + strlen(e->d_name) + 2;
         char *p = ta_malloc(l);
         TA_CHECK_GOTO(p, TA_ERESOURCE, done, "out of memory listing %s", dir);

@@ -43,12 +43,14 @@ typedef struct {
 } prov_hash_t;
 
 static prov_hash_t *prov_hashes;
-static int prov_nhashes, prov_cap_hashes;
+static int prov_nhashes;
+static int64_t prov_cap_hashes;
 
 static char *prov_command;
 static char *prov_config;
 static prov_input_t *prov_inputs;
-static int prov_ninputs, prov_cap_inputs;
+static int prov_ninputs;
+static int64_t prov_cap_inputs;
 static prov_extra_t prov_extras[TA__PROV_MAX];
 static int prov_nextras;
 
@@ -90,13 +92,7 @@ int ta_prov_add_input(const char *path)
     for (int i = 0; i < prov_ninputs; i++)
         if (strcmp(prov_inputs[i].path, path) == 0)
             return 0;
-    if (prov_ninputs == prov_cap_inputs) {
-        int cap = prov_cap_inputs ? 2 * prov_cap_inputs : 16;
-        prov_input_t *grown = realloc(prov_inputs, (size_t)cap * sizeof *grown);
-        TA_CHECK_ALLOC(grown, (size_t)cap * sizeof *grown);
-        prov_inputs = grown;
-        prov_cap_inputs = cap;
-    }
+    TA_CALL(ta_grow(&prov_inputs, &prov_cap_inputs, prov_ninputs + 1, sizeof *prov_inputs));
     prov_input_t *in = &prov_inputs[prov_ninputs];
     memset(in, 0, sizeof *in);
     in->path = strdup(path);
@@ -161,13 +157,9 @@ static int hash_cached(const char *path, int64_t *size, char sha[65])
     }
     *size = (int64_t)st.st_size;
     TA_CALL(ta_file_sha256(path, sha));
-    if (prov_nhashes == prov_cap_hashes) {
-        int cap = prov_cap_hashes ? 2 * prov_cap_hashes : 16;
-        prov_hash_t *grown = realloc(prov_hashes, (size_t)cap * sizeof *grown);
-        if (!grown)
-            return 0; /* the hash is known; only the cache could not grow */
-        prov_hashes = grown;
-        prov_cap_hashes = cap;
+    if (ta_grow(&prov_hashes, &prov_cap_hashes, prov_nhashes + 1, sizeof *prov_hashes) != 0) {
+        ta_err_clear(); /* the hash is known; only the cache could not grow */
+        return 0;
     }
     prov_hash_t *h = &prov_hashes[prov_nhashes];
     h->path = strdup(path);

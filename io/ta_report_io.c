@@ -32,7 +32,8 @@ int ta_report_list_models(const char *dir, char ***paths, int *n, char **skipped
     *skipped = NULL;
     DIR *d = opendir(dir);
     TA_CHECK(d != NULL, TA_EINPUT, "%s: cannot open the run directory: %s", dir, strerror(errno));
-    int rc = 0, cap = 0;
+    int rc = 0;
+    int64_t cap = 0;
     size_t slen = 0, scap = 256;
     char *skip = malloc(scap);
     TA_CHECK_GOTO(skip != NULL, TA_ERESOURCE, done, "out of memory");
@@ -55,12 +56,7 @@ int ta_report_list_models(const char *dir, char ***paths, int *n, char **skipped
             slen += (size_t)sprintf(skip + slen, "%s%s", slen ? ", " : "", e->d_name);
             continue;
         }
-        if (*n == cap) {
-            cap = cap ? 2 * cap : 8;
-            char **g = realloc(*paths, (size_t)cap * sizeof *g);
-            TA_CHECK_GOTO(g != NULL, TA_ERESOURCE, done, "out of memory");
-            *paths = g;
-        }
+        TA_CALL_GOTO(ta_grow(paths, &cap, *n + 1, sizeof **paths), done);
         (*paths)[*n] = strdup(path);
         TA_CHECK_GOTO((*paths)[*n] != NULL, TA_ERESOURCE, done, "out of memory");
         (*n)++;

@@ -57,13 +57,7 @@ int ta__vb_commit(ta__vbuild_t *b, int64_t id, size_t len, uint8_t flags, int ad
              b->name, (long long)id, INT32_MAX);
     TA_CHECK(len <= UINT32_MAX, TA_EINPUT, "%s: token %lld is longer than 4 GiB", b->name,
              (long long)id);
-    if (b->nrec == b->rcap) {
-        int64_t cap = b->rcap ? 2 * b->rcap : 4096;
-        ta__vrec_t *r = realloc(b->rec, (size_t)cap * sizeof *r);
-        TA_CHECK_ALLOC(r, (size_t)cap * sizeof *r);
-        b->rec = r;
-        b->rcap = cap;
-    }
+    TA_CALL(ta_grow(&b->rec, &b->rcap, b->nrec + 1, sizeof *b->rec));
     b->text[b->tlen + len] = '\0';
     b->rec[b->nrec++] = (ta__vrec_t){.id = id,
                                      .off = b->tlen,

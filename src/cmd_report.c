@@ -343,7 +343,7 @@ static int64_t find_name(char *const *list, int64_t n, const char *name)
 /* The union of the models' categories, ordered by their token count summed over the models. */
 static int collect_categories(report_t *r)
 {
-    int cap = 0;
+    int64_t cap = 0;
     for (int i = 0; i < r->nm; i++) {
         model_t *m = &r->m[i];
         char **lists[3] = {m->dcat, m->pcat, m->tcat};
@@ -353,12 +353,10 @@ static int collect_categories(report_t *r)
                 int64_t at = find_name(r->cat, r->ncat, lists[l][c]);
                 if (at < 0) {
                     if (r->ncat == cap) {
-                        cap = cap ? 2 * cap : 32;
-                        char **g = realloc(r->cat, (size_t)cap * sizeof *g);
-                        double *t = realloc(r->cat_tokens, (size_t)cap * sizeof *t);
-                        TA_CHECK(g && t, TA_ERESOURCE, "out of memory");
-                        r->cat = g;
-                        r->cat_tokens = t;
+                        int64_t gc = cap, tc = cap;
+                        TA_CALL(ta_grow(&r->cat, &gc, r->ncat + 1, sizeof *r->cat));
+                        TA_CALL(ta_grow(&r->cat_tokens, &tc, r->ncat + 1, sizeof *r->cat_tokens));
+                        cap = gc;
                     }
                     r->cat[r->ncat] = strdup(lists[l][c]);
                     TA_CHECK(r->cat[r->ncat], TA_ERESOURCE, "out of memory");

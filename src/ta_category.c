@@ -26,7 +26,7 @@ typedef struct {
     uint16_t *id; /* [TA__NCP], allocated on first use */
     char **value; /* interned value strings */
     int nvalue;
-    int capvalue;
+    int64_t capvalue;
 } ta__table_t;
 
 static ta__table_t ta__tables[2];
@@ -98,16 +98,8 @@ static uint16_t ta__intern(ta__table_t *t, const char *v)
         TA_ERR(TA_EINTERNAL, "categories: more than %d distinct values", TA__MAXVAL);
         return 0;
     }
-    if (t->nvalue == t->capvalue) {
-        int cap = t->capvalue ? 2 * t->capvalue : 256;
-        char **nv = realloc(t->value, (size_t)cap * sizeof *nv);
-        if (!nv) {
-            TA_ERR(TA_ERESOURCE, "out of memory allocating %zu bytes", (size_t)cap * sizeof *nv);
-            return 0;
-        }
-        t->value = nv;
-        t->capvalue = cap;
-    }
+    if (ta_grow(&t->value, &t->capvalue, t->nvalue + 1, sizeof *t->value) != 0)
+        return 0;
     char *copy = strdup(v);
     if (!copy) {
         TA_ERR(TA_ERESOURCE, "out of memory allocating %zu bytes", strlen(v) + 1);

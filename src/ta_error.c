@@ -125,6 +125,25 @@ int ta_mul_size(size_t a, size_t b, size_t *out)
     return 0;
 }
 
+int ta_grow(void *pp, int64_t *cap, int64_t need, size_t elem)
+{
+    if (need <= *cap)
+        return 0;
+    int64_t nc = *cap > 0 ? *cap : 16;
+    while (nc < need && nc <= INT64_MAX / 2)
+        nc *= 2;
+    size_t bytes;
+    TA_CHECK(nc >= need && !ta_mul_size((size_t)nc, elem, &bytes), TA_ERESOURCE,
+             "array of %lld elements of %zu bytes is too large", (long long)need, elem);
+    void *old;
+    memcpy(&old, pp, sizeof old);
+    void *p = realloc(old, bytes);
+    TA_CHECK_ALLOC(p, bytes);
+    memcpy(pp, &p, sizeof p);
+    *cap = nc;
+    return 0;
+}
+
 _Noreturn void ta__assert_fail(const char *expr, const char *file, int line, const char *func)
 {
     fprintf(stderr, "tokenatlas: assertion failed: %s at %s:%d %s()\n", expr, file, line, func);

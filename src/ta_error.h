@@ -9,6 +9,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #define TA_ERRNO_MAP(X)                                                                            \
     X(OK, 0, "success")                                                                            \
@@ -87,6 +88,11 @@ void *ta_malloc(size_t bytes);
 void *ta_calloc(size_t n, size_t size);
 /* Local. Multiplies with overflow check; returns 0 on success. */
 int ta_mul_size(size_t a, size_t b, size_t *out);
+/* Local. Makes room for at least `need` elements of `elem` bytes in the growable array *pp
+ * (any object pointer, passed by address) of capacity *cap: the capacity doubles (from 16), the
+ * contents move as with realloc. On failure *pp and *cap are unchanged and TA_ERESOURCE is
+ * returned, reported. */
+int ta_grow(void *pp, int64_t *cap, int64_t need, size_t elem);
 
 /* Asserts that stay on in release builds. */
 #define TA_ASSERT(cond)                                                                            \

@@ -79,14 +79,11 @@ int ta_strmap_intern(ta_strmap_t *m, const char *s, size_t len, int64_t *id, int
         return 0;
     }
     if (m->n == m->kcap) {
-        int64_t nc = m->kcap ? 2 * m->kcap : 256;
-        char **k = realloc(m->key, (size_t)nc * sizeof *k);
-        TA_CHECK_ALLOC(k, (size_t)nc * sizeof *k);
-        m->key = k;
-        uint32_t *l = realloc(m->klen, (size_t)nc * sizeof *l);
-        TA_CHECK_ALLOC(l, (size_t)nc * sizeof *l);
-        m->klen = l;
-        m->kcap = nc;
+        /* Two arrays of one capacity: grow a copy of it for each, keep it once both moved. */
+        int64_t kc = m->kcap, lc = m->kcap;
+        TA_CALL(ta_grow(&m->key, &kc, m->n + 1, sizeof *m->key));
+        TA_CALL(ta_grow(&m->klen, &lc, m->n + 1, sizeof *m->klen));
+        m->kcap = kc;
     }
     char *c = ta_malloc(len + 1);
     TA_CHECK_ALLOC(c, len + 1);
