@@ -456,6 +456,14 @@ static int read_rows(ta_embed_t *e, int64_t row0, int64_t rows, float *x, uint8_
     return 0;
 }
 
+/* Collective. On resuming inside ring step s > 0: the ring brought the visiting shard before the
+ * interruption; read it again from the file. */
+static int reread_visiting(ctx_t *c, ta_embed_t *e, int s)
+{
+    int v = (c->r + s) % c->P;
+    return ta_mpi_agree(read_rows(e, c->lo[v], shard_rows(c, v), visiting(c, s), c->vok));
+}
+
 /* Collective, after a stop agreement: saves the checkpoint of position (s, t) and returns
  * TA_EINTERRUPTED. */
 static int interrupted(ctx_t *c, const ta_nbr_opts_t *o, int s, int64_t t, const char *unit,
@@ -490,11 +498,8 @@ static int main_phase(ctx_t *c, ta_embed_t *e, const ta_nbr_opts_t *o, int s0, i
                                  : 2.0 * (double)c->nq * (double)c->n * (double)c->d / total;
     for (int s = s0; s < S; s++) {
         int v = (c->r + s) % c->P;
-        if (s > 0 && s == s0 && resumed) {
-            /* The ring brought this shard before the interruption; read it again. */
-            int rc = read_rows(e, c->lo[v], shard_rows(c, v), visiting(c, s), c->vok);
-            TA_CALL(ta_mpi_agree(rc));
-        }
+        if (s > 0 && s == s0 && resumed)
+            TA_CALL(reread_visiting(c, e, s));
         mark_visiting(c, v, visiting(c, s));
         if (c->sym && s > 0 && !(s == s0 && resumed))
             ta_topk_reset(&c->vt);
@@ -629,11 +634,8 @@ static int rescore_steps(ctx_t *c, ta_embed_t *e, const ta_nbr_opts_t *o, rescor
     ta_progress_start(&prog, "neighbors rescoring", "query blocks", total, done);
     for (int rs = rs0; rs < c->P; rs++) {
         int v = (c->r + rs) % c->P;
-        if (rs > 0 && rs == rs0 && resumed) {
-            /* The ring brought this shard before the interruption; read it again. */
-            int rc = read_rows(e, c->lo[v], shard_rows(c, v), visiting(c, rs), c->vok);
-            TA_CALL(ta_mpi_agree(rc));
-        }
+        if (rs > 0 && rs == rs0 && resumed)
+            TA_CALL(reread_visiting(c, e, rs));
         if (rs + 1 < c->P)
             TA_CALL(ring_start(c, rs));
         j->vx = visiting(c, rs);
@@ -755,10 +757,11 @@ static int exact_rows(ctx_t *c, const uint8_t *amb, int64_t namb, ta_topk_t *ex,
     int32_t *aid = ta_malloc(n1 * sizeof(int32_t));
     uint8_t *aok = ta_malloc(n1);
     ta_topk_t kth;
-    int rc = A && cut && aid && aok ? ta_topk_alloc(&kth, namb, c->k) : TA_ERESOURCE;
-    if (rc == TA_ERESOURCE)
-        TA_ERR(TA_ERESOURCE, "out of memory for the exact recomputation of %lld rows",
-               (long long)namb);
+    memset(&kth, 0, sizeof kth);
+    int rc = A && cut && aid && aok
+                 ? ta_topk_alloc(&kth, namb, c->k)
+                 : TA_ERR(TA_ERESOURCE, "out of memory for the exact recomputation of %lld rows",
+                          (long long)namb);
     rc = ta_mpi_agree(rc);
     for (int64_t i = 0; i < namb && !rc; i++) {
         memcpy(A + i * d, c->qx + map[i] * d, (size_t)d * sizeof(float));
@@ -800,8 +803,7 @@ static int exact_rows(ctx_t *c, const uint8_t *amb, int64_t namb, ta_topk_t *ex,
             }
         }
     }
-    if (A && cut && aid && aok)
-        ta_topk_free(&kth);
+    ta_topk_free(&kth);
     free(A);
     free(cut);
     free(aid);

@@ -104,47 +104,36 @@ bigref = os.path.join(tmp, "bigref.h5")
 t.run(bigargs + ["--out", bigref, "--quiet"], np=2)
 bref = arrays(bigref)
 
-# 3a. kill -USR1 mpirun: Open MPI forwards SIGUSR1 to the ranks.
-out = os.path.join(tmp, "usr1.h5")
-p = start(out)
-if t.check(wait_progress(p), "progress line before the signal"):
-    p.send_signal(signal.SIGUSR1)
+def interrupt_case(name, what, send, exit_ok, exit_desc):
+    """Starts the 2-rank run, sends the signal(s) once the tile loop runs, checks the exit code,
+    the checkpoint, and that the rerun resumes from it with the uninterrupted run's arrays."""
+    out = os.path.join(tmp, name + ".h5")
+    p = start(out)
+    if not t.check(wait_progress(p), "%s: progress line before the signal" % what):
+        p.kill()
+        return
+    send(p)
     p.communicate(timeout=120)
-    t.check(p.returncode == 4, "SIGUSR1 to mpirun: exit 4, got %d" % p.returncode)
-    t.check(os.path.exists(out + ".ckpt/MANIFEST"), "SIGUSR1: checkpoint saved")
-    t.run(bigargs + ["--out", out, "--quiet"], np=2)
-    t.check(same(arrays(out), bref), "SIGUSR1: resumed result byte-identical")
-else:
-    p.kill()
+    t.check(exit_ok(p.returncode), "%s: %s, got %d" % (what, exit_desc, p.returncode))
+    t.check(os.path.exists(out + ".ckpt/MANIFEST"), "%s: checkpoint saved" % what)
+    r = t.run(bigargs + ["--out", out], np=2)
+    t.check("resuming from the checkpoint" in r.stderr, "%s: the rerun resumes" % what)
+    t.check(same(arrays(out), bref), "%s: resumed result byte-identical" % what)
 
-# 3b. SIGTERM to every rank (as Slurm does at the time limit).
-out = os.path.join(tmp, "term.h5")
-p = start(out)
-if t.check(wait_progress(p), "progress line before SIGTERM"):
+
+def term_ranks(p):
     for pid in ranks_of(p):
         os.kill(pid, signal.SIGTERM)
-    p.communicate(timeout=120)
-    t.check(p.returncode == 4, "SIGTERM to the ranks: exit 4, got %d" % p.returncode)
-    t.check(os.path.exists(out + ".ckpt/MANIFEST"), "SIGTERM: checkpoint saved")
-    t.run(bigargs + ["--out", out, "--quiet"], np=2)
-    t.check(same(arrays(out), bref), "SIGTERM: resumed result byte-identical")
-else:
-    p.kill()
 
+
+# 3a. kill -USR1 mpirun: Open MPI forwards SIGUSR1 to the ranks.
+interrupt_case("usr1", "SIGUSR1 to mpirun", lambda p: p.send_signal(signal.SIGUSR1), lambda rc: rc == 4, "exit 4")
+# 3b. SIGTERM to every rank (as Slurm does at the time limit).
+interrupt_case("term", "SIGTERM to the ranks", term_ranks, lambda rc: rc == 4, "exit 4")
 # 3c. kill -TERM mpirun: Open MPI 4.1 forwards SIGTERM to the ranks, which save the checkpoint;
-#     mpirun itself then exits non-zero (1) whatever the ranks return. The rerun resumes.
-out = os.path.join(tmp, "term-mpirun.h5")
-p = start(out)
-if t.check(wait_progress(p), "progress line before SIGTERM to mpirun"):
-    p.send_signal(signal.SIGTERM)
-    p.communicate(timeout=120)
-    t.check(p.returncode != 0, "SIGTERM to mpirun: non-zero exit")
-    t.check(os.path.exists(out + ".ckpt/MANIFEST"), "SIGTERM to mpirun: checkpoint saved by the ranks")
-    r = t.run(bigargs + ["--out", out], np=2)
-    t.check("resuming from the checkpoint" in r.stderr, "SIGTERM to mpirun: the rerun resumes")
-    t.check(same(arrays(out), bref), "SIGTERM to mpirun: resumed result byte-identical")
-else:
-    p.kill()
+#     mpirun itself then exits non-zero (1) whatever the ranks return.
+interrupt_case("term-mpirun", "SIGTERM to mpirun", lambda p: p.send_signal(signal.SIGTERM), lambda rc: rc != 0,
+               "non-zero exit")
 
 # 4. A rank killed with SIGKILL: mpirun ends the job, non-zero, within 30 s.
 out = os.path.join(tmp, "kill.h5")
