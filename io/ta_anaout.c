@@ -1,7 +1,7 @@
-#include "ta_anaout.h"
+#include "io/ta_anaout.h"
 
-#include "ta_error.h"
-#include "ta_h5.h"
+#include "base/ta_error.h"
+#include "io/ta_h5.h"
 
 #include <math.h>
 #include <stdlib.h>

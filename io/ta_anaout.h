@@ -3,7 +3,7 @@
 #ifndef TA_ANAOUT_H
 #define TA_ANAOUT_H
 
-#include "ta_stats.h"
+#include "kernels/ta_stats.h"
 
 #include <hdf5.h>
 #include <stddef.h>

@@ -1,8 +1,8 @@
-#include "ta_assemble.h"
+#include "io/ta_assemble.h"
 
-#include "ta_error.h"
-#include "ta_file.h"
-#include "ta_h5.h"
+#include "base/ta_error.h"
+#include "io/ta_file.h"
+#include "io/ta_h5.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -16,7 +16,7 @@ int ta_assemble_copy_object(hid_t dst, const char *src_path, const char *src_obj
                             const char *dst_obj)
 {
     hid_t src = H5I_INVALID_HID;
-    TA_CALL(ta_h5_open_read(src_path, MPI_COMM_NULL, &src));
+    TA_CALL(ta_h5_open_read(src_path, &src));
     int rc = 0;
     hid_t lcpl = H5I_INVALID_HID;
     TA_CHECK_GOTO(ta_h5_exists(src, src_obj), TA_EINPUT, done, "%s: object %s is missing", src_path,
@@ -57,7 +57,7 @@ static herr_t collect_name(hid_t loc, const char *name, const H5L_info_t *info, 
 int ta_assemble_copy_root(hid_t dst, const char *src_path, const char *dst_group)
 {
     hid_t src = H5I_INVALID_HID;
-    TA_CALL(ta_h5_open_read(src_path, MPI_COMM_NULL, &src));
+    TA_CALL(ta_h5_open_read(src_path, &src));
     name_list_t l = {0};
     hsize_t idx = 0;
     int rc = 0;

@@ -1,10 +1,10 @@
 /* Categories files: the `categorize` TSV (read and written) and the /categories group of a
  * model.h5 (read). See ta_catfile.h. */
-#include "ta_catfile.h"
+#include "io/ta_catfile.h"
 
-#include "ta_error.h"
-#include "ta_file.h"
-#include "ta_h5.h"
+#include "base/ta_error.h"
+#include "io/ta_file.h"
+#include "io/ta_h5.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,7 +36,7 @@ static int ta__read_h5(const char *path, const char *scheme, ta_catset_t *out)
     TA_CALL(ta_scheme_parse(scheme, &sc));
     snprintf(codes_name, sizeof codes_name, "/categories/%s", ta_scheme_name(sc));
     snprintf(names_name, sizeof names_name, "/categories/%s_names", ta_scheme_name(sc));
-    TA_CALL(ta_h5_open_read(path, MPI_COMM_NULL, &file));
+    TA_CALL(ta_h5_open_read(path, &file));
     TA_CHECK_GOTO(ta_h5_exists(file, codes_name), TA_EINPUT, done,
                   "%s: no dataset %s (categorize it with --scheme %s, or ingest again)", path,
                   codes_name, ta_scheme_name(sc));

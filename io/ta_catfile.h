@@ -3,7 +3,7 @@
 #ifndef TA_CATFILE_H
 #define TA_CATFILE_H
 
-#include "ta_category.h"
+#include "kernels/ta_category.h"
 
 /* Local. scheme_for_h5 chooses which scheme to read from a model.h5 ("paper" default). */
 int ta_catfile_read(const char *path, const char *scheme_for_h5, ta_catset_t *out);

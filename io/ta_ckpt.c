@@ -1,7 +1,7 @@
-#include "ta_ckpt.h"
+#include "io/ta_ckpt.h"
 
-#include "ta_error.h"
-#include "ta_file.h"
+#include "base/ta_error.h"
+#include "io/ta_file.h"
 
 #include <errno.h>
 #include <stdint.h>

@@ -5,10 +5,10 @@
  * file and the overrides are typed and checked by the same code. Errors are one line:
  * "FILE:LINE: key 'a.b': problem" (or "--set a.b=v: key 'a.b': problem"). Line numbers are kept
  * for the keys that later checks (duplicate names, compare pairs, missing files) must name. */
-#include "ta_config.h"
+#include "io/ta_config.h"
 
-#include "ta_error.h"
-#include "ta_file.h"
+#include "base/ta_error.h"
+#include "io/ta_file.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -3,11 +3,11 @@
  * pread() through a small bounce buffer, so that reading a tensor never needs more memory than
  * its f32 rows, and converted to f32 on the way (F16 exactly, including subnormals, Inf and
  * NaN; BF16 by widening; F64 rounded to nearest). */
-#include "ta_embed.h"
+#include "io/ta_embed.h"
 
-#include "ta_error.h"
-#include "ta_file.h"
-#include "ta_h5.h"
+#include "base/ta_error.h"
+#include "io/ta_file.h"
+#include "io/ta_h5.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -917,7 +917,7 @@ static int h5_open(const char *path, const char *dset, ta_embed_t *e)
                      "%s: HDF5 file without /embeddings: name the dataset as %s:/DATASET", path,
                      path);
         }
-        TA_CALL(ta_h5_open_read(path, MPI_COMM_NULL, &m->h5));
+        TA_CALL(ta_h5_open_read(path, &m->h5));
         dset = "/embeddings";
     } else {
         m->h5 = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);

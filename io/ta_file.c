@@ -1,6 +1,6 @@
-#include "ta_file.h"
+#include "io/ta_file.h"
 
-#include "ta_error.h"
+#include "base/ta_error.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,8 +1,6 @@
-#include "ta_h5.h"
+#include "io/ta_h5.h"
 
-#include "ta_error.h"
-#include "ta_mpi.h"
-#include "ta_prov.h"
+#include "base/ta_error.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -17,93 +15,21 @@ void ta_h5_quiet(void)
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 }
 
-static hid_t make_fapl(MPI_Comm comm)
+hid_t ta_h5_fapl_new(void)
 {
     hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    if (fapl >= 0 && comm != MPI_COMM_NULL && ta_mpi_active())
-        H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL);
     /* The 1.8 format keeps files readable by every h5py and h5dump users may have. */
     if (fapl >= 0)
         H5Pset_libver_bounds(fapl, H5F_LIBVER_EARLIEST, H5F_LIBVER_V18);
     return fapl;
 }
 
-int ta_h5out_create(ta_h5out_t *o, const char *path, MPI_Comm comm)
+hid_t ta_h5_fcpl_new(void)
 {
-    memset(o, 0, sizeof *o);
-    o->file = H5I_INVALID_HID;
-    o->comm = comm;
-    MPI_Comm_rank(comm, &o->rank);
-    MPI_Comm_size(comm, &o->size);
-    TA_CHECK(strlen(path) < sizeof o->path, TA_EINPUT, "%s: path too long", path);
-    snprintf(o->path, sizeof o->path, "%s", path);
-    snprintf(o->tmp, sizeof o->tmp, "%s.tmp", path);
-    int rc = 0;
-    hid_t fapl = make_fapl(comm);
     hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
-    H5Pset_obj_track_times(fcpl, 0);
-    o->file = H5Fcreate(o->tmp, H5F_ACC_TRUNC, fcpl, fapl);
-    H5Pclose(fapl);
-    H5Pclose(fcpl);
-    if (o->file < 0)
-        rc = TA_ERR(TA_EINPUT, "%s: cannot create HDF5 file (directory missing or not writable?)",
-                    o->tmp);
-    return ta_mpi_agree(rc);
-}
-
-int ta_h5out_to_serial(ta_h5out_t *o)
-{
-    int rc = 0;
-    if (o->file >= 0 && H5Fclose(o->file) < 0)
-        rc = TA_ERR(TA_ERESOURCE, "%s: closing failed (disk full?)", o->tmp);
-    o->file = H5I_INVALID_HID;
-    rc = ta_mpi_agree(rc);
-    if (rc)
-        return rc;
-    o->serial = 1;
-    if (o->rank == 0) {
-        hid_t fapl = make_fapl(MPI_COMM_NULL);
-        o->file = H5Fopen(o->tmp, H5F_ACC_RDWR, fapl);
-        H5Pclose(fapl);
-        if (o->file < 0)
-            rc = TA_ERR(TA_EINPUT, "%s: cannot reopen", o->tmp);
-    }
-    return ta_mpi_agree(rc);
-}
-
-int ta_h5out_commit(ta_h5out_t *o, int rc)
-{
-    rc = ta_mpi_agree(rc);
-    if (!rc && !o->serial)
-        rc = ta_h5out_to_serial(o);
-    if (rc) {
-        ta_h5out_abort(o);
-        return rc;
-    }
-    if (o->rank == 0) {
-        rc = ta_prov_write(o->file);
-        /* complete = 1 is the last thing written. */
-        if (!rc)
-            rc = ta_h5_attr_int(o->file, "complete", 1);
-        if (H5Fclose(o->file) < 0 && !rc)
-            rc = TA_ERR(TA_ERESOURCE, "%s: closing failed (disk full?)", o->tmp);
-        o->file = H5I_INVALID_HID;
-        if (!rc && rename(o->tmp, o->path) != 0)
-            rc = TA_ERR(TA_EINPUT, "%s: cannot rename from %s: %s", o->path, o->tmp,
-                        strerror(errno));
-        if (rc)
-            unlink(o->tmp);
-    }
-    return ta_mpi_agree(rc);
-}
-
-void ta_h5out_abort(ta_h5out_t *o)
-{
-    if (o->file >= 0)
-        H5Fclose(o->file);
-    o->file = H5I_INVALID_HID;
-    if (o->rank == 0 && o->tmp[0])
-        unlink(o->tmp);
+    if (fcpl >= 0)
+        H5Pset_obj_track_times(fcpl, 0);
+    return fcpl;
 }
 
 static hid_t make_lcpl(void)
@@ -134,44 +60,20 @@ static hid_t make_dcpl(int ndims, const hsize_t *dims, size_t elem)
     return dcpl;
 }
 
-int ta_h5_write_rows(hid_t file, const char *name, hid_t memtype, int64_t total_rows, int64_t cols,
-                     int64_t row0, int64_t nrows, const void *buf)
+int ta_h5_create_dataset(hid_t loc, const char *name, hid_t memtype, int ndims, const int64_t *dims,
+                         hid_t *dset)
 {
-    int ndims = cols > 0 ? 2 : 1;
-    hsize_t dims[2] = {(hsize_t)total_rows, (hsize_t)cols};
-    hid_t space = H5Screate_simple(ndims, dims, NULL);
+    TA_CHECK(ndims >= 1 && ndims <= 2, TA_EINTERNAL, "bad rank %d for %s", ndims, name);
+    hsize_t hd[2] = {(hsize_t)dims[0], ndims == 2 ? (hsize_t)dims[1] : 1};
+    hid_t space = H5Screate_simple(ndims, hd, NULL);
     hid_t lcpl = make_lcpl();
-    hid_t dcpl = make_dcpl(ndims, dims, H5Tget_size(memtype));
-    hid_t dset = H5Dcreate2(file, name, memtype, space, lcpl, dcpl, H5P_DEFAULT);
+    hid_t dcpl = make_dcpl(ndims, hd, H5Tget_size(memtype));
+    *dset = H5Dcreate2(loc, name, memtype, space, lcpl, dcpl, H5P_DEFAULT);
     H5Pclose(lcpl);
     H5Pclose(dcpl);
-    int rc = 0;
-    if (dset < 0) {
-        H5Sclose(space);
-        return TA_ERR(TA_EINTERNAL, "cannot create dataset %s", name);
-    }
-    hsize_t start[2] = {(hsize_t)row0, 0}, count[2] = {(hsize_t)nrows, (hsize_t)cols};
-    hid_t mspace = H5Screate_simple(ndims, count, NULL);
-    if (nrows > 0) {
-        H5Sselect_hyperslab(space, H5S_SELECT_SET, start, NULL, count, NULL);
-    } else {
-        H5Sselect_none(space);
-        H5Sselect_none(mspace);
-    }
-    hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
-    if (ta_mpi_active()) {
-        hid_t fapl = H5Fget_access_plist(file);
-        if (H5Pget_driver(fapl) == H5FD_MPIO)
-            H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE);
-        H5Pclose(fapl);
-    }
-    if (H5Dwrite(dset, memtype, mspace, space, dxpl, buf) < 0)
-        rc = TA_ERR(TA_ERESOURCE, "writing dataset %s failed (disk full?)", name);
-    H5Pclose(dxpl);
-    H5Sclose(mspace);
     H5Sclose(space);
-    H5Dclose(dset);
-    return rc;
+    TA_CHECK(*dset >= 0, TA_EINTERNAL, "cannot create dataset %s", name);
+    return 0;
 }
 
 int ta_h5_write_array(hid_t loc, const char *name, hid_t memtype, int ndims, const int64_t *dims,
@@ -303,7 +205,7 @@ int ta_h5_is_complete(const char *path)
     return ok;
 }
 
-int ta_h5_open_read(const char *path, MPI_Comm comm, hid_t *file)
+int ta_h5_open_read(const char *path, hid_t *file)
 {
     *file = H5I_INVALID_HID;
     TA_CHECK(access(path, R_OK) == 0, TA_EINPUT, "%s: cannot open: %s", path, strerror(errno));
@@ -311,7 +213,7 @@ int ta_h5_open_read(const char *path, MPI_Comm comm, hid_t *file)
     TA_CHECK(ta_h5_is_complete(path), TA_EINPUT,
              "%s: file is incomplete (no complete = 1 attribute): a run was interrupted or failed",
              path);
-    hid_t fapl = make_fapl(comm);
+    hid_t fapl = ta_h5_fapl_new();
     *file = H5Fopen(path, H5F_ACC_RDONLY, fapl);
     H5Pclose(fapl);
     TA_CHECK(*file >= 0, TA_EINPUT, "%s: cannot open HDF5 file", path);

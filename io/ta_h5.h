@@ -1,50 +1,23 @@
-/* HDF5 output and input helpers.
- *
- * An output file goes through three phases:
- *   1. ta_h5out_create(): Collective. PATH.tmp is created with the MPI-IO driver;
- *      bulk arrays are written with ta_h5_write_rows(), each rank its own rows.
- *   2. ta_h5out_to_serial(): Collective. The parallel handle is closed and rank 0 reopens the
- *      file alone, because HDF5 1.10 cannot write variable-length strings in parallel; rank 0
- *      then writes strings, small tables and attributes (o->file is valid on rank 0 only).
- *   3. ta_h5out_commit(): Collective. Rank 0 writes the provenance attributes and complete = 1
- *      last, closes, and renames PATH.tmp to PATH; the ranks agree on the outcome.
- * ta_h5out_abort() removes the temporary file. A file without complete = 1 is never a result.
- * Object timestamps are off so that the same inputs give the same bytes. */
+/* HDF5 reading and serial writing. The parallel life cycle of an output file (create, write rows
+ * from every rank, switch to serial, commit with complete = 1) is in mpi/ta_h5par.h; the serial
+ * writers here work on the handle it gives rank 0, or on any file opened by one process. */
 #ifndef TA_H5_H
 #define TA_H5_H
 
 #include <hdf5.h>
-#include <mpi.h>
 #include <stdint.h>
-
-typedef struct {
-    hid_t file;
-    MPI_Comm comm;
-    int rank, size;
-    int serial; /* after ta_h5out_to_serial */
-    char path[4096];
-    char tmp[4128];
-} ta_h5out_t;
 
 /* Local. Turns off HDF5's own error printing (errors become tokenatlas messages). */
 void ta_h5_quiet(void);
 
-/* Collective on comm. */
-int ta_h5out_create(ta_h5out_t *o, const char *path, MPI_Comm comm);
-/* Collective. */
-int ta_h5out_to_serial(ta_h5out_t *o);
-/* Collective. rc is this rank's status so far; returns the agreed status. On failure the
- * temporary file is removed. */
-int ta_h5out_commit(ta_h5out_t *o, int rc);
-/* Collective. */
-void ta_h5out_abort(ta_h5out_t *o);
-
-/* Collective (parallel phase). Creates dataset `name` (intermediate groups created) of shape
- * [total_rows] (cols == 0) or [total_rows, cols] with element type memtype (H5T_NATIVE_FLOAT,
- * H5T_NATIVE_INT32, H5T_NATIVE_INT64, H5T_NATIVE_DOUBLE, H5T_NATIVE_UINT8), chunked by rows, and
- * writes rows [row0, row0 + nrows) from buf on each rank. */
-int ta_h5_write_rows(hid_t file, const char *name, hid_t memtype, int64_t total_rows, int64_t cols,
-                     int64_t row0, int64_t nrows, const void *buf);
+/* Local. Property lists of every file tokenatlas writes: the 1.8 format (readable by every h5py
+ * and h5dump), no object timestamps (same inputs, same bytes). The caller closes them. */
+hid_t ta_h5_fapl_new(void);
+hid_t ta_h5_fcpl_new(void);
+/* Local. Creates dataset `name` (intermediate groups created, UTF-8 link names) of rank ndims
+ * (1 or 2) and shape dims, chunked by whole rows of about 1 MiB; the caller closes *dset. */
+int ta_h5_create_dataset(hid_t loc, const char *name, hid_t memtype, int ndims, const int64_t *dims,
+                         hid_t *dset);
 
 /* Local (serial phase, rank 0). A whole array of rank ndims (1 or 2). */
 int ta_h5_write_array(hid_t loc, const char *name, hid_t memtype, int ndims, const int64_t *dims,
@@ -62,9 +35,8 @@ int ta_h5_attr_int64_array(hid_t loc, const char *name, const int64_t *values, i
 /* Reading. */
 /* Local. 1 when path is an HDF5 file whose root has complete = 1, else 0 (never an error). */
 int ta_h5_is_complete(const char *path);
-/* Local or Collective: opens read-only; with comm != MPI_COMM_NULL and MPI active, with the
- * MPI-IO driver (collective on comm). Refuses files without complete = 1. */
-int ta_h5_open_read(const char *path, MPI_Comm comm, hid_t *file);
+/* Local. Opens read-only; refuses files without complete = 1. */
+int ta_h5_open_read(const char *path, hid_t *file);
 /* Local. Shape of a dataset (ndims <= 2 returned; 3-D and more is an error naming it). */
 int ta_h5_dims(hid_t file, const char *path_for_msgs, const char *name, int *ndims,
                int64_t dims[2]);

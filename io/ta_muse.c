@@ -1,8 +1,8 @@
-#include "ta_muse.h"
+#include "io/ta_muse.h"
 
-#include "ta_error.h"
-#include "ta_file.h"
-#include "ta_log.h"
+#include "base/ta_error.h"
+#include "base/ta_log.h"
+#include "io/ta_file.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -8,7 +8,7 @@
 #ifndef TA_MUSE_H
 #define TA_MUSE_H
 
-#include "ta_strmap.h"
+#include "base/ta_strmap.h"
 
 #include <stddef.h>
 #include <stdint.h>

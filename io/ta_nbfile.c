@@ -1,8 +1,8 @@
-#include "ta_nbfile.h"
+#include "io/ta_nbfile.h"
 
-#include "ta_error.h"
-#include "ta_h5.h"
-#include "ta_stats.h"
+#include "base/ta_error.h"
+#include "kernels/ta_stats.h"
+#include "io/ta_h5.h"
 
 #include <mpi.h>
 #include <stdio.h>
@@ -32,7 +32,7 @@ int ta_nbfile_open(const char *path, ta_nbfile_t *nb)
     nb->n_tokens = -1;
     TA_CHECK(strlen(path) < sizeof nb->path, TA_EINPUT, "%s: path too long", path);
     snprintf(nb->path, sizeof nb->path, "%s", path);
-    TA_CALL(ta_h5_open_read(path, MPI_COMM_NULL, &nb->file));
+    TA_CALL(ta_h5_open_read(path, &nb->file));
     int rc = 0, nd = 0;
     int64_t dims[2], qdims[2];
     TA_CALL_GOTO(ta_h5_dims(nb->file, path, "/neighbors/index", &nd, dims), fail);

@@ -1,9 +1,8 @@
-#include "ta_probe_out.h"
+#include "io/ta_probe_out.h"
 
-#include "ta_error.h"
-#include "ta_h5.h"
-#include "ta_log.h"
-#include "ta_mpi.h"
+#include "base/ta_error.h"
+#include "base/ta_log.h"
+#include "io/ta_h5.h"
 
 #include <hdf5.h>
 #include <stdlib.h>
@@ -65,7 +64,7 @@ static void *pack(const ta_probe_result_t *r, const void *src, size_t size, int6
     return dst;
 }
 
-static int write_group(hid_t file, const ta_probe_result_t *r)
+int ta_probe_write_group(hid_t file, const ta_probe_result_t *r)
 {
     int np = 0, ns = 0;
     for (int c = 0; c < r->ncat; c++)
@@ -151,37 +150,6 @@ done:
     free(sn);
     free(sk);
     return rc;
-}
-
-/* FILE.h5 -> FILE.tsv (the extension replaced, or .tsv appended). */
-static void tsv_beside(const char *path, char *out, size_t cap)
-{
-    size_t n = strlen(path);
-    if (n >= 3 && strcmp(path + n - 3, ".h5") == 0)
-        snprintf(out, cap, "%.*s.tsv", (int)(n - 3), path);
-    else
-        snprintf(out, cap, "%s.tsv", path);
-}
-
-int ta_probe_write_h5(const char *path, const ta_probe_result_t *r, MPI_Comm comm)
-{
-    ta_h5out_t o;
-    TA_CALL(ta_h5out_create(&o, path, comm));
-    int rc = ta_h5out_to_serial(&o);
-    if (rc) {
-        ta_h5out_abort(&o);
-        return rc;
-    }
-    if (o.rank == 0)
-        rc = write_group(o.file, r);
-    TA_CALL(ta_h5out_commit(&o, rc));
-    rc = 0;
-    if (o.rank == 0) {
-        char tsv[4200];
-        tsv_beside(path, tsv, sizeof tsv);
-        rc = ta_probe_write_tsv(tsv, r);
-    }
-    return ta_mpi_agree(rc);
 }
 
 int ta_probe_folds_open(ta_outfile_t *o, const char *path)

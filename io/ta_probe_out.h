@@ -3,9 +3,9 @@
 #ifndef TA_PROBE_OUT_H
 #define TA_PROBE_OUT_H
 
-#include "ta_file.h"
+#include "io/ta_file.h"
 
-#include <mpi.h>
+#include <hdf5.h>
 #include <stdint.h>
 
 typedef struct {
@@ -33,9 +33,8 @@ typedef struct {
  * category in name order; a skipped category has n_samples 0 and nan accuracies. Atomic. */
 int ta_probe_write_tsv(const char *path, const ta_probe_result_t *r);
 
-/* Collective on comm. FILE.h5 with group /probe (see the README), then FILE.tsv beside it (rank
- * 0). Every rank passes the same r. */
-int ta_probe_write_h5(const char *path, const ta_probe_result_t *r, MPI_Comm comm);
+/* Local (serial phase, rank 0). The group /probe of a probe output file (see the README). */
+int ta_probe_write_group(hid_t file, const ta_probe_result_t *r);
 
 /* Local. The exported folds TSV: open (atomic, ta_outfile_open) writes the header
  * "category\ttoken_id\tlabel\tfold"; add appends one row per balanced sample of a category;

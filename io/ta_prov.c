@@ -1,10 +1,9 @@
-#include "ta_prov.h"
+#include "io/ta_prov.h"
 
-#include "ta_blas.h"
-#include "ta_error.h"
-#include "ta_file.h"
-#include "ta_h5.h"
-#include "ta_mpi.h"
+#include "base/ta_blas.h"
+#include "base/ta_error.h"
+#include "io/ta_file.h"
+#include "io/ta_h5.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,13 +171,13 @@ static int hash_cached(const char *path, int64_t *size, char sha[65])
     return 0;
 }
 
-int ta_prov_write(hid_t loc)
+int ta_prov_write(hid_t loc, int nranks)
 {
     TA_CALL(ta_h5_attr_str(loc, "tool_version", ta_version_string));
     TA_CALL(ta_h5_attr_str(loc, "tool_commit", ta_git_commit));
     TA_CALL(ta_h5_attr_str(loc, "command_line", prov_command ? prov_command : ""));
     TA_CALL(ta_h5_attr_str(loc, "config", prov_config ? prov_config : ""));
-    TA_CALL(ta_h5_attr_int(loc, "mpi_ranks", ta_mpi_size()));
+    TA_CALL(ta_h5_attr_int(loc, "mpi_ranks", nranks));
     TA_CALL(ta_h5_attr_int(loc, "blas_threads", ta_blas_threads()));
     TA_CALL(ta_h5_attr_str(loc, "blas_core", ta_blas_corename()));
     /* Inputs: parallel arrays of path, size and SHA-256, one entry per file. */

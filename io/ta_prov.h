@@ -21,8 +21,9 @@ void ta_prov_set_num(const char *key, double value);
 /* Local. Forgets inputs and extras (used between pipeline steps). */
 void ta_prov_reset_inputs(void);
 
-/* Local. Writes all provenance attributes on loc (serial HDF5 handle). */
-int ta_prov_write(hid_t loc);
+/* Local. Writes all provenance attributes on loc (serial HDF5 handle); nranks is the number of
+ * MPI ranks that made the file. */
+int ta_prov_write(hid_t loc, int nranks);
 
 /* Local. Version strings. */
 const char *ta_prov_version(void);

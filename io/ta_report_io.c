@@ -1,8 +1,8 @@
-#include "ta_report_io.h"
+#include "io/ta_report_io.h"
 
-#include "ta_error.h"
-#include "ta_file.h"
-#include "ta_h5.h"
+#include "base/ta_error.h"
+#include "io/ta_file.h"
+#include "io/ta_h5.h"
 
 #include <dirent.h>
 #include <errno.h>

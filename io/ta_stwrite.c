@@ -1,7 +1,7 @@
 /* Streaming safetensors writer (see ta_stwrite.h). */
-#include "ta_stwrite.h"
+#include "io/ta_stwrite.h"
 
-#include "ta_error.h"
+#include "base/ta_error.h"
 
 #include <errno.h>
 #include <fcntl.h>

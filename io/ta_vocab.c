@@ -2,10 +2,10 @@
  * display form of pieces. The JSON formats live in ta_vocab_json.c, SentencePiece in
  * ta_vocab_spm.c, reading from a path (and model.h5) in ta_vocab_file.c. This file and those two
  * need nothing but jansson, protobuf-c and ta_error.c, so fuzzers link them alone. */
-#include "ta_vocab.h"
+#include "io/ta_vocab.h"
 
-#include "ta_error.h"
-#include "ta_vocab_int.h"
+#include "base/ta_error.h"
+#include "io/ta_vocab_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>

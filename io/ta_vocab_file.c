@@ -1,11 +1,11 @@
 /* Reading a vocabulary from a path: a tokenatlas model.h5 (its /vocab) through HDF5, any other
  * file through ta_vocab_parse. */
-#include "ta_vocab.h"
+#include "io/ta_vocab.h"
 
-#include "ta_error.h"
-#include "ta_file.h"
-#include "ta_h5.h"
-#include "ta_vocab_int.h"
+#include "base/ta_error.h"
+#include "io/ta_file.h"
+#include "io/ta_h5.h"
+#include "io/ta_vocab_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +38,7 @@ static int read_h5(const char *path, ta_vocab_t *v)
     uint8_t *flags = NULL;
     ta__vbuild_t b;
     ta__vb_init(&b, path);
-    TA_CALL_GOTO(ta_h5_open_read(path, MPI_COMM_NULL, &f), out);
+    TA_CALL_GOTO(ta_h5_open_read(path, &f), out);
     TA_CHECK_GOTO(ta_h5_exists(f, "/vocab/token") > 0, TA_EINPUT, out,
                   "%s: no /vocab/token dataset (not a tokenatlas model file with a vocabulary)",
                   path);

@@ -4,7 +4,7 @@
 #ifndef TA_VOCAB_INT_H
 #define TA_VOCAB_INT_H
 
-#include "ta_vocab.h"
+#include "io/ta_vocab.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,8 +1,8 @@
 /* JSON vocabularies: a plain JSON array of strings, and Hugging Face tokenizer.json (Unigram,
  * BPE, WordPiece, WordLevel models; added_tokens merged by id; byte-level BPE decoded through
  * the GPT-2 byte alphabet). */
-#include "ta_error.h"
-#include "ta_vocab_int.h"
+#include "base/ta_error.h"
+#include "io/ta_vocab_int.h"
 
 #include <jansson.h>
 #include <stdlib.h>

@@ -2,8 +2,8 @@
  * (piece, score, type) in id order. The C code comes from io/sentencepiece_model.proto through
  * protoc-c (cmake/module-protobuf.cmake). */
 #include "sentencepiece_model.pb-c.h"
-#include "ta_error.h"
-#include "ta_vocab_int.h"
+#include "base/ta_error.h"
+#include "io/ta_vocab_int.h"
 
 #include <string.h>
 

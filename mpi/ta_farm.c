@@ -1,8 +1,8 @@
-#include "ta_farm.h"
+#include "mpi/ta_farm.h"
 
-#include "ta_error.h"
-#include "ta_mpi.h"
-#include "ta_signal.h"
+#include "base/ta_error.h"
+#include "base/ta_signal.h"
+#include "mpi/ta_mpi.h"
 
 #include <limits.h>
 #include <stdlib.h>

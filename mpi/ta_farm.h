@@ -16,7 +16,7 @@
 #ifndef TA_FARM_H
 #define TA_FARM_H
 
-#include "ta_log.h"
+#include "base/ta_log.h"
 
 #include <mpi.h>
 #include <stdint.h>

@@ -1,7 +1,7 @@
-#include "ta_gather.h"
+#include "mpi/ta_gather.h"
 
-#include "ta_error.h"
-#include "ta_mpi.h"
+#include "base/ta_error.h"
+#include "mpi/ta_mpi.h"
 
 #include <limits.h>
 #include <stdlib.h>

@@ -1,9 +1,9 @@
-#include "ta_mpi.h"
+#include "mpi/ta_mpi.h"
 
-#include "ta_blas.h"
-#include "ta_error.h"
-#include "ta_log.h"
-#include "ta_signal.h"
+#include "base/ta_blas.h"
+#include "base/ta_error.h"
+#include "base/ta_log.h"
+#include "base/ta_signal.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -15,16 +15,16 @@
  * the end of the step (non-blocking exchange with ranks r+s and r-s), which merges them. Shards
  * travel around the ring (to r-1, from r+1) with MPI_Isend/Irecv posted before the step's GEMMs.
  * With a query subset each rank multiplies its queries with each of the P shards in turn. */
-#include "ta_neighbors.h"
+#include "mpi/ta_neighbors.h"
 
-#include "ta_blas.h"
-#include "ta_ckpt.h"
-#include "ta_error.h"
-#include "ta_log.h"
-#include "ta_mpi.h"
-#include "ta_signal.h"
-#include "ta_team.h"
-#include "ta_topk.h"
+#include "base/ta_blas.h"
+#include "base/ta_error.h"
+#include "base/ta_log.h"
+#include "base/ta_signal.h"
+#include "base/ta_team.h"
+#include "kernels/ta_topk.h"
+#include "io/ta_ckpt.h"
+#include "mpi/ta_mpi.h"
 
 #include <cblas.h>
 #include <math.h>

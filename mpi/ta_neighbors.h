@@ -11,7 +11,7 @@
 #ifndef TA_NEIGHBORS_H
 #define TA_NEIGHBORS_H
 
-#include "ta_embed.h"
+#include "io/ta_embed.h"
 
 #include <stdint.h>
 

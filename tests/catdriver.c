@@ -1,8 +1,8 @@
 /* Test driver for tests/py/test_category_oracle.py: reads tokens from stdin, one per line as
  * hex-encoded UTF-8 bytes (an empty line is the empty token), and prints for each one line
  * "PAPER<TAB>SCRIPT", or "ERROR<TAB>message" when the token is refused. */
-#include "ta_category.h"
-#include "ta_error.h"
+#include "base/ta_error.h"
+#include "kernels/ta_category.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
 #ifndef TA_SEED_REPLAY_H
 #define TA_SEED_REPLAY_H
 
-#include "ta_file.h"
+#include "io/ta_file.h"
 #include "ta_test.h"
 
 #include <dirent.h>

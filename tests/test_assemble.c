@@ -2,10 +2,10 @@
  * groups, attributes kept, incomplete sources and missing objects refused with the file named),
  * copying a step's TSV tables with a new prefix, and the run log's line format. Hand-worked
  * expectations; files are made here with the plain HDF5 API. */
-#include "ta_assemble.h"
-#include "ta_error.h"
-#include "ta_file.h"
-#include "ta_h5.h"
+#include "base/ta_error.h"
+#include "io/ta_assemble.h"
+#include "io/ta_file.h"
+#include "io/ta_h5.h"
 #include "ta_test.h"
 
 #include <hdf5.h>

@@ -1,8 +1,8 @@
 /* Hand-worked cases of the two category schemes, the UTF-8 checks, the category sets, and the
  * speed of categorizing a Gemma-sized vocabulary. Expected values are worked out by hand from
  * the Unicode character names and general categories (comments give the per-character values). */
-#include "ta_category.h"
-#include "ta_error.h"
+#include "base/ta_error.h"
+#include "kernels/ta_category.h"
 #include "ta_test.h"
 
 #include <time.h>

@@ -1,9 +1,9 @@
 /* Categories files: the TSV written byte for byte as expected, read back, every malformed-TSV
  * error naming file:line, and the /categories group of a model.h5 written with the HDF5 API. */
-#include "ta_catfile.h"
-#include "ta_error.h"
-#include "ta_file.h"
-#include "ta_h5.h"
+#include "base/ta_error.h"
+#include "io/ta_catfile.h"
+#include "io/ta_file.h"
+#include "io/ta_h5.h"
 #include "ta_test.h"
 
 #include <sys/stat.h>

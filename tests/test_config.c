@@ -1,9 +1,9 @@
 /* The config loader on YAML written here: a full and a minimal config with every value and
  * default checked, every error kind with its exact file:line:key, overrides, the file checks,
  * and the round trip through ta_config_write. */
-#include "ta_config.h"
-#include "ta_error.h"
-#include "ta_file.h"
+#include "base/ta_error.h"
+#include "io/ta_config.h"
+#include "io/ta_file.h"
 #include "ta_test.h"
 
 static char tmpdir[4096];

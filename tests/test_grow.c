@@ -2,7 +2,7 @@
  * doubles from 16 and covers every request, the contents survive each move, a request within the
  * capacity changes nothing, and an impossible size fails with TA_ERESOURCE leaving the array
  * as it was (ASan and UBSan runs check the memory). */
-#include "ta_error.h"
+#include "base/ta_error.h"
 #include "ta_test.h"
 
 #include <stdint.h>

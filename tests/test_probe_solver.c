@@ -1,7 +1,7 @@
 /* Unit tests of src/ta_probe.c: the generator against SplitMix64's published first outputs,
  * undersampling and fold counts against their definitions, and the L-BFGS fit against a plain
  * double reference objective (the gradient must vanish at the solution). */
-#include "ta_probe.h"
+#include "kernels/ta_probe.h"
 #include "ta_test.h"
 
 #include <stdint.h>

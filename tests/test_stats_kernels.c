@@ -1,8 +1,8 @@
 /* Unit tests of the statistics kernels, the string map and the dictionary normalisation, with
  * values worked out by hand (also run under ASan + UBSan). */
-#include "ta_muse.h"
-#include "ta_stats.h"
-#include "ta_strmap.h"
+#include "base/ta_strmap.h"
+#include "kernels/ta_stats.h"
+#include "io/ta_muse.h"
 #include "ta_test.h"
 
 #include <math.h>

@@ -2,7 +2,7 @@
  * with aligned inner boundaries; ta_team_for gives each thread its own slice; a barrier inside
  * a job separates two phases (every thread sees all writes of the first); teams of 1 to 4
  * threads are created, reused many times and freed (ASan and UBSan runs check the rest). */
-#include "ta_team.h"
+#include "base/ta_team.h"
 #include "ta_test.h"
 
 enum { NMAX = 1000 };

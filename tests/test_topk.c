@@ -2,9 +2,9 @@
  * against a brute-force oracle (every candidate sorted with qsort), ties by lower index,
  * duplicates, k = 1, k = N, masks, self exclusion, the column side (transposed offers), merging,
  * the dropped-score bound, the canonical dot product and the final selection rule. */
-#include "ta_team.h"
+#include "base/ta_team.h"
 #include "ta_test.h"
-#include "ta_topk.h"
+#include "kernels/ta_topk.h"
 
 #include <stdint.h>
 

@@ -1,12 +1,12 @@
 /* Vocabulary readers on small hand-written inputs with hand-known pieces: text, JSON array,
  * tokenizer.json (Unigram, byte-level BPE with added tokens, WordPiece), model.h5, and the
  * errors for malformed input (exit code 2 with the file and the place in the message). */
-#include "ta_error.h"
-#include "ta_file.h"
-#include "ta_h5.h"
+#include "base/ta_error.h"
+#include "io/ta_file.h"
+#include "io/ta_h5.h"
 #include "ta_test.h"
-#include "ta_vocab.h"
-#include "ta_vocab_int.h"
+#include "io/ta_vocab.h"
+#include "io/ta_vocab_int.h"
 
 #include <stdint.h>
 #include <sys/stat.h>

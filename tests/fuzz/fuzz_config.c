@@ -9,8 +9,8 @@
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc -Iio tests/fuzz/fuzz_config.c \
  *     io/ta_config.c io/ta_file.c src/ta_error.c -lyaml -lutf8proc -lcrypto -o fuzz_config
  *   ./fuzz_config -max_total_time=60 -max_len=4096 tests/fuzz/seeds/config */
-#include "ta_config.h"
-#include "ta_error.h"
+#include "base/ta_error.h"
+#include "io/ta_config.h"
 
 #include <stdint.h>
 #include <stdio.h>

@@ -6,8 +6,8 @@
 #ifndef FUZZ_EMBED_COMMON_H
 #define FUZZ_EMBED_COMMON_H
 
-#include "ta_embed.h"
-#include "ta_error.h"
+#include "base/ta_error.h"
+#include "io/ta_embed.h"
 
 #include <math.h>
 #include <stdint.h>

@@ -4,8 +4,8 @@
 #ifndef FUZZ_VOCAB_COMMON_H
 #define FUZZ_VOCAB_COMMON_H
 
-#include "ta_error.h"
-#include "ta_vocab.h"
+#include "base/ta_error.h"
+#include "io/ta_vocab.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -2,8 +2,8 @@
  * that the Python tests can compare them with numpy's own conversion.
  * usage: embed_dump SPEC OUT.f32 [--tensor NAME] [--rows ROW0 NROWS] [--min-rows N]
  * Prints "rows cols dtype tensor file" on stdout; errors as tokenatlas prints them. */
-#include "ta_embed.h"
-#include "ta_error.h"
+#include "base/ta_error.h"
+#include "io/ta_embed.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-#include "ta_log.h"
+#include "base/ta_log.h"
 
 #include <stdarg.h>
 #include <stdio.h>

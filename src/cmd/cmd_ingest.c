@@ -8,18 +8,19 @@
  *   4. rank 0 alone writes the strings, categories, zero-row list and attributes, then the file
  *      is committed (complete = 1 last, renamed from its temporary name).
  * Peak memory per rank is its share of the f32 rows plus a 4 MB read buffer. */
-#include "ta_args.h"
-#include "ta_category.h"
-#include "ta_vocab_cat.h"
-#include "ta_cmd.h"
-#include "ta_embed.h"
-#include "ta_error.h"
-#include "ta_file.h"
-#include "ta_h5.h"
-#include "ta_log.h"
-#include "ta_mpi.h"
-#include "ta_prov.h"
-#include "ta_vocab.h"
+#include "base/ta_error.h"
+#include "base/ta_log.h"
+#include "kernels/ta_category.h"
+#include "io/ta_embed.h"
+#include "io/ta_file.h"
+#include "io/ta_h5.h"
+#include "io/ta_prov.h"
+#include "io/ta_vocab.h"
+#include "io/ta_vocab_cat.h"
+#include "mpi/ta_h5par.h"
+#include "mpi/ta_mpi.h"
+#include "cmd/ta_args.h"
+#include "cmd/ta_cmd.h"
 
 #include <getopt.h>
 #include <inttypes.h>

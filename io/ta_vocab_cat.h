@@ -3,8 +3,8 @@
 #ifndef TA_VOCAB_CAT_H
 #define TA_VOCAB_CAT_H
 
-#include "ta_category.h"
-#include "ta_vocab.h"
+#include "kernels/ta_category.h"
+#include "io/ta_vocab.h"
 
 /* Local. out receives one code per piece of v (free with ta_catset_free). An invalid UTF-8 piece
  * that is not flagged TA_PIECE_BYTES is TA_EINPUT naming the vocabulary file and the token id. */

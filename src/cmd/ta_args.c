@@ -1,6 +1,6 @@
-#include "ta_args.h"
+#include "cmd/ta_args.h"
 
-#include "ta_error.h"
+#include "base/ta_error.h"
 
 #include <errno.h>
 #include <math.h>

@@ -1,13 +1,13 @@
 /* tokenatlas: entry point and subcommand dispatch. */
-#include "ta_args.h"
-#include "ta_blas.h"
-#include "ta_cmd.h"
-#include "ta_error.h"
-#include "ta_h5.h"
-#include "ta_log.h"
-#include "ta_mpi.h"
-#include "ta_prov.h"
-#include "ta_signal.h"
+#include "base/ta_blas.h"
+#include "base/ta_error.h"
+#include "base/ta_log.h"
+#include "base/ta_signal.h"
+#include "io/ta_h5.h"
+#include "io/ta_prov.h"
+#include "mpi/ta_mpi.h"
+#include "cmd/ta_args.h"
+#include "cmd/ta_cmd.h"
 
 #include <stdio.h>
 #include <stdlib.h>

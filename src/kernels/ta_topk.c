@@ -1,6 +1,6 @@
-#include "ta_topk.h"
+#include "kernels/ta_topk.h"
 
-#include "ta_error.h"
+#include "base/ta_error.h"
 
 #include <math.h>
 #include <stdatomic.h>

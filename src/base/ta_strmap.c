@@ -1,6 +1,6 @@
-#include "ta_strmap.h"
+#include "base/ta_strmap.h"
 
-#include "ta_error.h"
+#include "base/ta_error.h"
 
 #include <stdlib.h>
 #include <string.h>

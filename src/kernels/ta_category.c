@@ -6,9 +6,9 @@
  * UTF-8 decode and one table load per character. The tables and the list of interned value
  * strings are process-global and filled on first use without locking: the categorizer is safe
  * for single-threaded use (one thread at a time), which is how every command calls it. */
-#include "ta_category.h"
+#include "kernels/ta_category.h"
 
-#include "ta_error.h"
+#include "base/ta_error.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
-#include "ta_vocab_cat.h"
+#include "io/ta_vocab_cat.h"
 
-#include "ta_error.h"
+#include "base/ta_error.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,14 +1,14 @@
 /* `tokenatlas categorize`: a writing-system category per token of a vocabulary, as the TSV of
  * SPEC.md (header "id\tcategory\ttoken"). The work is small (well under a second for 262k
  * tokens), so rank 0 does it alone and the other ranks only agree on the outcome. */
-#include "ta_args.h"
-#include "ta_catfile.h"
-#include "ta_cmd.h"
-#include "ta_error.h"
-#include "ta_log.h"
-#include "ta_mpi.h"
-#include "ta_vocab.h"
-#include "ta_vocab_cat.h"
+#include "base/ta_error.h"
+#include "base/ta_log.h"
+#include "io/ta_catfile.h"
+#include "io/ta_vocab.h"
+#include "io/ta_vocab_cat.h"
+#include "mpi/ta_mpi.h"
+#include "cmd/ta_args.h"
+#include "cmd/ta_cmd.h"
 
 #include <getopt.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-#include "ta_stats.h"
+#include "kernels/ta_stats.h"
 
 #include <math.h>
 

@@ -1,7 +1,7 @@
 /* Synthetic models: vocabulary drawing and the row generator (see ta_synth.h for the model). */
-#include "ta_synth.h"
+#include "kernels/ta_synth.h"
 
-#include "ta_error.h"
+#include "base/ta_error.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -8,21 +8,22 @@
  * index is I / (|A| + |B| - I) (= I / (2N - I) for rows without repeats) and the overlap share
  * I / N. Rows of a are split over ranks; every rank scans b for the rows it needs; per-token
  * values are gathered to rank 0 in row order and summarised there. */
-#include "ta_anaout.h"
-#include "ta_args.h"
-#include "ta_catfile.h"
-#include "ta_cmd.h"
-#include "ta_error.h"
-#include "ta_file.h"
-#include "ta_gather.h"
-#include "ta_h5.h"
-#include "ta_log.h"
-#include "ta_mpi.h"
-#include "ta_nbfile.h"
-#include "ta_prov.h"
-#include "ta_stats.h"
-#include "ta_strmap.h"
-#include "ta_vocab.h"
+#include "base/ta_error.h"
+#include "base/ta_log.h"
+#include "base/ta_strmap.h"
+#include "kernels/ta_stats.h"
+#include "io/ta_anaout.h"
+#include "io/ta_catfile.h"
+#include "io/ta_file.h"
+#include "io/ta_h5.h"
+#include "io/ta_nbfile.h"
+#include "io/ta_prov.h"
+#include "io/ta_vocab.h"
+#include "mpi/ta_gather.h"
+#include "mpi/ta_h5par.h"
+#include "mpi/ta_mpi.h"
+#include "cmd/ta_args.h"
+#include "cmd/ta_cmd.h"
 
 #include <getopt.h>
 #include <math.h>

@@ -1,4 +1,4 @@
-#include "ta_blas.h"
+#include "base/ta_blas.h"
 
 #include <stdio.h>
 #include <stdlib.h>

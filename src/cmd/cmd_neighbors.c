@@ -1,19 +1,20 @@
 /* `tokenatlas neighbors`: exact top-k cosine neighbours of every token (or a sample) over the
  * whole vocabulary, distributed over the MPI ranks (mpi/ta_neighbors.c), written as HDF5 (and
  * optionally TSV in the paper's layout). */
-#include "ta_args.h"
-#include "ta_blas.h"
-#include "ta_ckpt.h"
-#include "ta_cmd.h"
-#include "ta_embed.h"
-#include "ta_error.h"
-#include "ta_file.h"
-#include "ta_h5.h"
-#include "ta_log.h"
-#include "ta_mpi.h"
-#include "ta_neighbors.h"
-#include "ta_prov.h"
-#include "ta_vocab.h"
+#include "base/ta_blas.h"
+#include "base/ta_error.h"
+#include "base/ta_log.h"
+#include "io/ta_ckpt.h"
+#include "io/ta_embed.h"
+#include "io/ta_file.h"
+#include "io/ta_h5.h"
+#include "io/ta_prov.h"
+#include "io/ta_vocab.h"
+#include "mpi/ta_h5par.h"
+#include "mpi/ta_mpi.h"
+#include "mpi/ta_neighbors.h"
+#include "cmd/ta_args.h"
+#include "cmd/ta_cmd.h"
 
 #include <getopt.h>
 #include <math.h>

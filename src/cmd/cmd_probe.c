@@ -11,19 +11,20 @@
  *   4. task farm 2: per (category, fold), a fit on the other folds started from the category's
  *      final model (warm start; --cold-start starts from zero), accuracy on the held-out fold;
  *   5. rank 0 writes the outputs. */
-#include "ta_args.h"
-#include "ta_blas.h"
-#include "ta_catfile.h"
-#include "ta_cmd.h"
-#include "ta_embed.h"
-#include "ta_error.h"
-#include "ta_farm.h"
-#include "ta_file.h"
-#include "ta_log.h"
-#include "ta_mpi.h"
-#include "ta_probe.h"
-#include "ta_probe_out.h"
-#include "ta_prov.h"
+#include "base/ta_blas.h"
+#include "base/ta_error.h"
+#include "base/ta_log.h"
+#include "kernels/ta_probe.h"
+#include "io/ta_catfile.h"
+#include "io/ta_embed.h"
+#include "io/ta_file.h"
+#include "io/ta_probe_out.h"
+#include "io/ta_prov.h"
+#include "mpi/ta_farm.h"
+#include "mpi/ta_h5par.h"
+#include "mpi/ta_mpi.h"
+#include "cmd/ta_args.h"
+#include "cmd/ta_cmd.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -56,6 +57,38 @@ typedef struct {
 
 /* Result slot layout: [accuracy, intercept, iterations, converged, w[0..d)]. */
 enum { SLOT_ACC = 0, SLOT_B = 1, SLOT_IT = 2, SLOT_CONV = 3, SLOT_W = 4 };
+
+/* FILE.h5 -> FILE.tsv (the extension replaced, or .tsv appended). */
+static void tsv_beside(const char *path, char *out, size_t cap)
+{
+    size_t n = strlen(path);
+    if (n >= 3 && strcmp(path + n - 3, ".h5") == 0)
+        snprintf(out, cap, "%.*s.tsv", (int)(n - 3), path);
+    else
+        snprintf(out, cap, "%s.tsv", path);
+}
+
+/* Collective. FILE.h5 with group /probe, then FILE.tsv beside it (rank 0). */
+static int write_probe_files(const char *path, const ta_probe_result_t *r, MPI_Comm comm)
+{
+    ta_h5out_t o;
+    TA_CALL(ta_h5out_create(&o, path, comm));
+    int rc = ta_h5out_to_serial(&o);
+    if (rc) {
+        ta_h5out_abort(&o);
+        return rc;
+    }
+    if (o.rank == 0)
+        rc = ta_probe_write_group(o.file, r);
+    TA_CALL(ta_h5out_commit(&o, rc));
+    rc = 0;
+    if (o.rank == 0) {
+        char tsv[4200];
+        tsv_beside(path, tsv, sizeof tsv);
+        rc = ta_probe_write_tsv(tsv, r);
+    }
+    return ta_mpi_agree(rc);
+}
 
 static int grow(probe_ctx_t *c, int64_t rows)
 {
@@ -494,7 +527,7 @@ static int write_outputs(const probe_args_t *a, probe_state_t *s)
                              .categories = a->categories};
     size_t n = strlen(a->out);
     if (strcmp(a->out + n - 3, ".h5") == 0) {
-        rc = ta_probe_write_h5(a->out, &res, ta_mpi_comm());
+        rc = write_probe_files(a->out, &res, ta_mpi_comm());
     } else {
         if (ta_mpi_rank() == 0)
             rc = ta_probe_write_tsv(a->out, &res);

@@ -6,20 +6,21 @@
  * Rows are split over ranks in contiguous blocks; per-token values are gathered to rank 0 in row
  * order and summarised there, integer sums are reduced exactly, so that every statistic is
  * bit-identical for any number of ranks. */
-#include "ta_anaout.h"
-#include "ta_args.h"
-#include "ta_catfile.h"
-#include "ta_embed.h"
-#include "ta_cmd.h"
-#include "ta_error.h"
-#include "ta_file.h"
-#include "ta_gather.h"
-#include "ta_h5.h"
-#include "ta_log.h"
-#include "ta_mpi.h"
-#include "ta_nbfile.h"
-#include "ta_prov.h"
-#include "ta_stats.h"
+#include "base/ta_error.h"
+#include "base/ta_log.h"
+#include "kernels/ta_stats.h"
+#include "io/ta_anaout.h"
+#include "io/ta_catfile.h"
+#include "io/ta_embed.h"
+#include "io/ta_file.h"
+#include "io/ta_h5.h"
+#include "io/ta_nbfile.h"
+#include "io/ta_prov.h"
+#include "mpi/ta_gather.h"
+#include "mpi/ta_h5par.h"
+#include "mpi/ta_mpi.h"
+#include "cmd/ta_args.h"
+#include "cmd/ta_cmd.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -209,7 +210,7 @@ static int has_norms(const char *path, int *has)
     if (!ta_file_is_regular(path) || H5Fis_hdf5(path) <= 0)
         return 0;
     hid_t f;
-    TA_CALL(ta_h5_open_read(path, MPI_COMM_NULL, &f));
+    TA_CALL(ta_h5_open_read(path, &f));
     *has = ta_h5_exists(f, "/norms");
     H5Fclose(f);
     return 0;
@@ -278,7 +279,7 @@ static int load_norms(div_t_ *d)
     if (!has)
         return 0;
     hid_t f;
-    TA_CALL(ta_h5_open_read(src, MPI_COMM_NULL, &f));
+    TA_CALL(ta_h5_open_read(src, &f));
     int nd = 0, rc = 0;
     int64_t dims[2];
     TA_CALL_GOTO(ta_h5_dims(f, src, "/norms", &nd, dims), done);

@@ -2,14 +2,14 @@
  * (model.safetensors, tokenizer.json, config.json, dictionaries/en-xx.txt). The model is in
  * ta_synth.h; rows are streamed to the file in blocks, split across MPI ranks, so that the bytes
  * are the same for every number of ranks and a 1,000,000 x 1,024 model is never held in memory. */
-#include "ta_args.h"
-#include "ta_cmd.h"
-#include "ta_error.h"
-#include "ta_file.h"
-#include "ta_log.h"
-#include "ta_mpi.h"
-#include "ta_stwrite.h"
-#include "ta_synth.h"
+#include "base/ta_error.h"
+#include "base/ta_log.h"
+#include "kernels/ta_synth.h"
+#include "io/ta_file.h"
+#include "io/ta_stwrite.h"
+#include "mpi/ta_mpi.h"
+#include "cmd/ta_args.h"
+#include "cmd/ta_cmd.h"
 
 #include <getopt.h>
 #include <inttypes.h>

@@ -1,6 +1,6 @@
-#include "ta_team.h"
+#include "base/ta_team.h"
 
-#include "ta_error.h"
+#include "base/ta_error.h"
 
 #include <pthread.h>
 #include <stdlib.h>

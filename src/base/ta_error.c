@@ -1,5 +1,5 @@
 /* Error state: one pending message per thread plus a short traceback. */
-#include "ta_error.h"
+#include "base/ta_error.h"
 
 #include <stdint.h>
 #include <stdio.h>

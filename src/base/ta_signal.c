@@ -1,6 +1,6 @@
-#include "ta_signal.h"
+#include "base/ta_signal.h"
 
-#include "ta_log.h"
+#include "base/ta_log.h"
 
 #include <signal.h>
 #include <stdlib.h>

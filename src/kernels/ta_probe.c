@@ -1,6 +1,6 @@
-#include "ta_probe.h"
+#include "kernels/ta_probe.h"
 
-#include "ta_error.h"
+#include "base/ta_error.h"
 
 #include <cblas.h>
 #include <float.h>

@@ -11,12 +11,12 @@
  *   entropy               entropy of neighbour categories by category and model;
  *   translation           share of neighbours that are dictionary translations, by category.
  * The HTML is static (inline CSS, images by relative path) and opens from the file system. */
-#include "ta_cmd.h"
-#include "ta_error.h"
-#include "ta_file.h"
-#include "ta_h5.h"
-#include "ta_log.h"
-#include "ta_report_io.h"
+#include "base/ta_error.h"
+#include "base/ta_log.h"
+#include "io/ta_file.h"
+#include "io/ta_h5.h"
+#include "io/ta_report_io.h"
+#include "cmd/ta_cmd.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -269,7 +269,7 @@ static int read_model(const char *path, model_t *m)
     memset(m, 0, sizeof *m);
     snprintf(m->file, sizeof m->file, "%s", path);
     hid_t f = H5I_INVALID_HID;
-    TA_CALL(ta_h5_open_read(path, MPI_COMM_NULL, &f));
+    TA_CALL(ta_h5_open_read(path, &f));
     int rc = 0;
     char *s = NULL;
     const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;

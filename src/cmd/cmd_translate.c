@@ -5,21 +5,22 @@
  * headword, the count is the number of its top N other neighbours that share a headword with it.
  * Queries without a dictionary entry get -1 and are left out of the means (counted apart). Rows
  * are split over ranks; counts are gathered to rank 0 in row order and summarised there. */
-#include "ta_anaout.h"
-#include "ta_args.h"
-#include "ta_catfile.h"
-#include "ta_cmd.h"
-#include "ta_error.h"
-#include "ta_file.h"
-#include "ta_gather.h"
-#include "ta_h5.h"
-#include "ta_log.h"
-#include "ta_mpi.h"
-#include "ta_muse.h"
-#include "ta_nbfile.h"
-#include "ta_prov.h"
-#include "ta_stats.h"
-#include "ta_vocab.h"
+#include "base/ta_error.h"
+#include "base/ta_log.h"
+#include "kernels/ta_stats.h"
+#include "io/ta_anaout.h"
+#include "io/ta_catfile.h"
+#include "io/ta_file.h"
+#include "io/ta_h5.h"
+#include "io/ta_muse.h"
+#include "io/ta_nbfile.h"
+#include "io/ta_prov.h"
+#include "io/ta_vocab.h"
+#include "mpi/ta_gather.h"
+#include "mpi/ta_h5par.h"
+#include "mpi/ta_mpi.h"
+#include "cmd/ta_args.h"
+#include "cmd/ta_cmd.h"
 
 #include <getopt.h>
 #include <math.h>

@@ -11,16 +11,17 @@
  * step that was interrupted (exit 4) stops the run with exit 4; the next run calls it again with
  * the same arguments and it resumes from its own checkpoint. Stop requests (SIGUSR1, SIGTERM,
  * TA_STOP_AFTER) are also honoured between steps. */
-#include "ta_args.h"
-#include "ta_assemble.h"
-#include "ta_cmd.h"
-#include "ta_config.h"
-#include "ta_error.h"
-#include "ta_file.h"
-#include "ta_h5.h"
-#include "ta_log.h"
-#include "ta_mpi.h"
-#include "ta_prov.h"
+#include "base/ta_error.h"
+#include "base/ta_log.h"
+#include "io/ta_assemble.h"
+#include "io/ta_config.h"
+#include "io/ta_file.h"
+#include "io/ta_h5.h"
+#include "io/ta_prov.h"
+#include "mpi/ta_h5par.h"
+#include "mpi/ta_mpi.h"
+#include "cmd/ta_args.h"
+#include "cmd/ta_cmd.h"
 
 #include <getopt.h>
 #include <stdarg.h>
@@ -105,7 +106,7 @@ static void run_log(run_t *r, const char *fmt, ...)
 static int check_made_by(const char *out, const char *want)
 {
     hid_t f = H5I_INVALID_HID;
-    TA_CALL(ta_h5_open_read(out, MPI_COMM_NULL, &f));
+    TA_CALL(ta_h5_open_read(out, &f));
     char *have = NULL;
     int rc = ta_h5_read_attr_str(f, "command_line", &have);
     H5Fclose(f);
