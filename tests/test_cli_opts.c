@@ -33,7 +33,7 @@ static const ta_opt_t opts[] = {
     {TA_OPT_INT_(O, n, "n", 0, "7", 1, 100, "N", "a count"), .alias = 'n'},
     {TA_OPT_DOUBLE_(O, x, "x-value", 0, NULL, 0.0, 1.0, "X", "a share")},
     {TA_OPT_FLAG_(O, flag, "flag", "a switch")},
-    {TA_OPT_ENUM_(O, mode, "mode", TA_OPT_NOCASE, "fast", modes, "how")},
+    {TA_OPT_ENUM_(O, mode, "mode", TA_OPT_NOCASE | TA_OPT_ALWAYS, "fast", modes, "how")},
     {TA_OPT_LIST_(O, tags, "tag", "T", "a repeatable tag")},
     {TA_OPT_STRING_(O, label, "label", 0, NULL, "TEXT", "a label"), .alias = 'l'},
     {TA_OPT_END_},
@@ -114,14 +114,14 @@ static void test_parse(void)
     free(line);
     free(line2);
 
-    /* Defaults are spelt out, unset options left out; "--" ends the options. */
+    /* Options at their defaults are left out, unless flagged ALWAYS; "--" ends the options. */
     T_EQ_INT(parse_line(&cmd, "--in x -- --flag", &o), 0);
     T_EQ_STR(o.pos, "--flag");
     T_EQ_INT(o.flag, 0);
     ta_opt_free(&cmd, &o);
     T_EQ_INT(parse_line(&cmd, "--in x", &o), 0);
     T_EQ_INT(ta_opt_format(&cmd, &o, &line), 0);
-    T_EQ_STR(line, "tokenatlas t --in x -n 7 --mode fast");
+    T_EQ_STR(line, "tokenatlas t --in x --mode fast");
     free(line);
 }
 

@@ -39,10 +39,11 @@ static const ta_opt_t opts[] = {
                   "vocabulary of model a (default: /vocab/token in its file)")},
     {TA_OPT_PATH_(O, vocab_b, "vocab-b", 0, "PATH",
                   "vocabulary of model b (default: /vocab/token in its file)")},
-    {TA_OPT_INT_(O, top, "top", 0, "50", 1, 1 << 20, "N",
+    {TA_OPT_INT_(O, top, "top", TA_OPT_ALWAYS, "50", 1, 1 << 20, "N",
                  "neighbours other than the token itself")},
     {TA_OPT_PATH_(O, categories, "categories", 0, "PATH", "summaries by category of model a")},
-    {TA_OPT_ENUM_(O, scheme, "scheme", 0, "paper", ta_cmd_schemes, "scheme read from a model.h5")},
+    {TA_OPT_ENUM_(O, scheme, "scheme", TA_OPT_ALWAYS, "paper", ta_cmd_schemes,
+                  "scheme read from a model.h5")},
     {TA_OPT_PATH_(O, out, "out", TA_OPT_OUTPUT, "FILE.h5",
                   "output (default: beside file a, STEM.compare.h5); STEM.compare.tsv and "
                   "STEM.compare.map.tsv beside it")},

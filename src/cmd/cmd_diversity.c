@@ -34,7 +34,7 @@ static const ta_opt_t opts[] = {
                   "neighbours file written by `neighbors`")},
     {TA_OPT_PATH_(O, categories, "categories", TA_OPT_REQUIRED, "PATH",
                   "categorize TSV or model.h5 (/categories/<scheme>)")},
-    {TA_OPT_INT_(O, top, "top", 0, "50", 1, 1 << 20, "N",
+    {TA_OPT_INT_(O, top, "top", TA_OPT_ALWAYS, "50", 1, 1 << 20, "N",
                  "neighbours other than the token itself")},
     {TA_OPT_STRING_(O, exclude, "exclude-categories", 0, NULL, "A,B,...",
                     "leave these categories out of the distinct count")},
@@ -42,7 +42,8 @@ static const ta_opt_t opts[] = {
                   "norms by category: /norms of a model.h5, or computed from any embeddings "
                   "input (HF directory, .safetensors, .npy, FILE.h5:/dataset); default: the "
                   "categories file when it is a model.h5 with /norms")},
-    {TA_OPT_ENUM_(O, scheme, "scheme", 0, "paper", ta_cmd_schemes, "scheme read from a model.h5")},
+    {TA_OPT_ENUM_(O, scheme, "scheme", TA_OPT_ALWAYS, "paper", ta_cmd_schemes,
+                  "scheme read from a model.h5")},
     {TA_OPT_PATH_(O, out, "out", TA_OPT_OUTPUT, "FILE.h5",
                   "output (default: beside the neighbours file, STEM.diversity.h5); TSV tables "
                   "beside it")},

@@ -6,6 +6,7 @@
 #include "base/ta_blas.h"
 #include "base/ta_error.h"
 #include "base/ta_log.h"
+#include "base/ta_rand.h"
 #include "io/ta_ckpt.h"
 #include "io/ta_embed.h"
 #include "io/ta_file.h"
@@ -31,7 +32,7 @@ static const ta_opt_t opts[] = {
     {TA_OPT_INT_(O, k, "k", TA_OPT_REQUIRED, NULL, 1, INT32_MAX, "K",
                  "neighbours per query (self included unless --exclude-self)"),
      .alias = 'k'},
-    {TA_OPT_STRING_(O, queries, "queries", 0, "all", "all|sample:FRACTION:SEED|FILE",
+    {TA_OPT_STRING_(O, queries, "queries", TA_OPT_ALWAYS, "all", "all|sample:FRACTION:SEED|FILE",
                     "all tokens, a sample (round(FRACTION x N) ids, seeded), or a file of token "
                     "ids (one per line, # comments)")},
     {TA_OPT_FLAG_(O, exclude_self, "exclude-self", "drop the query token itself from its list")},
@@ -66,14 +67,6 @@ typedef struct {
     ta_nbr_result_t res;
 } nb_t;
 
-static uint64_t splitmix64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
 static int cmp_i32(const void *a, const void *b)
 {
     int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
@@ -81,7 +74,7 @@ static int cmp_i32(const void *a, const void *b)
 }
 
 /* sample:FRACTION:SEED: round(FRACTION x N) ids (at least 1) by a partial Fisher-Yates shuffle
- * driven by splitmix64 seeded with SEED, sorted. */
+ * driven by SplitMix64 seeded with SEED, sorted. */
 static int sample_queries(const char *spec, int64_t n, int32_t **ids, int64_t *nq)
 {
     char *end;
@@ -99,9 +92,9 @@ static int sample_queries(const char *spec, int64_t n, int32_t **ids, int64_t *n
     TA_CHECK_ALLOC(perm, n * 4);
     for (int64_t i = 0; i < n; i++)
         perm[i] = (int32_t)i;
-    uint64_t st = seed;
+    ta_splitmix_t st = {seed};
     for (int64_t i = 0; i < m; i++) {
-        int64_t j = i + (int64_t)(splitmix64(&st) % (uint64_t)(n - i));
+        int64_t j = i + (int64_t)(ta_splitmix_next(&st) % (uint64_t)(n - i));
         int32_t t = perm[i];
         perm[i] = perm[j];
         perm[j] = t;

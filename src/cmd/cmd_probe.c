@@ -16,6 +16,8 @@
 #include "base/ta_blas.h"
 #include "base/ta_error.h"
 #include "base/ta_log.h"
+#include "base/ta_rand.h"
+#include "kernels/ta_paper_sample.h"
 #include "kernels/ta_probe.h"
 #include "io/ta_catfile.h"
 #include "io/ta_embed.h"
@@ -33,7 +35,7 @@
 
 typedef struct {
     int64_t n_tokens, m; /* m = size of each class after undersampling */
-    int64_t *ids;        /* [2m] token ids, ascending */
+    int64_t *ids;        /* [2m] token ids: ascending (tokenatlas), the resampled order (paper) */
     uint8_t *label;      /* [2m] */
     int32_t *fold;       /* [2m] */
 } cat_sample_t;
@@ -244,6 +246,9 @@ static int read_normalised(ta_embed_t *e, int64_t n, float *X)
     return 0;
 }
 
+static const char *const protocols[] = {"tokenatlas", "paper", NULL};
+enum { PROTOCOL_TOKENATLAS = 0, PROTOCOL_PAPER = 1 };
+
 #define O ta_probe_opts_t
 static const ta_opt_t opts[] = {
     {TA_OPT_PATH_(O, embeddings, "embeddings", TA_OPT_REQUIRED, "PATH",
@@ -251,20 +256,27 @@ static const ta_opt_t opts[] = {
                   "tokenatlas model.h5")},
     {TA_OPT_PATH_(O, categories, "categories", TA_OPT_REQUIRED, "PATH",
                   "the TSV of `categorize` or a model.h5 (/categories/<scheme>)")},
-    {TA_OPT_INT_(O, folds, "folds", 0, "10", 2, 1000, "K", "stratified cross-validation folds")},
-    {TA_OPT_INT_(O, min_tokens, "min-tokens", 0, "500", 1, INT64_MAX, "N",
+    {TA_OPT_INT_(O, folds, "folds", TA_OPT_ALWAYS, "10", 2, 1000, "K",
+                 "stratified cross-validation folds")},
+    {TA_OPT_INT_(O, min_tokens, "min-tokens", TA_OPT_ALWAYS, "500", 1, INT64_MAX, "N",
                  "probe only categories with at least N tokens")},
-    {TA_OPT_INT_(O, seed, "seed", 0, "0", 0, INT64_MAX, "S",
-                 "seed of the undersampling and the folds")},
+    {TA_OPT_INT_(O, seed, "seed", TA_OPT_ALWAYS, "0", 0, INT64_MAX, "S",
+                 "seed of the undersampling and the folds (the paper's is 150)")},
     {TA_OPT_STRING_(O, tensor, "tensor", 0, NULL, "NAME",
                     "the embedding tensor, when it cannot be found by name")},
-    {TA_OPT_ENUM_(O, scheme, "scheme", 0, "paper", ta_cmd_schemes, "scheme read from a model.h5")},
+    {TA_OPT_ENUM_(O, scheme, "scheme", TA_OPT_ALWAYS, "paper", ta_cmd_schemes,
+                  "scheme read from a model.h5")},
+    {TA_OPT_ENUM_(O, protocol, "protocol", 0, "tokenatlas", protocols,
+                  "tokenatlas: SplitMix64 samples, shuffled folds, warm starts; paper: exactly "
+                  "RandomUnderSampler(random_state=S) and unshuffled StratifiedKFold as the "
+                  "paper's script, every fit from zero with at most 100 iterations "
+                  "(LogisticRegression())")},
     {TA_OPT_PATH_(O, export_folds, "export-folds", TA_OPT_OUTPUT, "FILE.tsv",
                   "write the balanced samples and their folds as TSV (category, token_id, label, "
                   "fold)")},
     {TA_OPT_FLAG_(O, cold_start, "cold-start",
                   "start every fold's fit from zero instead of the category's fit on all its "
-                  "balanced samples")},
+                  "balanced samples (implied by --protocol paper)")},
     {TA_OPT_PATH_(O, out, "out", TA_OPT_REQUIRED | TA_OPT_OUTPUT, "FILE",
                   "FILE.tsv (per-category table) or FILE.h5 (group /probe with per-fold "
                   "accuracies and weights, plus FILE.tsv beside it)")},
@@ -341,7 +353,12 @@ static int make_samples(const ta_probe_opts_t *a, probe_state_t *s)
     s->sample = ta_calloc((size_t)ncat + 1, sizeof *s->sample);
     s->probe_cat = ta_calloc((size_t)ncat + 1, sizeof *s->probe_cat);
     int64_t *work = ta_malloc((size_t)n * sizeof *work);
-    TA_CHECK(s->sample && s->probe_cat && work, TA_ERESOURCE, "out of memory for the samples");
+    uint8_t *y = a->protocol == PROTOCOL_PAPER ? ta_malloc((size_t)n) : NULL;
+    if (!s->sample || !s->probe_cat || !work || (a->protocol == PROTOCOL_PAPER && !y)) {
+        free(work);
+        free(y);
+        return TA_ERR(TA_ERESOURCE, "out of memory for the samples");
+    }
     for (int64_t i = 0; i < n; i++)
         s->sample[s->cats.code[i]].n_tokens++;
     int rc = 0;
@@ -357,13 +374,23 @@ static int make_samples(const ta_probe_opts_t *a, probe_state_t *s)
             rc = TA_ERESOURCE;
             break;
         }
-        ta_probe_rng_t r;
-        ta_probe_rng_seed(&r, (uint64_t)a->seed, s->cats.name[c]);
-        cs->m = ta_probe_undersample(s->cats.code, n, c, &r, cs->ids, cs->label, work);
-        ta_probe_folds(cs->label, 2 * cs->m, (int)a->folds, &r, cs->fold, work);
+        if (a->protocol == PROTOCOL_PAPER) {
+            /* The paper's y for this category over the rows in token order, its
+             * RandomUnderSampler(random_state=seed) sample and StratifiedKFold(folds). */
+            for (int64_t i = 0; i < n; i++)
+                y[i] = s->cats.code[i] == c;
+            cs->m = ta_paper_undersample(y, n, (uint32_t)a->seed, cs->ids, cs->label, work);
+            ta_paper_skfold(cs->label, 2 * cs->m, (int)a->folds, cs->fold);
+        } else {
+            ta_splitmix_t r;
+            ta_probe_rng_seed(&r, (uint64_t)a->seed, s->cats.name[c]);
+            cs->m = ta_probe_undersample(s->cats.code, n, c, &r, cs->ids, cs->label, work);
+            ta_probe_folds(cs->label, 2 * cs->m, (int)a->folds, &r, cs->fold, work);
+        }
         s->probe_cat[s->nprobe++] = c;
     }
     free(work);
+    free(y);
     return rc;
 }
 
@@ -448,7 +475,9 @@ static int write_outputs(const ta_probe_opts_t *a, probe_state_t *s)
                              .C = s->ctx.opt.C,
                              .gtol = s->ctx.opt.gtol,
                              .ftol = s->ctx.opt.ftol,
-                             .warm_start = !a->cold_start,
+                             .warm_start = s->ctx.warm,
+                             .max_iter = s->ctx.opt.max_iter,
+                             .protocol = protocols[a->protocol],
                              .embeddings = a->embeddings,
                              .categories = a->categories};
     size_t n = strlen(a->out);
@@ -502,28 +531,24 @@ static int export_folds(const ta_probe_opts_t *a, const probe_state_t *s)
 enum { NKEY = 10 };
 static void ckpt_key(const ta_probe_opts_t *a, const probe_state_t *s, int64_t key[NKEY])
 {
-    uint64_t h = 0xcbf29ce484222325ull;
-#define TA__MIX(v)                                                                                 \
-    do {                                                                                           \
-        h ^= (uint64_t)(v);                                                                        \
-        h *= 0x100000001b3ull;                                                                     \
-    } while (0)
+    uint64_t h = TA_FNV1A_BASIS;
+    if (a->protocol == PROTOCOL_PAPER) /* (a tokenatlas run's key stays as it was) */
+        h = ta_fnv1a_mix(h, 0x9a9e5u);
     for (int k = 0; k < s->nprobe; k++) {
         const cat_sample_t *cs = &s->sample[s->probe_cat[k]];
         for (const char *p = s->cats.name[s->probe_cat[k]]; *p; p++)
-            TA__MIX((unsigned char)*p);
-        TA__MIX(cs->m);
+            h = ta_fnv1a_mix(h, (unsigned char)*p);
+        h = ta_fnv1a_mix(h, (uint64_t)cs->m);
         for (int64_t i = 0; i < 2 * cs->m; i += 101)
-            TA__MIX(cs->ids[i] * 16 + cs->fold[i]);
+            h = ta_fnv1a_mix(h, (uint64_t)(cs->ids[i] * 16 + cs->fold[i]));
     }
-    uint64_t hx = 0xcbf29ce484222325ull;
+    uint64_t hx = TA_FNV1A_BASIS;
     const int64_t total = s->cats.n * s->emb.cols;
     for (int64_t i = 0; i < total; i += 97) {
         uint32_t bits;
         memcpy(&bits, &s->X[i], 4);
-        hx = (hx ^ bits) * 0x100000001b3ull;
+        hx = ta_fnv1a_mix(hx, bits);
     }
-#undef TA__MIX
     int64_t k[NKEY] = {1,          s->cats.n,     s->emb.cols,   a->folds,
                        a->seed,    a->min_tokens, a->cold_start, s->nprobe,
                        (int64_t)h, (int64_t)hx};
@@ -546,8 +571,12 @@ static int run_probe(const ta_probe_opts_t *a, probe_state_t *s)
     c->X = s->X;
     c->d = d;
     c->folds = (int)F;
-    c->warm = !a->cold_start;
+    /* The paper's cross_val_score fits each fold with a fresh LogisticRegression(): from zero, at
+     * most max_iter = 100 L-BFGS iterations. */
+    c->warm = !a->cold_start && a->protocol != PROTOCOL_PAPER;
     ta_probe_opt_default(&c->opt);
+    if (a->protocol == PROTOCOL_PAPER)
+        c->opt.max_iter = 100;
     c->ncat = s->nprobe;
     c->probe_cat = s->probe_cat;
     c->sample = s->sample;
@@ -613,13 +642,18 @@ static int run_probe(const ta_probe_opts_t *a, probe_state_t *s)
     return 0;
 }
 
-/* The output's name says its format. */
-static int check_out_name(const char *out)
+/* What the table cannot say: the output's name gives its format, and the paper protocol's seed
+ * is numpy's RandomState seed. */
+static int check_options(const ta_probe_opts_t *o)
 {
-    size_t n = strlen(out);
-    TA_CHECK((n > 4 && strcmp(out + n - 4, ".tsv") == 0) ||
-                 (n > 3 && strcmp(out + n - 3, ".h5") == 0),
-             TA_EINPUT, "probe: --out %s: the name must end in .tsv or .h5", out);
+    size_t n = strlen(o->out);
+    TA_CHECK((n > 4 && strcmp(o->out + n - 4, ".tsv") == 0) ||
+                 (n > 3 && strcmp(o->out + n - 3, ".h5") == 0),
+             TA_EINPUT, "probe: --out %s: the name must end in .tsv or .h5", o->out);
+    TA_CHECK(o->protocol != PROTOCOL_PAPER || o->seed <= (int64_t)UINT32_MAX, TA_EINPUT,
+             "probe: --seed %lld: the paper protocol's seed is numpy's RandomState seed, at most "
+             "2^32 - 1",
+             (long long)o->seed);
     return 0;
 }
 
@@ -627,7 +661,7 @@ int ta_cmd_probe_run(const ta_probe_opts_t *o)
 {
     int rc = ta_opt_check(&ta_cmd_probe, o);
     if (!rc)
-        rc = check_out_name(o->out);
+        rc = check_options(o);
     TA_CALL(ta_mpi_agree(rc));
     probe_state_t s;
     memset(&s, 0, sizeof s);

@@ -345,11 +345,35 @@ static void put_double(FILE *fp, double v)
     fputs(buf, fp);
 }
 
+/* Whether the field of t differs between o and the defaults d. */
+static int differs(const ta_opt_t *t, const void *o, const void *d)
+{
+    switch (t->type) {
+    case TA_OPT_STRING:
+    case TA_OPT_PATH:
+    case TA_OPT_POSITIONAL: {
+        const char *a = *str_field(t, o), *b = *str_field(t, d);
+        return a != b && (!a || !b || strcmp(a, b) != 0);
+    }
+    case TA_OPT_INT:
+        return *int_field(t, o) != *int_field(t, d);
+    case TA_OPT_DOUBLE:
+        return *double_field(t, o) != *double_field(t, d);
+    case TA_OPT_FLAG:
+    case TA_OPT_ENUM:
+        return *flag_field(t, o) != *flag_field(t, d);
+    case TA_OPT_LIST:
+        return list_field(t, o)->n > 0;
+    case TA_OPT_END:
+        break;
+    }
+    return 0;
+}
+
 static void format_one(FILE *fp, const ta_opt_t *t, const void *o)
 {
     char sp[80];
     spell(t, sp);
-    int always = t->def || (t->flags & TA_OPT_REQUIRED);
     switch (t->type) {
     case TA_OPT_STRING:
     case TA_OPT_PATH:
@@ -361,14 +385,11 @@ static void format_one(FILE *fp, const ta_opt_t *t, const void *o)
             fprintf(fp, " %s", *str_field(t, o));
         break;
     case TA_OPT_INT:
-        if (always || *int_field(t, o))
-            fprintf(fp, " %s %lld", sp, (long long)*int_field(t, o));
+        fprintf(fp, " %s %lld", sp, (long long)*int_field(t, o));
         break;
     case TA_OPT_DOUBLE:
-        if (always || *double_field(t, o) != 0) {
-            fprintf(fp, " %s ", sp);
-            put_double(fp, *double_field(t, o));
-        }
+        fprintf(fp, " %s ", sp);
+        put_double(fp, *double_field(t, o));
         break;
     case TA_OPT_FLAG:
         if (*flag_field(t, o))
@@ -390,16 +411,24 @@ int ta_opt_format(const ta_cmd_t *c, const void *o, char **line)
 {
     size_t size = 0;
     *line = NULL;
+    void *d = calloc(1, c->opts_size);
+    TA_CHECK_ALLOC(d, c->opts_size);
+    ta_opt_defaults(c, d);
     FILE *fp = open_memstream(line, &size);
-    TA_CHECK(fp, TA_ERESOURCE, "out of memory for the command line of %s", c->name);
+    if (!fp) {
+        free(d);
+        return TA_ERR(TA_ERESOURCE, "out of memory for the command line of %s", c->name);
+    }
     fprintf(fp, "tokenatlas %s", c->name);
     /* Positionals first: `run CONFIG.yaml --set ...`. */
     for (const ta_opt_t *t = c->opts; t->type; t++)
         if (t->type == TA_OPT_POSITIONAL)
             format_one(fp, t, o);
     for (const ta_opt_t *t = c->opts; t->type; t++)
-        if (t->type != TA_OPT_POSITIONAL)
+        if (t->type != TA_OPT_POSITIONAL &&
+            ((t->flags & (TA_OPT_REQUIRED | TA_OPT_ALWAYS)) || differs(t, o, d)))
             format_one(fp, t, o);
+    free(d);
     TA_CHECK(fclose(fp) == 0 && *line, TA_ERESOURCE, "out of memory for the command line of %s",
              c->name);
     return 0;

@@ -35,6 +35,7 @@ enum {
     TA_OPT_REQUIRED = 1, /* must be given (or set by the caller) */
     TA_OPT_OUTPUT = 2,   /* PATH written by the command: its directory must exist beforehand */
     TA_OPT_NOCASE = 4,   /* ENUM: values match without regard to case */
+    TA_OPT_ALWAYS = 8,   /* recorded in the command line even at its default */
 };
 
 /* The values of a repeatable option; the strings belong to the caller (argv, config). */
@@ -103,10 +104,11 @@ int ta_opt_parse(const ta_cmd_t *c, int argc, char **argv, void *o);
 /* Local. Whether a filled struct is acceptable: required options present, numbers in range,
  * enum values valid, directories of outputs existing. */
 int ta_opt_check(const ta_cmd_t *c, const void *o);
-/* Local. The command line that gives o: "tokenatlas NAME" and, in table order, every option that
- * has a default (always, so the line spells its defaults out) or is set (a string or path given,
- * a flag on, a number without default other than 0, each list value). Values are written as they
- * are (no quoting). *line is malloc'd. */
+/* Local. The command line that gives o: "tokenatlas NAME", the positionals, then in table order
+ * every option whose value differs from its default (0, NULL or off when it has none), every
+ * required one and every one flagged TA_OPT_ALWAYS. An option added later with a default thus
+ * leaves the lines of earlier steps unchanged. Values are written as they are (no quoting).
+ * *line is malloc'd. */
 int ta_opt_format(const ta_cmd_t *c, const void *o, char **line);
 /* Local. Frees what ta_opt_parse allocated in o (the lists). */
 void ta_opt_free(const ta_cmd_t *c, void *o);
