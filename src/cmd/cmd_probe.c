@@ -14,6 +14,7 @@
 #include "base/ta_blas.h"
 #include "base/ta_error.h"
 #include "base/ta_log.h"
+#include "base/ta_rand.h"
 #include "kernels/ta_paper_sample.h"
 #include "kernels/ta_probe.h"
 #include "io/ta_catfile.h"
@@ -452,7 +453,7 @@ static int make_samples(const probe_args_t *a, probe_state_t *s)
             cs->m = ta_paper_undersample(y, n, (uint32_t)a->seed, cs->ids, cs->label, work);
             ta_paper_skfold(cs->label, 2 * cs->m, (int)a->folds, cs->fold);
         } else {
-            ta_probe_rng_t r;
+            ta_splitmix_t r;
             ta_probe_rng_seed(&r, (uint64_t)a->seed, s->cats.name[c]);
             cs->m = ta_probe_undersample(s->cats.code, n, c, &r, cs->ids, cs->label, work);
             ta_probe_folds(cs->label, 2 * cs->m, (int)a->folds, &r, cs->fold, work);
@@ -601,30 +602,24 @@ static int export_folds(const probe_args_t *a, const probe_state_t *s)
 enum { NKEY = 10 };
 static void ckpt_key(const probe_args_t *a, const probe_state_t *s, int64_t key[NKEY])
 {
-    uint64_t h = 0xcbf29ce484222325ull;
-#define TA__MIX(v)                                                                                 \
-    do {                                                                                           \
-        h ^= (uint64_t)(v);                                                                        \
-        h *= 0x100000001b3ull;                                                                     \
-    } while (0)
+    uint64_t h = TA_FNV1A_BASIS;
     if (a->paper) /* (a tokenatlas run's key stays as it was) */
-        TA__MIX(0x9a9e5u);
+        h = ta_fnv1a_mix(h, 0x9a9e5u);
     for (int k = 0; k < s->nprobe; k++) {
         const cat_sample_t *cs = &s->sample[s->probe_cat[k]];
         for (const char *p = s->cats.name[s->probe_cat[k]]; *p; p++)
-            TA__MIX((unsigned char)*p);
-        TA__MIX(cs->m);
+            h = ta_fnv1a_mix(h, (unsigned char)*p);
+        h = ta_fnv1a_mix(h, (uint64_t)cs->m);
         for (int64_t i = 0; i < 2 * cs->m; i += 101)
-            TA__MIX(cs->ids[i] * 16 + cs->fold[i]);
+            h = ta_fnv1a_mix(h, (uint64_t)(cs->ids[i] * 16 + cs->fold[i]));
     }
-    uint64_t hx = 0xcbf29ce484222325ull;
+    uint64_t hx = TA_FNV1A_BASIS;
     const int64_t total = s->cats.n * s->emb.cols;
     for (int64_t i = 0; i < total; i += 97) {
         uint32_t bits;
         memcpy(&bits, &s->X[i], 4);
-        hx = (hx ^ bits) * 0x100000001b3ull;
+        hx = ta_fnv1a_mix(hx, bits);
     }
-#undef TA__MIX
     int64_t k[NKEY] = {1,       s->cats.n, s->emb.cols, a->folds,   a->seed, a->min_tokens,
                        a->cold, s->nprobe, (int64_t)h,  (int64_t)hx};
     memcpy(key, k, sizeof k);
