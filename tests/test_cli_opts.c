@@ -216,6 +216,13 @@ static void test_step_lines(void)
     T_EQ_STR(line, "tokenatlas probe --embeddings s/a.model.h5 --categories s/a.model.h5 --folds "
                    "10 --min-tokens 500 --seed 150 --scheme script --out s/a.probe.h5");
     free(line);
+    pr.protocol = TA_PROTOCOL_PAPER;
+    pr.scheme = 0;
+    T_EQ_INT(ta_opt_format(&ta_cmd_probe, &pr, &line), 0);
+    T_EQ_STR(line, "tokenatlas probe --embeddings s/a.model.h5 --categories s/a.model.h5 --folds "
+                   "10 --min-tokens 500 --seed 150 --protocol paper --scheme paper --out "
+                   "s/a.probe.h5");
+    free(line);
 
     ta_translate_opts_t tr;
     ta_opt_defaults(&ta_cmd_translate, &tr);

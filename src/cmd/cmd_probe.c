@@ -246,9 +246,6 @@ static int read_normalised(ta_embed_t *e, int64_t n, float *X)
     return 0;
 }
 
-static const char *const protocols[] = {"tokenatlas", "paper", NULL};
-enum { PROTOCOL_TOKENATLAS = 0, PROTOCOL_PAPER = 1 };
-
 #define O ta_probe_opts_t
 static const ta_opt_t opts[] = {
     {TA_OPT_PATH_(O, embeddings, "embeddings", TA_OPT_REQUIRED, "PATH",
@@ -264,13 +261,13 @@ static const ta_opt_t opts[] = {
                  "seed of the undersampling and the folds (the paper's is 150)")},
     {TA_OPT_STRING_(O, tensor, "tensor", 0, NULL, "NAME",
                     "the embedding tensor, when it cannot be found by name")},
-    {TA_OPT_ENUM_(O, scheme, "scheme", TA_OPT_ALWAYS, "paper", ta_cmd_schemes,
-                  "scheme read from a model.h5")},
-    {TA_OPT_ENUM_(O, protocol, "protocol", 0, "tokenatlas", protocols,
+    {TA_OPT_ENUM_(O, protocol, "protocol", 0, "tokenatlas", ta_cmd_protocols,
                   "tokenatlas: SplitMix64 samples, shuffled folds, warm starts; paper: exactly "
                   "RandomUnderSampler(random_state=S) and unshuffled StratifiedKFold as the "
                   "paper's script, every fit from zero with at most 100 iterations "
                   "(LogisticRegression())")},
+    {TA_OPT_ENUM_(O, scheme, "scheme", TA_OPT_ALWAYS, "paper", ta_cmd_schemes,
+                  "scheme read from a model.h5")},
     {TA_OPT_PATH_(O, export_folds, "export-folds", TA_OPT_OUTPUT, "FILE.tsv",
                   "write the balanced samples and their folds as TSV (category, token_id, label, "
                   "fold)")},
@@ -353,8 +350,8 @@ static int make_samples(const ta_probe_opts_t *a, probe_state_t *s)
     s->sample = ta_calloc((size_t)ncat + 1, sizeof *s->sample);
     s->probe_cat = ta_calloc((size_t)ncat + 1, sizeof *s->probe_cat);
     int64_t *work = ta_malloc((size_t)n * sizeof *work);
-    uint8_t *y = a->protocol == PROTOCOL_PAPER ? ta_malloc((size_t)n) : NULL;
-    if (!s->sample || !s->probe_cat || !work || (a->protocol == PROTOCOL_PAPER && !y)) {
+    uint8_t *y = a->protocol == TA_PROTOCOL_PAPER ? ta_malloc((size_t)n) : NULL;
+    if (!s->sample || !s->probe_cat || !work || (a->protocol == TA_PROTOCOL_PAPER && !y)) {
         free(work);
         free(y);
         return TA_ERR(TA_ERESOURCE, "out of memory for the samples");
@@ -374,7 +371,7 @@ static int make_samples(const ta_probe_opts_t *a, probe_state_t *s)
             rc = TA_ERESOURCE;
             break;
         }
-        if (a->protocol == PROTOCOL_PAPER) {
+        if (a->protocol == TA_PROTOCOL_PAPER) {
             /* The paper's y for this category over the rows in token order, its
              * RandomUnderSampler(random_state=seed) sample and StratifiedKFold(folds). */
             for (int64_t i = 0; i < n; i++)
@@ -477,7 +474,7 @@ static int write_outputs(const ta_probe_opts_t *a, probe_state_t *s)
                              .ftol = s->ctx.opt.ftol,
                              .warm_start = s->ctx.warm,
                              .max_iter = s->ctx.opt.max_iter,
-                             .protocol = protocols[a->protocol],
+                             .protocol = ta_cmd_protocols[a->protocol],
                              .embeddings = a->embeddings,
                              .categories = a->categories};
     size_t n = strlen(a->out);
@@ -532,7 +529,7 @@ enum { NKEY = 10 };
 static void ckpt_key(const ta_probe_opts_t *a, const probe_state_t *s, int64_t key[NKEY])
 {
     uint64_t h = TA_FNV1A_BASIS;
-    if (a->protocol == PROTOCOL_PAPER) /* (a tokenatlas run's key stays as it was) */
+    if (a->protocol == TA_PROTOCOL_PAPER) /* (a tokenatlas run's key stays as it was) */
         h = ta_fnv1a_mix(h, 0x9a9e5u);
     for (int k = 0; k < s->nprobe; k++) {
         const cat_sample_t *cs = &s->sample[s->probe_cat[k]];
@@ -573,9 +570,9 @@ static int run_probe(const ta_probe_opts_t *a, probe_state_t *s)
     c->folds = (int)F;
     /* The paper's cross_val_score fits each fold with a fresh LogisticRegression(): from zero, at
      * most max_iter = 100 L-BFGS iterations. */
-    c->warm = !a->cold_start && a->protocol != PROTOCOL_PAPER;
+    c->warm = !a->cold_start && a->protocol != TA_PROTOCOL_PAPER;
     ta_probe_opt_default(&c->opt);
-    if (a->protocol == PROTOCOL_PAPER)
+    if (a->protocol == TA_PROTOCOL_PAPER)
         c->opt.max_iter = 100;
     c->ncat = s->nprobe;
     c->probe_cat = s->probe_cat;
@@ -650,7 +647,7 @@ static int check_options(const ta_probe_opts_t *o)
     TA_CHECK((n > 4 && strcmp(o->out + n - 4, ".tsv") == 0) ||
                  (n > 3 && strcmp(o->out + n - 3, ".h5") == 0),
              TA_EINPUT, "probe: --out %s: the name must end in .tsv or .h5", o->out);
-    TA_CHECK(o->protocol != PROTOCOL_PAPER || o->seed <= (int64_t)UINT32_MAX, TA_EINPUT,
+    TA_CHECK(o->protocol != TA_PROTOCOL_PAPER || o->seed <= (int64_t)UINT32_MAX, TA_EINPUT,
              "probe: --seed %lld: the paper protocol's seed is numpy's RandomState seed, at most "
              "2^32 - 1",
              (long long)o->seed);

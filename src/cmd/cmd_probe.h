@@ -11,8 +11,8 @@ typedef struct {
     int64_t min_tokens;       /* --min-tokens N */
     int64_t seed;             /* --seed S */
     const char *tensor;       /* --tensor NAME, NULL = found by its known names */
+    int protocol;             /* --protocol tokenatlas|paper (TA_PROTOCOL_*) */
     int scheme;               /* --scheme paper|script (ta_scheme_t) */
-    int protocol;             /* --protocol tokenatlas|paper: 0 tokenatlas, 1 paper */
     const char *export_folds; /* --export-folds FILE.tsv, NULL = none */
     int cold_start;           /* --cold-start */
     const char *out;          /* --out FILE.tsv or FILE.h5 */

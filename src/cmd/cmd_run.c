@@ -160,13 +160,19 @@ static int run_step(run_t *r, const char *model, const ta_cmd_t *cmd, const void
     return step_outcome(r, model, cmd, out, rc, t0);
 }
 
-/* The --scheme value of the config's scheme name (-1, refused by the step, when unknown). */
-static int scheme_of(const ta_config_t *c)
+/* The enum value of a config string among an option's values (-1, refused by the step's check,
+ * when it is none of them; the config loader has checked it already). */
+static int value_of(const char *const *values, const char *s)
 {
-    for (int i = 0; ta_cmd_schemes[i]; i++)
-        if (strcmp(ta_cmd_schemes[i], c->scheme) == 0)
+    for (int i = 0; values[i]; i++)
+        if (strcmp(values[i], s) == 0)
             return i;
     return -1;
+}
+
+static int scheme_of(const ta_config_t *c)
+{
+    return value_of(ta_cmd_schemes, c->scheme);
 }
 
 /* Collective. ingest: embeddings, vocabulary and both category schemes in one file. */
@@ -228,6 +234,7 @@ static int step_probe(run_t *r, const ta_config_model_t *m, const char *model_h5
     o.folds = c->folds;
     o.min_tokens = c->min_tokens;
     o.seed = c->seed;
+    o.protocol = value_of(ta_cmd_protocols, c->protocol);
     o.scheme = scheme_of(c);
     o.out = out;
     int rc = run_step(r, m->name, &ta_cmd_probe, &o, out);

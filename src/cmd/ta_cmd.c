@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 const char *const ta_cmd_schemes[] = {"paper", "script", NULL};
+const char *const ta_cmd_protocols[] = {"tokenatlas", "paper", NULL};
 
 int ta_cmd_record(const ta_cmd_t *c, const void *o, char **line)
 {

@@ -12,6 +12,9 @@ extern const ta_cmd_t ta_cmd_run, ta_cmd_ingest, ta_cmd_categorize, ta_cmd_neigh
 
 /* The values of every --scheme option, in ta_scheme_t order. */
 extern const char *const ta_cmd_schemes[];
+/* The values of every --protocol option: the tool's definitions or the paper's scripts'. */
+extern const char *const ta_cmd_protocols[];
+enum { TA_PROTOCOL_TOKENATLAS = 0, TA_PROTOCOL_PAPER = 1 };
 
 /* Local. Sets the provenance command line (every output file's `command_line`) to the line that
  * gives o (ta_opt_format); *line, when not NULL, receives a malloc'd copy. */
