@@ -66,15 +66,25 @@ int ta_mpi_gather_cat(const void *mine, int64_t n_mine, MPI_Datatype type, size_
     return 0;
 }
 
-int ta_mpi_sum_i64(int64_t *buf, int64_t n)
+/* In-place reduction of n int64 values with op, in chunks that keep each call's count inside
+ * int. */
+static int ta__allreduce_i64(int64_t *buf, int64_t n, MPI_Op op)
 {
-    /* Chunks keep each call's count inside int. */
     for (int64_t off = 0; off < n; off += INT_MAX / 2) {
         int64_t m = n - off < INT_MAX / 2 ? n - off : INT_MAX / 2;
-        TA_MPI_CALL(
-            MPI_Allreduce(MPI_IN_PLACE, buf + off, (int)m, MPI_INT64_T, MPI_SUM, ta_mpi_comm()));
+        TA_MPI_CALL(MPI_Allreduce(MPI_IN_PLACE, buf + off, (int)m, MPI_INT64_T, op, ta_mpi_comm()));
     }
     return 0;
+}
+
+int ta_mpi_sum_i64(int64_t *buf, int64_t n)
+{
+    return ta__allreduce_i64(buf, n, MPI_SUM);
+}
+
+int ta_mpi_min_i64(int64_t *buf, int64_t n)
+{
+    return ta__allreduce_i64(buf, n, MPI_MIN);
 }
 
 int ta_mpi_offset_i64(int64_t mine, int64_t *before, int64_t *total)

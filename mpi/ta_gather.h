@@ -22,6 +22,8 @@ int ta_mpi_gather_cat(const void *mine, int64_t n_mine, MPI_Datatype type, size_
 
 /* Collective. In-place exact sum of n int64 values over all ranks (result on every rank). */
 int ta_mpi_sum_i64(int64_t *buf, int64_t n);
+/* Collective. In-place minimum of n int64 values over all ranks (result on every rank). */
+int ta_mpi_min_i64(int64_t *buf, int64_t n);
 
 /* Collective. Number of items before this rank (exclusive prefix sum) and the total. */
 int ta_mpi_offset_i64(int64_t mine, int64_t *before, int64_t *total);

@@ -4,6 +4,7 @@
 #include "base/ta_blas.h"
 #include "base/ta_error.h"
 #include "base/ta_log.h"
+#include "base/ta_rand.h"
 #include "io/ta_ckpt.h"
 #include "io/ta_embed.h"
 #include "io/ta_file.h"
@@ -111,14 +112,6 @@ static int parse(int argc, char **argv, opts_t *o)
     return 0;
 }
 
-static uint64_t splitmix64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
 static int cmp_i32(const void *a, const void *b)
 {
     int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
@@ -126,7 +119,7 @@ static int cmp_i32(const void *a, const void *b)
 }
 
 /* The query ids (sorted, unique), or *ids = NULL for all rows. sample:FRACTION:SEED takes
- * round(FRACTION x N) ids (at least 1) by a partial Fisher-Yates shuffle driven by splitmix64
+ * round(FRACTION x N) ids (at least 1) by a partial Fisher-Yates shuffle driven by SplitMix64
  * seeded with SEED; FILE holds one id per line ('#' starts a comment). */
 static int parse_queries(const char *spec, int64_t n, int32_t **ids, int64_t *nq)
 {
@@ -150,9 +143,9 @@ static int parse_queries(const char *spec, int64_t n, int32_t **ids, int64_t *nq
         TA_CHECK_ALLOC(perm, n * 4);
         for (int64_t i = 0; i < n; i++)
             perm[i] = (int32_t)i;
-        uint64_t st = seed;
+        ta_splitmix_t st = {seed};
         for (int64_t i = 0; i < m; i++) {
-            int64_t j = i + (int64_t)(splitmix64(&st) % (uint64_t)(n - i));
+            int64_t j = i + (int64_t)(ta_splitmix_next(&st) % (uint64_t)(n - i));
             int32_t t = perm[i];
             perm[i] = perm[j];
             perm[j] = t;
@@ -165,10 +158,9 @@ static int parse_queries(const char *spec, int64_t n, int32_t **ids, int64_t *nq
     char *text;
     size_t len;
     TA_CALL(ta_file_read_all(spec, &text, &len));
-    int64_t cap = 1024, cnt = 0, line = 1;
-    int32_t *v = ta_malloc((size_t)cap * sizeof(int32_t));
+    int64_t cap = 0, cnt = 0, line = 1;
+    int32_t *v = NULL;
     int rc = 0;
-    TA_CHECK_GOTO(v, TA_ERESOURCE, out, "out of memory reading %s", spec);
     for (char *p = text; *p;) {
         char *eol = strchr(p, '\n');
         if (eol)
@@ -186,12 +178,7 @@ static int parse_queries(const char *spec, int64_t n, int32_t **ids, int64_t *nq
             TA_CHECK_GOTO(x >= 0 && x < n, TA_EINPUT, out,
                           "%s:%lld: token id %lld out of range [0, %lld)", spec, (long long)line, x,
                           (long long)n);
-            if (cnt == cap) {
-                cap *= 2;
-                int32_t *nv = realloc(v, (size_t)cap * sizeof(int32_t));
-                TA_CHECK_GOTO(nv, TA_ERESOURCE, out, "out of memory reading %s", spec);
-                v = nv;
-            }
+            TA_CALL_GOTO(ta_grow(&v, &cap, cnt + 1, sizeof *v), out);
             v[cnt++] = (int32_t)x;
         }
         line++;

@@ -14,6 +14,8 @@
 #include "base/ta_blas.h"
 #include "base/ta_error.h"
 #include "base/ta_log.h"
+#include "base/ta_rand.h"
+#include "kernels/ta_paper_sample.h"
 #include "kernels/ta_probe.h"
 #include "io/ta_catfile.h"
 #include "io/ta_embed.h"
@@ -33,7 +35,7 @@
 
 typedef struct {
     int64_t n_tokens, m; /* m = size of each class after undersampling */
-    int64_t *ids;        /* [2m] token ids, ascending */
+    int64_t *ids;        /* [2m] token ids: ascending (tokenatlas), the resampled order (paper) */
     uint8_t *label;      /* [2m] */
     int32_t *fold;       /* [2m] */
 } cat_sample_t;
@@ -248,11 +250,14 @@ typedef struct {
     const char *embeddings, *categories, *tensor, *out, *export_folds, *scheme;
     int64_t folds, min_tokens, seed;
     int cold;
+    int paper; /* --protocol paper (1) or tokenatlas (0) */
 } probe_args_t;
 
 static const char usage[] =
     "probe --embeddings PATH --categories PATH [--folds 10] [--min-tokens 500] [--seed S] "
-    "[--tensor NAME] [--scheme paper|script] [--export-folds FILE.tsv] [--cold-start] --out FILE";
+    "[--tensor NAME] [--scheme paper|script] [--protocol tokenatlas|paper] [--export-folds "
+    "FILE.tsv] "
+    "[--cold-start] --out FILE";
 
 /* An output's directory must exist before hours of fitting, not after. */
 static int check_out_dir(const char *opt, const char *path)
@@ -272,17 +277,13 @@ static int check_out_dir(const char *opt, const char *path)
 
 static int parse_args(int argc, char **argv, probe_args_t *a)
 {
-    static const struct option opts[] = {{"embeddings", required_argument, 0, 'e'},
-                                         {"categories", required_argument, 0, 'c'},
-                                         {"folds", required_argument, 0, 'f'},
-                                         {"min-tokens", required_argument, 0, 'm'},
-                                         {"seed", required_argument, 0, 's'},
-                                         {"tensor", required_argument, 0, 't'},
-                                         {"out", required_argument, 0, 'o'},
-                                         {"export-folds", required_argument, 0, 'x'},
-                                         {"scheme", required_argument, 0, 'S'},
-                                         {"cold-start", no_argument, 0, 'C'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"embeddings", required_argument, 0, 'e'}, {"categories", required_argument, 0, 'c'},
+        {"folds", required_argument, 0, 'f'},      {"min-tokens", required_argument, 0, 'm'},
+        {"seed", required_argument, 0, 's'},       {"tensor", required_argument, 0, 't'},
+        {"out", required_argument, 0, 'o'},        {"export-folds", required_argument, 0, 'x'},
+        {"scheme", required_argument, 0, 'S'},     {"cold-start", no_argument, 0, 'C'},
+        {"protocol", required_argument, 0, 'P'},   {0, 0, 0, 0}};
     memset(a, 0, sizeof *a);
     a->folds = 10;
     a->min_tokens = 500;
@@ -322,6 +323,11 @@ static int parse_args(int argc, char **argv, probe_args_t *a)
         case 'C':
             a->cold = 1;
             break;
+        case 'P':
+            TA_CHECK(strcmp(optarg, "paper") == 0 || strcmp(optarg, "tokenatlas") == 0, TA_EINPUT,
+                     "--protocol %s: expected tokenatlas or paper", optarg);
+            a->paper = strcmp(optarg, "paper") == 0;
+            break;
         default:
             return ta_args_bad_option("probe", usage, argv[optind - 1]);
         }
@@ -340,6 +346,9 @@ static int parse_args(int argc, char **argv, probe_args_t *a)
              TA_EINPUT, "--out %s: the name must end in .tsv or .h5", a->out);
     ta_scheme_t sch;
     TA_CALL(ta_scheme_parse(a->scheme, &sch));
+    TA_CHECK(!a->paper || a->seed <= (int64_t)UINT32_MAX, TA_EINPUT,
+             "--seed %lld: the paper protocol's seed is numpy's RandomState seed, at most 2^32 - 1",
+             (long long)a->seed);
     TA_CALL(check_out_dir("--out", a->out));
     if (a->export_folds)
         TA_CALL(check_out_dir("--export-folds", a->export_folds));
@@ -415,7 +424,12 @@ static int make_samples(const probe_args_t *a, probe_state_t *s)
     s->sample = ta_calloc((size_t)ncat + 1, sizeof *s->sample);
     s->probe_cat = ta_calloc((size_t)ncat + 1, sizeof *s->probe_cat);
     int64_t *work = ta_malloc((size_t)n * sizeof *work);
-    TA_CHECK(s->sample && s->probe_cat && work, TA_ERESOURCE, "out of memory for the samples");
+    uint8_t *y = a->paper ? ta_malloc((size_t)n) : NULL;
+    if (!s->sample || !s->probe_cat || !work || (a->paper && !y)) {
+        free(work);
+        free(y);
+        return TA_ERR(TA_ERESOURCE, "out of memory for the samples");
+    }
     for (int64_t i = 0; i < n; i++)
         s->sample[s->cats.code[i]].n_tokens++;
     int rc = 0;
@@ -431,13 +445,23 @@ static int make_samples(const probe_args_t *a, probe_state_t *s)
             rc = TA_ERESOURCE;
             break;
         }
-        ta_probe_rng_t r;
-        ta_probe_rng_seed(&r, (uint64_t)a->seed, s->cats.name[c]);
-        cs->m = ta_probe_undersample(s->cats.code, n, c, &r, cs->ids, cs->label, work);
-        ta_probe_folds(cs->label, 2 * cs->m, (int)a->folds, &r, cs->fold, work);
+        if (a->paper) {
+            /* The paper's y for this category over the rows in token order, its
+             * RandomUnderSampler(random_state=seed) sample and StratifiedKFold(folds). */
+            for (int64_t i = 0; i < n; i++)
+                y[i] = s->cats.code[i] == c;
+            cs->m = ta_paper_undersample(y, n, (uint32_t)a->seed, cs->ids, cs->label, work);
+            ta_paper_skfold(cs->label, 2 * cs->m, (int)a->folds, cs->fold);
+        } else {
+            ta_splitmix_t r;
+            ta_probe_rng_seed(&r, (uint64_t)a->seed, s->cats.name[c]);
+            cs->m = ta_probe_undersample(s->cats.code, n, c, &r, cs->ids, cs->label, work);
+            ta_probe_folds(cs->label, 2 * cs->m, (int)a->folds, &r, cs->fold, work);
+        }
         s->probe_cat[s->nprobe++] = c;
     }
     free(work);
+    free(y);
     return rc;
 }
 
@@ -522,7 +546,9 @@ static int write_outputs(const probe_args_t *a, probe_state_t *s)
                              .C = s->ctx.opt.C,
                              .gtol = s->ctx.opt.gtol,
                              .ftol = s->ctx.opt.ftol,
-                             .warm_start = !a->cold,
+                             .warm_start = s->ctx.warm,
+                             .max_iter = s->ctx.opt.max_iter,
+                             .protocol = a->paper ? "paper" : "tokenatlas",
                              .embeddings = a->embeddings,
                              .categories = a->categories};
     size_t n = strlen(a->out);
@@ -576,28 +602,24 @@ static int export_folds(const probe_args_t *a, const probe_state_t *s)
 enum { NKEY = 10 };
 static void ckpt_key(const probe_args_t *a, const probe_state_t *s, int64_t key[NKEY])
 {
-    uint64_t h = 0xcbf29ce484222325ull;
-#define TA__MIX(v)                                                                                 \
-    do {                                                                                           \
-        h ^= (uint64_t)(v);                                                                        \
-        h *= 0x100000001b3ull;                                                                     \
-    } while (0)
+    uint64_t h = TA_FNV1A_BASIS;
+    if (a->paper) /* (a tokenatlas run's key stays as it was) */
+        h = ta_fnv1a_mix(h, 0x9a9e5u);
     for (int k = 0; k < s->nprobe; k++) {
         const cat_sample_t *cs = &s->sample[s->probe_cat[k]];
         for (const char *p = s->cats.name[s->probe_cat[k]]; *p; p++)
-            TA__MIX((unsigned char)*p);
-        TA__MIX(cs->m);
+            h = ta_fnv1a_mix(h, (unsigned char)*p);
+        h = ta_fnv1a_mix(h, (uint64_t)cs->m);
         for (int64_t i = 0; i < 2 * cs->m; i += 101)
-            TA__MIX(cs->ids[i] * 16 + cs->fold[i]);
+            h = ta_fnv1a_mix(h, (uint64_t)(cs->ids[i] * 16 + cs->fold[i]));
     }
-    uint64_t hx = 0xcbf29ce484222325ull;
+    uint64_t hx = TA_FNV1A_BASIS;
     const int64_t total = s->cats.n * s->emb.cols;
     for (int64_t i = 0; i < total; i += 97) {
         uint32_t bits;
         memcpy(&bits, &s->X[i], 4);
-        hx = (hx ^ bits) * 0x100000001b3ull;
+        hx = ta_fnv1a_mix(hx, bits);
     }
-#undef TA__MIX
     int64_t k[NKEY] = {1,       s->cats.n, s->emb.cols, a->folds,   a->seed, a->min_tokens,
                        a->cold, s->nprobe, (int64_t)h,  (int64_t)hx};
     memcpy(key, k, sizeof k);
@@ -619,8 +641,12 @@ static int run_probe(const probe_args_t *a, probe_state_t *s)
     c->X = s->X;
     c->d = d;
     c->folds = (int)F;
-    c->warm = !a->cold;
+    /* The paper's cross_val_score fits each fold with a fresh LogisticRegression(): from zero, at
+     * most max_iter = 100 L-BFGS iterations. */
+    c->warm = !a->cold && !a->paper;
     ta_probe_opt_default(&c->opt);
+    if (a->paper)
+        c->opt.max_iter = 100;
     c->ncat = s->nprobe;
     c->probe_cat = s->probe_cat;
     c->sample = s->sample;
@@ -702,24 +728,30 @@ const ta_command_t ta_command_probe = {
     .name = "probe",
     .summary = "one-vs-rest logistic-regression probes per category, k-fold cross-validation",
     .usage = "probe --embeddings PATH --categories PATH [--folds 10] [--min-tokens 500] "
-             "[--seed S] [--tensor NAME] [--scheme paper|script] [--export-folds FILE.tsv] "
-             "[--cold-start] --out FILE",
-    .help = "options:\n"
-            "  --embeddings PATH    embeddings: HF model directory, .safetensors, .npy, "
-            "FILE.h5:/dataset\n"
-            "                       or a tokenatlas model.h5\n"
-            "  --categories PATH    the TSV of `categorize` or a model.h5 (/categories/<scheme>)\n"
-            "  --scheme NAME        scheme read from a model.h5: paper (default) or script\n"
-            "  --folds K            stratified cross-validation folds (default 10, at least 2)\n"
-            "  --min-tokens N       probe only categories with at least N tokens (default 500)\n"
-            "  --seed S             seed of the undersampling and the folds (default 0)\n"
-            "  --tensor NAME        the embedding tensor, when it cannot be found by name\n"
-            "  --export-folds FILE  write the balanced samples and their folds as TSV\n"
-            "                       (category, token_id, label, fold)\n"
-            "  --cold-start         start every fold's fit from zero instead of the category's\n"
-            "                       fit on all its balanced samples\n"
-            "  --out FILE           FILE.tsv (per-category table) or FILE.h5 (group /probe with\n"
-            "                       per-fold accuracies and weights, plus FILE.tsv beside it)\n",
+             "[--seed S] [--tensor NAME] [--scheme paper|script] [--protocol tokenatlas|paper] "
+             "[--export-folds FILE.tsv] [--cold-start] --out FILE",
+    .help =
+        "options:\n"
+        "  --embeddings PATH    embeddings: HF model directory, .safetensors, .npy, "
+        "FILE.h5:/dataset\n"
+        "                       or a tokenatlas model.h5\n"
+        "  --categories PATH    the TSV of `categorize` or a model.h5 (/categories/<scheme>)\n"
+        "  --scheme NAME        scheme read from a model.h5: paper (default) or script\n"
+        "  --folds K            stratified cross-validation folds (default 10, at least 2)\n"
+        "  --min-tokens N       probe only categories with at least N tokens (default 500)\n"
+        "  --seed S             seed of the undersampling and the folds (default 0; the\n"
+        "                       paper's is 150)\n"
+        "  --protocol NAME      tokenatlas (default): SplitMix64 samples, shuffled folds,\n"
+        "                       warm starts; paper: exactly RandomUnderSampler(random_state=S)\n"
+        "                       and unshuffled StratifiedKFold as the paper's script, every fit\n"
+        "                       from zero with at most 100 iterations (LogisticRegression())\n"
+        "  --tensor NAME        the embedding tensor, when it cannot be found by name\n"
+        "  --export-folds FILE  write the balanced samples and their folds as TSV\n"
+        "                       (category, token_id, label, fold)\n"
+        "  --cold-start         start every fold's fit from zero instead of the category's\n"
+        "                       fit on all its balanced samples (implied by --protocol paper)\n"
+        "  --out FILE           FILE.tsv (per-category table) or FILE.h5 (group /probe with\n"
+        "                       per-fold accuracies and weights, plus FILE.tsv beside it)\n",
     .main = cmd_main,
     .flags = TA_CMD_MPI,
 };

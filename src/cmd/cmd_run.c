@@ -259,6 +259,12 @@ static int run_model(run_t *r, const ta_config_model_t *m)
         TA_CALL_GOTO(argl_addf(&a, "%lld", (long long)c->min_tokens), done);
         TA_CALL_GOTO(argl_add(&a, "--seed"), done);
         TA_CALL_GOTO(argl_addf(&a, "%lld", (long long)c->seed), done);
+        /* Only a paper run names its protocol, so that the probe steps of earlier runs (made
+         * before the option existed) still match their command lines. */
+        if (strcmp(c->protocol, "paper") == 0) {
+            TA_CALL_GOTO(argl_add(&a, "--protocol"), done);
+            TA_CALL_GOTO(argl_add(&a, "paper"), done);
+        }
         TA_CALL_GOTO(argl_add(&a, "--scheme"), done);
         TA_CALL_GOTO(argl_add(&a, c->scheme), done);
         TA_CALL_GOTO(argl_add(&a, "--out"), done);

@@ -15,34 +15,9 @@
  * Random numbers, undersampling, folds
  * ------------------------------------------------------------------------------------------- */
 
-void ta_probe_rng_seed(ta_probe_rng_t *r, uint64_t seed, const char *name)
+void ta_probe_rng_seed(ta_splitmix_t *r, uint64_t seed, const char *name)
 {
-    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a 64 */
-    for (const unsigned char *p = (const unsigned char *)name; p && *p; p++) {
-        h ^= *p;
-        h *= 0x100000001b3ull;
-    }
-    r->s = seed ^ h;
-}
-
-uint64_t ta_probe_rng_next(ta_probe_rng_t *r)
-{
-    uint64_t x = (r->s += 0x9E3779B97F4A7C15ull);
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-    return x ^ (x >> 31);
-}
-
-uint64_t ta_probe_rng_below(ta_probe_rng_t *r, uint64_t n)
-{
-    TA_ASSERT(n >= 1);
-    /* 2^64 mod n, computed without 128-bit arithmetic: (2^64 - n) mod n. */
-    uint64_t rem = (0 - n) % n;
-    uint64_t x;
-    do {
-        x = ta_probe_rng_next(r);
-    } while (x > UINT64_MAX - rem);
-    return x % n;
+    r->s = seed ^ ta_fnv1a_str(name);
 }
 
 static int cmp_i64(const void *a, const void *b)
@@ -51,7 +26,7 @@ static int cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-int64_t ta_probe_undersample(const int32_t *code, int64_t n, int32_t cat, ta_probe_rng_t *r,
+int64_t ta_probe_undersample(const int32_t *code, int64_t n, int32_t cat, ta_splitmix_t *r,
                              int64_t *ids, uint8_t *label, int64_t *work)
 {
     int64_t npos = 0;
@@ -70,7 +45,7 @@ int64_t ta_probe_undersample(const int32_t *code, int64_t n, int32_t cat, ta_pro
             work[nl++] = i;
     }
     for (int64_t j = 0; j < m; j++) {
-        int64_t k = j + (int64_t)ta_probe_rng_below(r, (uint64_t)(nl - j));
+        int64_t k = j + (int64_t)ta_splitmix_below(r, (uint64_t)(nl - j));
         int64_t t = work[j];
         work[j] = work[k];
         work[k] = t;
@@ -82,17 +57,17 @@ int64_t ta_probe_undersample(const int32_t *code, int64_t n, int32_t cat, ta_pro
     return m;
 }
 
-static void shuffle_i64(int64_t *a, int64_t len, ta_probe_rng_t *r)
+static void shuffle_i64(int64_t *a, int64_t len, ta_splitmix_t *r)
 {
     for (int64_t j = len - 1; j >= 1; j--) {
-        int64_t k = (int64_t)ta_probe_rng_below(r, (uint64_t)(j + 1));
+        int64_t k = (int64_t)ta_splitmix_below(r, (uint64_t)(j + 1));
         int64_t t = a[j];
         a[j] = a[k];
         a[k] = t;
     }
 }
 
-void ta_probe_folds(const uint8_t *label, int64_t nsamples, int k, ta_probe_rng_t *r, int32_t *fold,
+void ta_probe_folds(const uint8_t *label, int64_t nsamples, int k, ta_splitmix_t *r, int32_t *fold,
                     int64_t *work)
 {
     int64_t nneg = 0;
