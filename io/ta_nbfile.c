@@ -64,7 +64,7 @@ int ta_nbfile_open(const char *path, ta_nbfile_t *nb)
     TA_CHECK_GOTO(nb->query, TA_ERESOURCE, fail, "out of memory for %lld query ids",
                   (long long)nb->q);
     TA_CALL_GOTO(
-        ta_h5_read_rows(nb->file, path, "/neighbors/query", H5T_NATIVE_INT32, 0, nb->q, nb->query),
+        ta_h5_read_rows(nb->file, path, "/neighbors/query", TA_ELEM_I32, 0, nb->q, nb->query),
         fail);
     for (int64_t i = 0; i < nb->q; i++)
         TA_CHECK_GOTO(nb->query[i] >= 0 && (nb->n_tokens < 0 || nb->query[i] < nb->n_tokens),
@@ -94,8 +94,7 @@ int ta_nbfile_set_ntokens(ta_nbfile_t *nb, int64_t n, const char *what)
 
 int ta_nbfile_read_index(ta_nbfile_t *nb, int64_t row0, int64_t nrows, int32_t *buf)
 {
-    TA_CALL(ta_h5_read_rows(nb->file, nb->path, "/neighbors/index", H5T_NATIVE_INT32, row0, nrows,
-                            buf));
+    TA_CALL(ta_h5_read_rows(nb->file, nb->path, "/neighbors/index", TA_ELEM_I32, row0, nrows, buf));
     for (int64_t i = 0; i < nrows; i++)
         for (int64_t j = 0; j < nb->k; j++) {
             int32_t v = buf[i * nb->k + j];

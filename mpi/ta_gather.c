@@ -14,9 +14,29 @@ void ta_mpi_block_range(int64_t n, int rank, int size, int64_t *lo, int64_t *hi)
     *hi = *lo + base + (rank < extra ? 1 : 0);
 }
 
-int ta_mpi_gather_cat(const void *mine, int64_t n_mine, MPI_Datatype type, size_t elem_size,
-                      void **all, int64_t *n_all)
+/* The MPI datatype of an element type. */
+static MPI_Datatype mpi_type(ta_elem_t t)
 {
+    switch (t) {
+    case TA_ELEM_F32:
+        return MPI_FLOAT;
+    case TA_ELEM_F64:
+        return MPI_DOUBLE;
+    case TA_ELEM_I32:
+        return MPI_INT32_T;
+    case TA_ELEM_I64:
+        return MPI_INT64_T;
+    case TA_ELEM_U8:
+        return MPI_UINT8_T;
+    }
+    TA_ASSERT(!"element type");
+    return MPI_DATATYPE_NULL;
+}
+
+int ta_mpi_gather_cat(const void *mine, int64_t n_mine, ta_elem_t elem, void **all, int64_t *n_all)
+{
+    MPI_Datatype type = mpi_type(elem);
+    size_t elem_size = ta_elem_size(elem);
     MPI_Comm comm = ta_mpi_comm();
     int rank = ta_mpi_rank(), size = ta_mpi_size();
     *all = NULL;
