@@ -26,6 +26,8 @@ typedef struct {
     int64_t seed, min_tokens, n_rows;
     double C, gtol, ftol;
     int warm_start;
+    int max_iter;         /* L-BFGS iteration limit of every fit */
+    const char *protocol; /* "tokenatlas" or "paper" */
     const char *embeddings, *categories;
 } ta_probe_result_t;
 

@@ -33,10 +33,10 @@ int ta_report_list_models(const char *dir, char ***paths, int *n, char **skipped
     DIR *d = opendir(dir);
     TA_CHECK(d != NULL, TA_EINPUT, "%s: cannot open the run directory: %s", dir, strerror(errno));
     int rc = 0;
-    int64_t cap = 0;
-    size_t slen = 0, scap = 256;
-    char *skip = malloc(scap);
-    TA_CHECK_GOTO(skip != NULL, TA_ERESOURCE, done, "out of memory");
+    int64_t cap = 0, scap = 0;
+    size_t slen = 0;
+    char *skip = NULL;
+    TA_CALL_GOTO(ta_grow(&skip, &scap, 1, 1), done);
     skip[0] = '\0';
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
@@ -48,11 +48,7 @@ int ta_report_list_models(const char *dir, char ***paths, int *n, char **skipped
             !ta_file_is_regular(path))
             continue;
         if (!ta_h5_is_complete(path)) {
-            while (slen + len + 3 > scap) {
-                char *g = realloc(skip, scap *= 2);
-                TA_CHECK_GOTO(g != NULL, TA_ERESOURCE, done, "out of memory");
-                skip = g;
-            }
+            TA_CALL_GOTO(ta_grow(&skip, &scap, (int64_t)(slen + len + 3), 1), done);
             slen += (size_t)sprintf(skip + slen, "%s%s", slen ? ", " : "", e->d_name);
             continue;
         }

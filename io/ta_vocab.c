@@ -31,22 +31,10 @@ void ta__vb_free(ta__vbuild_t *b)
 char *ta__vb_reserve(ta__vbuild_t *b, size_t bytes)
 {
     /* One NUL after every piece. */
-    if (b->tcap - b->tlen < bytes + 1) {
-        size_t cap = b->tcap ? b->tcap : 1u << 16;
-        while (cap - b->tlen < bytes + 1) {
-            if (cap > SIZE_MAX / 2) {
-                TA_ERR(TA_ERESOURCE, "%s: vocabulary text too large", b->name);
-                return NULL;
-            }
-            cap *= 2;
-        }
-        char *t = realloc(b->text, cap);
-        if (!t) {
-            TA_ERR(TA_ERESOURCE, "out of memory allocating %zu bytes", cap);
-            return NULL;
-        }
-        b->text = t;
-        b->tcap = cap;
+    if (bytes >= (size_t)INT64_MAX - b->tlen ||
+        ta_grow(&b->text, &b->tcap, (int64_t)(b->tlen + bytes + 1), 1) != 0) {
+        TA_ERR(TA_ERESOURCE, "%s: no memory for %zu more bytes of vocabulary text", b->name, bytes);
+        return NULL;
     }
     return b->text + b->tlen;
 }

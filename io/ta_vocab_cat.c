@@ -1,6 +1,7 @@
 #include "io/ta_vocab_cat.h"
 
 #include "base/ta_error.h"
+#include "base/ta_rand.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,14 +15,6 @@ typedef struct {
     size_t cap, used;
 } intern_t;
 
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ull; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
 static int intern_grow(intern_t *t)
 {
     size_t cap = t->cap ? 2 * t->cap : 256;
@@ -30,7 +23,7 @@ static int intern_grow(intern_t *t)
     for (size_t i = 0; i < t->cap; i++) {
         if (!t->slot[i])
             continue;
-        size_t h = (size_t)hash_str(t->slot[i]) & (cap - 1);
+        size_t h = (size_t)ta_fnv1a_str(t->slot[i]) & (cap - 1);
         while (slot[h])
             h = (h + 1) & (cap - 1);
         slot[h] = t->slot[i];
@@ -45,7 +38,7 @@ static int intern(intern_t *t, const char *s, const char **out)
 {
     if (2 * (t->used + 1) > t->cap)
         TA_CALL(intern_grow(t));
-    size_t h = (size_t)hash_str(s) & (t->cap - 1);
+    size_t h = (size_t)ta_fnv1a_str(s) & (t->cap - 1);
     while (t->slot[h] && strcmp(t->slot[h], s) != 0)
         h = (h + 1) & (t->cap - 1);
     if (!t->slot[h]) {

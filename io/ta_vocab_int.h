@@ -20,7 +20,8 @@ typedef struct {
 typedef struct {
     const char *name; /* input name for messages */
     char *text;
-    size_t tlen, tcap;
+    size_t tlen;
+    int64_t tcap;
     ta__vrec_t *rec;
     int64_t nrec, rcap;
 } ta__vbuild_t;

@@ -1,6 +1,6 @@
-/* Unit tests of src/ta_probe.c: the generator against SplitMix64's published first outputs,
- * undersampling and fold counts against their definitions, and the L-BFGS fit against a plain
- * double reference objective (the gradient must vanish at the solution). */
+/* Unit tests of src/kernels/ta_probe.c: the generator's seeding per category, undersampling and
+ * fold counts against their definitions, and the L-BFGS fit against a plain double reference
+ * objective (the gradient must vanish at the solution). */
 #include "kernels/ta_probe.h"
 #include "ta_test.h"
 
@@ -8,27 +8,13 @@
 
 static void test_rng(void)
 {
-    /* SplitMix64 from state 0: the first outputs of the reference implementation. */
-    ta_probe_rng_t r = {0};
-    T_CHECK(ta_probe_rng_next(&r) == 0xE220A8397B1DCDAFull);
-    T_CHECK(ta_probe_rng_next(&r) == 0x6E789E6AA1B965F4ull);
-    T_CHECK(ta_probe_rng_next(&r) == 0x06C45D188009454Full);
-    /* below(n) stays in range and hits every value of a small range about equally often. */
-    ta_probe_rng_seed(&r, 150, "LATIN");
-    int hist[7] = {0};
-    for (int i = 0; i < 70000; i++) {
-        uint64_t v = ta_probe_rng_below(&r, 7);
-        T_CHECK(v < 7);
-        hist[v < 7 ? v : 0]++;
-    }
-    for (int i = 0; i < 7; i++)
-        T_CHECK(hist[i] > 9500 && hist[i] < 10500);
-    T_CHECK(ta_probe_rng_below(&r, 1) == 0);
-    /* Different names give different streams. */
-    ta_probe_rng_t a, b;
+    /* The generator itself is tested in test_base_rand.c; here: the category's stream is
+     * seed ^ FNV-1a(name), and different names give different streams. */
+    ta_splitmix_t a, b;
     ta_probe_rng_seed(&a, 1, "LATIN");
     ta_probe_rng_seed(&b, 1, "CYRILLIC");
-    T_CHECK(ta_probe_rng_next(&a) != ta_probe_rng_next(&b));
+    T_CHECK(a.s == (1 ^ ta_fnv1a_str("LATIN")));
+    T_CHECK(ta_splitmix_next(&a) != ta_splitmix_next(&b));
 }
 
 static void test_sampling(int64_t n, int32_t ncat, int k)
@@ -37,11 +23,11 @@ static void test_sampling(int64_t n, int32_t ncat, int k)
     int64_t *ids = malloc((size_t)n * sizeof *ids), *work = malloc((size_t)n * sizeof *work);
     uint8_t *label = malloc((size_t)n);
     int32_t *fold = malloc((size_t)n * sizeof *fold);
-    ta_probe_rng_t r;
+    ta_splitmix_t r;
     ta_probe_rng_seed(&r, 7, "codes");
     /* Skewed sizes: category c gets weight c + 1 squared. */
     for (int64_t i = 0; i < n; i++) {
-        uint64_t v = ta_probe_rng_below(&r, (uint64_t)(ncat * (ncat + 1) * (2 * ncat + 1) / 6));
+        uint64_t v = ta_splitmix_below(&r, (uint64_t)(ncat * (ncat + 1) * (2 * ncat + 1) / 6));
         int32_t c = 0;
         uint64_t acc = 1;
         while (v >= acc) {
@@ -99,13 +85,13 @@ static void test_sampling(int64_t n, int32_t ncat, int k)
 /* Two Gaussian classes in d dimensions, means +-sep along the first axis. */
 static void make_data(int64_t n, int64_t d, double sep, uint64_t seed, float *X, uint8_t *y)
 {
-    ta_probe_rng_t r = {seed};
+    ta_splitmix_t r = {seed};
     for (int64_t i = 0; i < n; i++) {
         y[i] = (uint8_t)(i % 2);
         for (int64_t j = 0; j < d; j++) {
             /* Box-Muller from two uniforms. */
-            double u1 = ((double)(ta_probe_rng_next(&r) >> 11) + 0.5) / 9007199254740992.0;
-            double u2 = ((double)(ta_probe_rng_next(&r) >> 11) + 0.5) / 9007199254740992.0;
+            double u1 = ((double)(ta_splitmix_next(&r) >> 11) + 0.5) / 9007199254740992.0;
+            double u2 = ((double)(ta_splitmix_next(&r) >> 11) + 0.5) / 9007199254740992.0;
             double g = sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2);
             X[i * d + j] = (float)(g * 0.3 + (j == 0 ? (y[i] ? sep : -sep) : 0));
         }

@@ -1,19 +1,10 @@
 #include "base/ta_strmap.h"
 
 #include "base/ta_error.h"
+#include "base/ta_rand.h"
 
 #include <stdlib.h>
 #include <string.h>
-
-static uint64_t hash(const char *s, size_t len)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < len; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
 
 int ta_strmap_init(ta_strmap_t *m)
 {
@@ -38,7 +29,7 @@ void ta_strmap_free(ta_strmap_t *m)
 static int64_t probe(const ta_strmap_t *m, const char *s, size_t len)
 {
     int64_t mask = m->cap - 1;
-    int64_t i = (int64_t)(hash(s, len) & (uint64_t)mask);
+    int64_t i = (int64_t)(ta_fnv1a(s, len) & (uint64_t)mask);
     for (;;) {
         int64_t v = m->slot[i];
         if (v == 0)

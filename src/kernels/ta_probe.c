@@ -1,6 +1,7 @@
 #include "kernels/ta_probe.h"
 
 #include "base/ta_error.h"
+#include "kernels/ta_blocking.h"
 
 #include <cblas.h>
 #include <float.h>
@@ -14,34 +15,9 @@
  * Random numbers, undersampling, folds
  * ------------------------------------------------------------------------------------------- */
 
-void ta_probe_rng_seed(ta_probe_rng_t *r, uint64_t seed, const char *name)
+void ta_probe_rng_seed(ta_splitmix_t *r, uint64_t seed, const char *name)
 {
-    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a 64 */
-    for (const unsigned char *p = (const unsigned char *)name; p && *p; p++) {
-        h ^= *p;
-        h *= 0x100000001b3ull;
-    }
-    r->s = seed ^ h;
-}
-
-uint64_t ta_probe_rng_next(ta_probe_rng_t *r)
-{
-    uint64_t x = (r->s += 0x9E3779B97F4A7C15ull);
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-    return x ^ (x >> 31);
-}
-
-uint64_t ta_probe_rng_below(ta_probe_rng_t *r, uint64_t n)
-{
-    TA_ASSERT(n >= 1);
-    /* 2^64 mod n, computed without 128-bit arithmetic: (2^64 - n) mod n. */
-    uint64_t rem = (0 - n) % n;
-    uint64_t x;
-    do {
-        x = ta_probe_rng_next(r);
-    } while (x > UINT64_MAX - rem);
-    return x % n;
+    r->s = seed ^ ta_fnv1a_str(name);
 }
 
 static int cmp_i64(const void *a, const void *b)
@@ -50,7 +26,7 @@ static int cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-int64_t ta_probe_undersample(const int32_t *code, int64_t n, int32_t cat, ta_probe_rng_t *r,
+int64_t ta_probe_undersample(const int32_t *code, int64_t n, int32_t cat, ta_splitmix_t *r,
                              int64_t *ids, uint8_t *label, int64_t *work)
 {
     int64_t npos = 0;
@@ -69,7 +45,7 @@ int64_t ta_probe_undersample(const int32_t *code, int64_t n, int32_t cat, ta_pro
             work[nl++] = i;
     }
     for (int64_t j = 0; j < m; j++) {
-        int64_t k = j + (int64_t)ta_probe_rng_below(r, (uint64_t)(nl - j));
+        int64_t k = j + (int64_t)ta_splitmix_below(r, (uint64_t)(nl - j));
         int64_t t = work[j];
         work[j] = work[k];
         work[k] = t;
@@ -81,17 +57,17 @@ int64_t ta_probe_undersample(const int32_t *code, int64_t n, int32_t cat, ta_pro
     return m;
 }
 
-static void shuffle_i64(int64_t *a, int64_t len, ta_probe_rng_t *r)
+static void shuffle_i64(int64_t *a, int64_t len, ta_splitmix_t *r)
 {
     for (int64_t j = len - 1; j >= 1; j--) {
-        int64_t k = (int64_t)ta_probe_rng_below(r, (uint64_t)(j + 1));
+        int64_t k = (int64_t)ta_splitmix_below(r, (uint64_t)(j + 1));
         int64_t t = a[j];
         a[j] = a[k];
         a[k] = t;
     }
 }
 
-void ta_probe_folds(const uint8_t *label, int64_t nsamples, int k, ta_probe_rng_t *r, int32_t *fold,
+void ta_probe_folds(const uint8_t *label, int64_t nsamples, int k, ta_splitmix_t *r, int32_t *fold,
                     int64_t *work)
 {
     int64_t nneg = 0;
@@ -128,24 +104,16 @@ void ta_probe_opt_default(ta_probe_opt_t *o)
     o->threads = 1;
 }
 
-/* Rows per block: about 256 KiB of f32 rows, so that a block read by the first sgemv is still in
- * the L2 cache for the second. */
+/* Rows per block and the chunk count: ta_blocking.h (they fix the order of the sums). */
 static int64_t block_rows_for(int64_t d, const ta_probe_opt_t *o)
 {
-    if (o->block_rows > 0)
-        return o->block_rows;
-    int64_t rows = (int64_t)(262144 / (4 * (d > 0 ? d : 1)));
-    if (rows < 32)
-        rows = 32;
-    if (rows > 4096)
-        rows = 4096;
-    return rows;
+    return ta_probe_block_rows(d, o->block_rows);
 }
 
 /* The rows are cut into at most MAX_CHUNKS chunks of whole blocks, a cut that depends only on n
  * and d; each chunk's sums are kept apart and added up in chunk order, so that F and its gradient
  * are the same whichever thread computed which chunk. */
-enum { MAX_CHUNKS = 64 };
+enum { MAX_CHUNKS = TA_PROBE_MAX_CHUNKS };
 
 static int64_t chunk_rows_for(int64_t n, int64_t br)
 {

@@ -4,27 +4,19 @@
  * Everything here is single-process and deterministic: a task's result depends only on its inputs
  * (the rows, the labels, the seed), never on the rank or thread that computes it.
  *
- * Random numbers: SplitMix64 (Steele, Lea & Flood 2014): state += 0x9E3779B97F4A7C15, then the
- * output is the state mixed by (x ^ x>>30) * 0xBF58476D1CE4E5B9, (x ^ x>>27) * 0x94D049BB133111EB,
- * x ^ x>>31. An integer in [0, n) is drawn by rejection (values >= 2^64 - 2^64 mod n are redrawn,
- * then x mod n), so that every value is equally likely. */
+ * Random numbers: SplitMix64 (base/ta_rand.h), one stream per category; integers in [0, n) by
+ * rejection (ta_splitmix_below), so that every value is equally likely. */
 #ifndef TA_PROBE_H
 #define TA_PROBE_H
+
+#include "base/ta_rand.h"
 
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct {
-    uint64_t s;
-} ta_probe_rng_t;
-
 /* Local. Seeds the generator for one category: SplitMix64 state = seed ^ FNV-1a-64(name) (so that
  * a category's sample does not depend on which other categories exist). */
-void ta_probe_rng_seed(ta_probe_rng_t *r, uint64_t seed, const char *name);
-/* Local. Next 64-bit output. */
-uint64_t ta_probe_rng_next(ta_probe_rng_t *r);
-/* Local. Uniform integer in [0, n), n >= 1. */
-uint64_t ta_probe_rng_below(ta_probe_rng_t *r, uint64_t n);
+void ta_probe_rng_seed(ta_splitmix_t *r, uint64_t seed, const char *name);
 
 /* Local. Random undersampling as imbalanced-learn's RandomUnderSampler does it: every sample of
  * the smaller class is kept and the larger class is reduced, without replacement, to the size of
@@ -34,7 +26,7 @@ uint64_t ta_probe_rng_below(ta_probe_rng_t *r, uint64_t n);
  * balanced sample sorted by token id, and label[k] (1 positive, 0 negative) its labels; m is the
  * smaller class's size. ids and label need room for 2 * min(count, n - count); work needs room
  * for n int64. Returns m. */
-int64_t ta_probe_undersample(const int32_t *code, int64_t n, int32_t cat, ta_probe_rng_t *r,
+int64_t ta_probe_undersample(const int32_t *code, int64_t n, int32_t cat, ta_splitmix_t *r,
                              int64_t *ids, uint8_t *label, int64_t *work);
 
 /* Local. Stratified k-fold assignment of a balanced sample (m positives, m negatives, in the
@@ -44,7 +36,7 @@ int64_t ta_probe_undersample(const int32_t *code, int64_t n, int32_t cat, ta_pro
  * goes to fold t mod k and the t-th of the positives to fold (t + m) mod k. Each fold so gets
  * floor(m/k) or ceil(m/k) samples of each class, and floor(2m/k) or ceil(2m/k) in total.
  * fold[i] is set for each sample i < 2m; work needs room for 2m int64. */
-void ta_probe_folds(const uint8_t *label, int64_t nsamples, int k, ta_probe_rng_t *r, int32_t *fold,
+void ta_probe_folds(const uint8_t *label, int64_t nsamples, int k, ta_splitmix_t *r, int32_t *fold,
                     int64_t *work);
 
 /* Logistic regression: minimise

@@ -2,81 +2,32 @@
 #include "kernels/ta_synth.h"
 
 #include "base/ta_error.h"
+#include "base/ta_rand.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* ---------------------------------------------------------------------------------------------
- * Random numbers: splitmix64 to seed, xoshiro256** to draw, Box-Muller for Gaussians. Our own
- * generator, so that a seed gives the same model with every libc. */
-
-typedef struct {
-    uint64_t s[4];
-} ta__rng_t;
-
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-/* A stream for (seed, purpose, index): independent streams for every row and group. */
-static void rng_seed(ta__rng_t *r, uint64_t seed, uint64_t purpose, uint64_t index)
-{
-    uint64_t x = seed ^ (purpose * 0xd1b54a32d192ed03ull);
-    x = splitmix64(&x) ^ index;
-    for (int i = 0; i < 4; i++)
-        r->s[i] = splitmix64(&x);
-}
-
-static inline uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-static inline uint64_t rng_next(ta__rng_t *r)
-{
-    uint64_t *s = r->s;
-    uint64_t result = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
-}
-
-/* Uniform in (0, 1]. */
-static inline double rng_unit(ta__rng_t *r)
-{
-    return ((rng_next(r) >> 11) + 1) * (1.0 / 9007199254740992.0);
-}
-
-static inline uint64_t rng_below(ta__rng_t *r, uint64_t n)
-{
-    return (uint64_t)(rng_unit(r) * (double)n) % n;
-}
+ * Random numbers: xoshiro256** streams (base/ta_rand.h) to draw, Box-Muller for Gaussians. */
 
 /* n standard Gaussians scaled by scale and added to out. */
-static void add_gauss(ta__rng_t *r, float *out, int64_t n, double scale)
+static void add_gauss(ta_xoshiro_t *r, float *out, int64_t n, double scale)
 {
     const double two_pi = 6.283185307179586;
     int64_t i = 0;
     for (; i + 1 < n; i += 2) {
-        double rad = sqrt(-2.0 * log(rng_unit(r))) * scale, th = two_pi * rng_unit(r);
+        double rad = sqrt(-2.0 * log(ta_xoshiro_unit(r))) * scale, th = two_pi * ta_xoshiro_unit(r);
         out[i] += (float)(rad * cos(th));
         out[i + 1] += (float)(rad * sin(th));
     }
     if (i < n)
-        out[i] += (float)(sqrt(-2.0 * log(rng_unit(r))) * cos(two_pi * rng_unit(r)) * scale);
+        out[i] += (float)(sqrt(-2.0 * log(ta_xoshiro_unit(r))) * cos(two_pi * ta_xoshiro_unit(r)) *
+                          scale);
 }
 
 /* out += scale * (a random unit vector from stream r). */
-static void add_unit(ta__rng_t *r, float *out, int64_t n, double scale, float *tmp)
+static void add_unit(ta_xoshiro_t *r, float *out, int64_t n, double scale, float *tmp)
 {
     for (int64_t i = 0; i < n; i++)
         tmp[i] = 0;
@@ -181,15 +132,15 @@ static int put_utf8(char *o, uint32_t c)
     return 3;
 }
 
-static uint32_t draw_char(ta__rng_t *r, int c)
+static uint32_t draw_char(ta_xoshiro_t *r, int c)
 {
     if (c == TA_SYNTH_PUNCT)
-        return punct_chars[rng_below(r, sizeof punct_chars / sizeof punct_chars[0])];
+        return punct_chars[ta_xoshiro_scaled(r, sizeof punct_chars / sizeof punct_chars[0])];
     if (c == TA_SYNTH_SYMBOL)
-        return symbol_chars[rng_below(r, sizeof symbol_chars / sizeof symbol_chars[0])];
+        return symbol_chars[ta_xoshiro_scaled(r, sizeof symbol_chars / sizeof symbol_chars[0])];
     const ta__class_t *k = &classes[c];
     uint32_t n0 = k->hi[0] - k->lo[0] + 1, n1 = k->lo[1] ? k->hi[1] - k->lo[1] + 1 : 0;
-    uint32_t x = (uint32_t)rng_below(r, n0 + n1);
+    uint32_t x = (uint32_t)ta_xoshiro_scaled(r, n0 + n1);
     return x < n0 ? k->lo[0] + x : k->lo[1] + (x - n0);
 }
 
@@ -199,18 +150,10 @@ typedef struct {
     uint64_t mask;
 } ta__set_t;
 
-static uint64_t hash_str(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ull;
-    return h;
-}
-
 /* Returns 1 when inserted, 0 when text + off already is in the set. */
 static int set_insert(ta__set_t *set, const char *text, int64_t off)
 {
-    uint64_t i = hash_str(text + off) & set->mask;
+    uint64_t i = ta_fnv1a_str(text + off) & set->mask;
     while (set->slot[i] >= 0) {
         if (strcmp(text + set->slot[i], text + off) == 0)
             return 0;
@@ -279,10 +222,10 @@ int ta_synth_init(ta_synth_t *s, ta_synth_preset_t preset, int64_t n, int64_t ro
     for (int c = 1; c < TA_SYNTH_NCLASSES; c++)
         for (int64_t j = 0; j < cnt[c]; j++)
             s->cls[k++] = (uint8_t)c;
-    ta__rng_t r;
-    rng_seed(&r, seed, P_VOCAB, 0);
+    ta_xoshiro_t r;
+    ta_xoshiro_seed(&r, seed, P_VOCAB, 0);
     for (int64_t i = n - 1; i > s->nspecial; i--) {
-        int64_t j = s->nspecial + (int64_t)rng_below(&r, (uint64_t)(i - s->nspecial + 1));
+        int64_t j = s->nspecial + (int64_t)ta_xoshiro_scaled(&r, (uint64_t)(i - s->nspecial + 1));
         uint8_t t = s->cls[i];
         s->cls[i] = s->cls[j];
         s->cls[j] = t;
@@ -303,10 +246,11 @@ int ta_synth_init(ta_synth_t *s, ta_synth_preset_t preset, int64_t n, int64_t ro
         const ta__class_t *kc = &classes[c];
         for (int attempt = 0;; attempt++) {
             char *o = s->text + used;
-            int len = kc->minlen + (int)rng_below(&r, (uint64_t)(kc->maxlen - kc->minlen + 1)) +
+            int len = kc->minlen +
+                      (int)ta_xoshiro_scaled(&r, (uint64_t)(kc->maxlen - kc->minlen + 1)) +
                       attempt / 8; /* crowded short lengths: grow after a few collisions */
             int m = 0;
-            if (rng_unit(&r) < kc->space_prob)
+            if (ta_xoshiro_unit(&r) < kc->space_prob)
                 m += put_utf8(o + m, 0x2581);
             for (int j = 0; j < len && m < 48; j++)
                 m += put_utf8(o + m, draw_char(&r, c));
@@ -333,14 +277,14 @@ int ta_synth_init(ta_synth_t *s, ta_synth_preset_t preset, int64_t n, int64_t ro
     }
     for (int64_t i = 0; i < n; i++)
         if (s->cls[i] >= 2 && s->cls[i] <= TA_SYNTH_NSCRIPTS)
-            s->group[i] = (int32_t)rng_below(&r, (uint64_t)s->ngroups);
+            s->group[i] = (int32_t)ta_xoshiro_scaled(&r, (uint64_t)s->ngroups);
 
     /* Class directions. */
     float *tmp = ta_malloc((size_t)dim * sizeof *tmp);
     TA_CHECK_GOTO(tmp, TA_ERESOURCE, fail, "synth: out of memory");
     for (int c = 0; c < TA_SYNTH_NCLASSES; c++) {
-        ta__rng_t rc_ = {{0}};
-        rng_seed(&rc_, seed, P_CLASS, (uint64_t)c);
+        ta_xoshiro_t rc_ = {{0}};
+        ta_xoshiro_seed(&rc_, seed, P_CLASS, (uint64_t)c);
         add_unit(&rc_, s->u_class + (int64_t)c * dim, dim, 1.0, tmp);
     }
     free(tmp);
@@ -364,14 +308,14 @@ void ta_synth_rows(const ta_synth_t *s, int64_t row0, int64_t nrows, float *out)
         const float *u = s->u_class + (int64_t)c * d;
         for (int64_t j = 0; j < d; j++)
             x[j] = (float)(s->a * u[j]);
-        ta__rng_t rr;
-        rng_seed(&rr, s->seed, P_ROW, (uint64_t)i);
+        ta_xoshiro_t rr;
+        ta_xoshiro_seed(&rr, s->seed, P_ROW, (uint64_t)i);
         add_gauss(&rr, x, d, s->sigma / sqrt((double)d));
         if (g >= 0) {
             /* The group vector comes from its own stream, regenerated for every member, so that
              * no G x d table is ever held. */
-            ta__rng_t rg;
-            rng_seed(&rg, s->seed, P_GROUP, (uint64_t)g);
+            ta_xoshiro_t rg;
+            ta_xoshiro_seed(&rg, s->seed, P_GROUP, (uint64_t)g);
             add_gauss(&rg, x, d, s->b / sqrt((double)d));
         }
     }
