@@ -23,7 +23,7 @@
 #include "io/ta_muse.h"
 #include "io/ta_nbfile.h"
 #include "io/ta_vocab.h"
-#include "cmd/ta_cmd.h"
+#include "cmd/cmd_report.h"
 
 #include "fuzz_h5_recipe.h"
 
@@ -269,8 +269,8 @@ static inline void fuzz_report_h5_one(const uint8_t *data, size_t size)
     snprintf(m, sizeof m, "%s/m.h5", dir);
     fz_write(m, bytes, n);
     free(bytes);
-    char *argv[] = {"report", (char *)dir, NULL};
-    ta_command_report.main(2, argv);
+    ta_report_opts_t o = {dir};
+    ta_cmd_report_run(&o);
     ta_err_clear();
     fz_check_closed();
     fz_check_report(dir);
