@@ -26,11 +26,12 @@ int ta_probe_write_tsv(const char *path, const ta_probe_result_t *r)
 }
 
 /* A dense array of rank 1 to 3 (ta_h5_write_array stops at 2). */
-static int write_nd(hid_t loc, const char *name, hid_t type, int nd, const int64_t *dims,
+static int write_nd(hid_t loc, const char *name, ta_elem_t elem, int nd, const int64_t *dims,
                     const void *buf)
 {
     if (nd <= 2)
-        return ta_h5_write_array(loc, name, type, nd, dims, buf);
+        return ta_h5_write_array(loc, name, elem, nd, dims, buf);
+    hid_t type = ta_h5_memtype(elem);
     hsize_t hd[3] = {(hsize_t)dims[0], (hsize_t)dims[1], (hsize_t)dims[2]};
     hid_t space = H5Screate_simple(3, hd, NULL);
     hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
@@ -97,39 +98,39 @@ int ta_probe_write_group(hid_t file, const ta_probe_result_t *r)
     TA_CHECK_GOTO(g >= 0, TA_EINTERNAL, done, "cannot create group /probe");
     int64_t d1[1] = {np}, d2[2] = {np, F}, d3[3] = {np, F, d}, dw[2] = {np, d};
     TA_CALL_GOTO(ta_h5_write_strings(g, "names", pn, np), done);
-    TA_CALL_GOTO(write_nd(g, "n_tokens", H5T_NATIVE_INT64, 1, d1,
-                          pack(r, r->n_tokens, sizeof(int64_t), 1, buf)),
-                 done);
-    TA_CALL_GOTO(write_nd(g, "n_samples", H5T_NATIVE_INT64, 1, d1,
+    TA_CALL_GOTO(
+        write_nd(g, "n_tokens", TA_ELEM_I64, 1, d1, pack(r, r->n_tokens, sizeof(int64_t), 1, buf)),
+        done);
+    TA_CALL_GOTO(write_nd(g, "n_samples", TA_ELEM_I64, 1, d1,
                           pack(r, r->n_samples, sizeof(int64_t), 1, buf)),
                  done);
-    TA_CALL_GOTO(write_nd(g, "mean_accuracy", H5T_NATIVE_DOUBLE, 1, d1,
-                          pack(r, r->mean, sizeof(double), 1, buf)),
-                 done);
-    TA_CALL_GOTO(write_nd(g, "std_accuracy", H5T_NATIVE_DOUBLE, 1, d1,
-                          pack(r, r->std, sizeof(double), 1, buf)),
-                 done);
-    TA_CALL_GOTO(write_nd(g, "fold_accuracy", H5T_NATIVE_DOUBLE, 2, d2,
+    TA_CALL_GOTO(
+        write_nd(g, "mean_accuracy", TA_ELEM_F64, 1, d1, pack(r, r->mean, sizeof(double), 1, buf)),
+        done);
+    TA_CALL_GOTO(
+        write_nd(g, "std_accuracy", TA_ELEM_F64, 1, d1, pack(r, r->std, sizeof(double), 1, buf)),
+        done);
+    TA_CALL_GOTO(write_nd(g, "fold_accuracy", TA_ELEM_F64, 2, d2,
                           pack(r, r->fold_acc, sizeof(double), F, buf)),
                  done);
-    TA_CALL_GOTO(write_nd(g, "intercepts", H5T_NATIVE_DOUBLE, 2, d2,
+    TA_CALL_GOTO(write_nd(g, "intercepts", TA_ELEM_F64, 2, d2,
                           pack(r, r->intercepts, sizeof(double), F, buf)),
                  done);
-    TA_CALL_GOTO(write_nd(g, "iterations", H5T_NATIVE_INT32, 2, d2,
+    TA_CALL_GOTO(write_nd(g, "iterations", TA_ELEM_I32, 2, d2,
                           pack(r, r->iterations, sizeof(int32_t), F, buf)),
                  done);
-    TA_CALL_GOTO(write_nd(g, "weights", H5T_NATIVE_DOUBLE, 3, d3,
-                          pack(r, r->weights, sizeof(double), F * d, buf)),
-                 done);
-    TA_CALL_GOTO(write_nd(g, "final_weights", H5T_NATIVE_DOUBLE, 2, dw,
+    TA_CALL_GOTO(
+        write_nd(g, "weights", TA_ELEM_F64, 3, d3, pack(r, r->weights, sizeof(double), F * d, buf)),
+        done);
+    TA_CALL_GOTO(write_nd(g, "final_weights", TA_ELEM_F64, 2, dw,
                           pack(r, r->final_w, sizeof(double), d, buf)),
                  done);
-    TA_CALL_GOTO(write_nd(g, "final_intercepts", H5T_NATIVE_DOUBLE, 1, d1,
+    TA_CALL_GOTO(write_nd(g, "final_intercepts", TA_ELEM_F64, 1, d1,
                           pack(r, r->final_b, sizeof(double), 1, buf)),
                  done);
     int64_t ds[1] = {ns};
     TA_CALL_GOTO(ta_h5_write_strings(g, "skipped_names", sn, ns), done);
-    TA_CALL_GOTO(write_nd(g, "skipped_n_tokens", H5T_NATIVE_INT64, 1, ds, sk), done);
+    TA_CALL_GOTO(write_nd(g, "skipped_n_tokens", TA_ELEM_I64, 1, ds, sk), done);
     TA_CALL_GOTO(ta_h5_attr_int(g, "folds", r->folds), done);
     TA_CALL_GOTO(ta_h5_attr_int(g, "min_tokens", r->min_tokens), done);
     TA_CALL_GOTO(ta_h5_attr_int(g, "seed", r->seed), done);
