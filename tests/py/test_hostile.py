@@ -30,9 +30,11 @@ Policies this suite settles (README, section "Errors"):
   - the report escapes names for gnuplot (strings and data blocks), HTML and Markdown, and uses
     a model name in a file name only after reducing it to [A-Za-z0-9._-].
 """
+import concurrent.futures
 import os
 import re
 import sys
+import threading
 import time
 
 import h5py
@@ -2307,6 +2309,9 @@ def main():
     ap.add_argument("--list", action="store_true")
     ap.add_argument("--no-np2", action="store_true")
     ap.add_argument("--write-known", default=None)
+    ap.add_argument("-j", "--jobs", type=int,
+                    default=int(os.environ.get("TA_HOSTILE_JOBS", "4")),
+                    help="cases run side by side (default 4, or TA_HOSTILE_JOBS)")
     ap.add_argument("-v", "--verbose", action="store_true", help="print each case's stderr")
     a = ap.parse_args()
     sel = [cs for cs in CASES if (not a.group or group_of(cs) == a.group) and
@@ -2336,42 +2341,50 @@ def main():
     runner = H.Runner(top, FX)
     known_path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "hostile_known.txt")
     known = load_known(known_path)
-    results = []
     t0 = time.time()
-    tmpfs = None
+    jobs = []
     for cs in sel:
-        runs = [1] + ([2] if cs.np2 and not a.no_np2 else [])
-        for np_ in runs:
-            cid = cs.id + ("@2" if np_ == 2 else "")
-            if not runner.available(cs.needs):
-                results.append((cid, "SKIP", ["%s does not exist yet" % cs.needs], 0))
-                continue
+        for np_ in [1] + ([2] if cs.np2 and not a.no_np2 else []):
+            jobs.append((cs, np_))
+    lock = threading.Lock()
+
+    def one(job):
+        cs, np_ = job
+        cid = cs.id + ("@2" if np_ == 2 else "")
+        if not runner.available(cs.needs):
+            return (cid, "SKIP", ["%s does not exist yet" % cs.needs], 0)
+        if cs.cmd == "disk" and not H.IS_ROOT:
+            return (cid, "SKIP", ["disk full needs root (mount -t tmpfs)"], 0)
+        try:
             if cs.cmd == "disk":
-                if not H.IS_ROOT:
-                    results.append((cid, "SKIP", ["disk full needs root (mount -t tmpfs)"], 0))
-                    continue
-            try:
-                if cs.cmd == "disk":
-                    probs, secs, err = run_disk_case(runner, cs, np_)
-                else:
-                    probs, secs, err = runner.run_case(cs, np_)
-            except H.SkipCase as e:
-                results.append((cid, "SKIP", [str(e)], 0))
-                continue
-            if probs and cid in known:
-                st = "XFAIL"
-            elif probs:
-                st = "FAIL"
-            elif cid in known:
-                st = "XPASS"
-                probs = ["listed in hostile_known.txt but passes now: remove it from the list"]
+                probs, secs, err = run_disk_case(runner, cs, np_)
             else:
-                st = "PASS"
-            results.append((cid, st, probs, secs))
+                probs, secs, err = runner.run_case(cs, np_)
+        except H.SkipCase as e:
+            return (cid, "SKIP", [str(e)], 0)
+        if probs and cid in known:
+            st = "XFAIL"
+        elif probs:
+            st = "FAIL"
+        elif cid in known:
+            st = "XPASS"
+            probs = ["listed in hostile_known.txt but passes now: remove it from the list"]
+        else:
+            st = "PASS"
+        with lock:
             print("%-5s %-52s %5.1fs %s" % (st, cid, secs, "; ".join(probs)[:400]), flush=True)
             if a.verbose:
                 for l in H.strip_mpirun(err)[-4:]:
                     print("        | " + l[:300])
+        return (cid, st, probs, secs)
+
+    # The cases wait on MPI start-up and timeouts far more than they compute: several at once.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as ex:
+        results = list(ex.map(one, jobs))
+    changed = FX.changed()
+    if changed:
+        results.append(("fixtures", "FAIL", ["a case changed the shared fixtures: %s" % ", ".join(
+            os.path.relpath(p, FX.d) for p in changed)], 0))
     counts = {}
     for r in results:
         counts[r[1]] = counts.get(r[1], 0) + 1
