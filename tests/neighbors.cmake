@@ -7,5 +7,5 @@ set_tests_properties(neighbors_unit_topk_scalar PROPERTIES TIMEOUT 300 LABELS un
 # The ring schedule covers every tile pair exactly once for P = 1..8 (no MPI).
 ta_add_unit_test(neighbors_unit_sched test_neighbors_sched.c)
 ta_add_unit_test(team test_team.c)
-ta_add_py_test(neighbors_oracle test_neighbors_oracle.py TIMEOUT 300 SANITIZE)
-ta_add_py_test(neighbors_ckpt test_neighbors_ckpt.py TIMEOUT 300)
+ta_add_py_test(neighbors_oracle test_neighbors_oracle.py TIMEOUT 600 SANITIZE)
+ta_add_py_test(neighbors_ckpt test_neighbors_ckpt.py TIMEOUT 600)
