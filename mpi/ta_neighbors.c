@@ -449,11 +449,7 @@ static int read_rows(ta_embed_t *e, int64_t row0, int64_t rows, float *x, uint8_
 {
     if (rows == 0)
         return 0;
-    TA_CALL(ta_embed_read_rows(e, row0, rows, x));
-    int64_t bad = ta_topk_normalize_rows(x, rows, e->cols, ok);
-    TA_CHECK(bad < 0, TA_EINPUT, "%s: row %lld holds a NaN or infinite value", e->spec,
-             (long long)(row0 + bad));
-    return 0;
+    return ta_embed_read_normalized(e, row0, rows, x, ok, NULL);
 }
 
 /* Collective. On resuming inside ring step s > 0: the ring brought the visiting shard before the

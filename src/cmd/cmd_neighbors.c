@@ -322,10 +322,8 @@ static int cmd_main(int argc, char **argv)
     rc = ta_nbr_run(&e, queries, nq, &no, &res);
     if (rc)
         goto out;
-    if (res.zero_rows)
-        ta_log_warn("%s: %lld rows have norm 0; they are neither queries nor neighbours (index -1, "
-                    "score NaN)",
-                    o.emb, (long long)res.zero_rows);
+    ta_embed_warn_zero_rows(&e, &(ta_rownorm_zeros_t){res.zero_rows, -1},
+                            "they are neither queries nor neighbours (index -1, score NaN)");
     double gflops = res.gemm_flops / (res.seconds > 0 ? res.seconds : 1) * 1e-9;
     ta_log_info("neighbors: %.2f s, %.1f GFLOP/s (SGEMM %.2f s, top-k %.2f s, communication %.2f "
                 "s, rescoring %.2f s on the slowest rank; %lld rows recomputed exactly)",
