@@ -15,6 +15,7 @@
 #include "base/ta_error.h"
 #include "base/ta_log.h"
 #include "base/ta_rand.h"
+#include "base/ta_team.h"
 #include "kernels/ta_paper_sample.h"
 #include "kernels/ta_probe.h"
 #include "io/ta_catfile.h"
@@ -672,12 +673,13 @@ static int run_probe(const probe_args_t *a, probe_state_t *s)
     }
     rc = ta_mpi_agree(rc);
     /* The rank's threads (OPENBLAS_NUM_THREADS, SLURM_CPUS_PER_TASK or cores / ranks, see
-     * ta_mpi_setup_threads) go to the fit's own chunk threads, and OpenBLAS runs one thread per
-     * call: the sums then have a fixed order and a task's result does not depend on the thread
+     * ta_mpi_setup_threads) form the team that shares a fit's chunks, and OpenBLAS runs one thread
+     * per call: the sums then have a fixed order and a task's result does not depend on the thread
      * count. */
     int threads = ta_blas_threads();
     ta_blas_set_threads(1);
-    c->opt.threads = threads;
+    if (!rc)
+        rc = ta_mpi_agree(ta_team_create(threads, &c->opt.team));
     for (int64_t k = 0; k < np; k++)
         cost[k] = 2 * s->sample[s->probe_cat[k]].m;
     if (!rc)
@@ -688,6 +690,8 @@ static int run_probe(const probe_args_t *a, probe_state_t *s)
         c->final = s->final;
         rc = run_farm(c, np * F, cost, fold_task, "probe: folds", s->folds_res, done + np);
     }
+    ta_team_free(c->opt.team);
+    c->opt.team = NULL;
     ta_blas_set_threads(threads);
     free(cost);
     if (rc == TA_EINTERRUPTED) {
