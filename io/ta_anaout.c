@@ -44,13 +44,13 @@ int ta_anaout_write_summaries(hid_t loc, const char *prefix, const ta_summary_t 
     for (int64_t i = 0; i < n; i++)
         cnt[i] = s[i].n;
     snprintf(name, sizeof name, "%s_n", prefix);
-    TA_CALL_GOTO(ta_h5_write_array(loc, name, H5T_NATIVE_INT64, 1, &n, cnt), done);
+    TA_CALL_GOTO(ta_h5_write_array(loc, name, TA_ELEM_I64, 1, &n, cnt), done);
     const char *what[3] = {"mean", "std", "ci"};
     for (int w = 0; w < 3; w++) {
         for (int64_t i = 0; i < n; i++)
             v[i] = w == 0 ? s[i].mean : w == 1 ? s[i].std : s[i].ci;
         snprintf(name, sizeof name, "%s_%s", prefix, what[w]);
-        TA_CALL_GOTO(ta_h5_write_array(loc, name, H5T_NATIVE_DOUBLE, 1, &n, v), done);
+        TA_CALL_GOTO(ta_h5_write_array(loc, name, TA_ELEM_F64, 1, &n, v), done);
     }
 done:
     free(cnt);

@@ -53,8 +53,8 @@ static int ta__read_h5(const char *path, const char *scheme, ta_catset_t *out)
     out->code = ta_malloc((size_t)(dims[0] ? dims[0] : 1) * sizeof *out->code);
     TA_CHECK_GOTO(out->code != NULL, TA_ERESOURCE, done, "out of memory");
     if (dims[0] > 0)
-        TA_CALL_GOTO(
-            ta_h5_read_rows(file, path, codes_name, H5T_NATIVE_INT32, 0, dims[0], out->code), done);
+        TA_CALL_GOTO(ta_h5_read_rows(file, path, codes_name, TA_ELEM_I32, 0, dims[0], out->code),
+                     done);
     for (int64_t i = 0; i < dims[0]; i++)
         TA_CHECK_GOTO(out->code[i] >= 0 && out->code[i] < nnames, TA_EINPUT, done,
                       "%s: %s: row %lld has code %d, outside 0..%lld", path, codes_name,

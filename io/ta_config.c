@@ -29,6 +29,7 @@ typedef enum {
     TA__F_QUERIES,   /* all | sample:FRACTION:SEED | file path */
     TA__F_SCHEME,    /* paper | script */
     TA__F_BALANCE,   /* undersample */
+    TA__F_PROTOCOL,  /* tokenatlas | paper */
 } ta__ftype_t;
 
 typedef struct {
@@ -47,6 +48,7 @@ typedef struct {
 static const ta__field_t ta__fields[] = {
     {"", "run", TA__F_NAME, TA__C(run), 0, offsetof(ta_config_t, run_line)},
     {"", "results_dir", TA__F_STR, TA__C(results_dir), 0, 0},
+    {"", "protocol", TA__F_PROTOCOL, TA__C(protocol), 0, 0},
     {"models", "name", TA__F_NAME, TA__M(name), 0, offsetof(ta_config_model_t, name_line)},
     {"models", "path", TA__F_STR, TA__M(path), 0, offsetof(ta_config_model_t, path_line)},
     {"models", "tensor", TA__F_OPTSTR, TA__M(tensor), 0, 0},
@@ -292,6 +294,11 @@ static int ta__set_field(ta__ctx_t *c, const ta__field_t *f, void *base, const t
             return ta__fail(c, line, key, "expected paper or script, got '%s'",
                             ta__show(v, show, sizeof show));
         break;
+    case TA__F_PROTOCOL:
+        if (strcmp(tmp, "tokenatlas") != 0 && strcmp(tmp, "paper") != 0)
+            return ta__fail(c, line, key, "expected tokenatlas or paper, got '%s'",
+                            ta__show(v, show, sizeof show));
+        break;
     case TA__F_BALANCE:
         if (strcmp(tmp, "undersample") != 0)
             return ta__fail(c, line, key, "expected undersample (the only method), got '%s'",
@@ -338,6 +345,7 @@ static void ta__defaults(ta_config_t *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     snprintf(cfg->results_dir, sizeof cfg->results_dir, "results");
+    snprintf(cfg->protocol, sizeof cfg->protocol, "tokenatlas");
     cfg->k = 100;
     snprintf(cfg->queries, sizeof cfg->queries, "all");
     cfg->block_rows = 0;
@@ -802,6 +810,7 @@ static int ta__render(ta_config_t *cfg)
     ta__put_quoted(fp, cfg->run);
     fputs("\nresults_dir: ", fp);
     ta__put_quoted(fp, cfg->results_dir);
+    fprintf(fp, "\nprotocol: %s", cfg->protocol);
     fputs("\nmodels:\n", fp);
     for (int i = 0; i < cfg->nmodels; i++) {
         const ta_config_model_t *m = &cfg->models[i];

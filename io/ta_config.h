@@ -25,6 +25,7 @@ typedef struct {
 typedef struct {
     char run[128];
     char results_dir[4096]; /* default "results" */
+    char protocol[16]; /* "tokenatlas" (default) | "paper": the probe's (see probe --protocol) */
     int nmodels;
     ta_config_model_t models[TA_CONFIG_MAX_MODELS];
     /* neighbors */

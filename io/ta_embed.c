@@ -1072,7 +1072,7 @@ int ta_embed_read_rows(ta_embed_t *e, int64_t row0, int64_t nrows, float *out)
     if (nrows == 0)
         return 0;
     if (m->kind == K_H5) {
-        TA_CALL(ta_h5_read_rows(m->h5, e->file, m->dset, H5T_NATIVE_FLOAT, row0, nrows, out));
+        TA_CALL(ta_h5_read_rows(m->h5, e->file, m->dset, TA_ELEM_F32, row0, nrows, out));
         return 0;
     }
     size_t total = (size_t)nrows * (size_t)e->cols;

@@ -1,6 +1,7 @@
 #include "io/ta_h5.h"
 
 #include "base/ta_error.h"
+#include "io/ta_file.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -76,9 +77,28 @@ int ta_h5_create_dataset(hid_t loc, const char *name, hid_t memtype, int ndims, 
     return 0;
 }
 
-int ta_h5_write_array(hid_t loc, const char *name, hid_t memtype, int ndims, const int64_t *dims,
+hid_t ta_h5_memtype(ta_elem_t type)
+{
+    switch (type) {
+    case TA_ELEM_F32:
+        return H5T_NATIVE_FLOAT;
+    case TA_ELEM_F64:
+        return H5T_NATIVE_DOUBLE;
+    case TA_ELEM_I32:
+        return H5T_NATIVE_INT32;
+    case TA_ELEM_I64:
+        return H5T_NATIVE_INT64;
+    case TA_ELEM_U8:
+        return H5T_NATIVE_UINT8;
+    }
+    TA_ASSERT(!"element type");
+    return H5I_INVALID_HID;
+}
+
+int ta_h5_write_array(hid_t loc, const char *name, ta_elem_t type, int ndims, const int64_t *dims,
                       const void *buf)
 {
+    hid_t memtype = ta_h5_memtype(type);
     TA_CHECK(ndims >= 1 && ndims <= 2, TA_EINTERNAL, "bad rank %d for %s", ndims, name);
     hsize_t hd[2] = {(hsize_t)dims[0], ndims == 2 ? (hsize_t)dims[1] : 1};
     hid_t space = H5Screate_simple(ndims, hd, NULL);
@@ -256,9 +276,10 @@ int ta_h5_dims(hid_t file, const char *path_for_msgs, const char *name, int *ndi
     return 0;
 }
 
-int ta_h5_read_rows(hid_t file, const char *path_for_msgs, const char *name, hid_t memtype,
+int ta_h5_read_rows(hid_t file, const char *path_for_msgs, const char *name, ta_elem_t type,
                     int64_t row0, int64_t nrows, void *buf)
 {
+    hid_t memtype = ta_h5_memtype(type);
     int nd;
     int64_t dims[2];
     TA_CALL(ta_h5_dims(file, path_for_msgs, name, &nd, dims));
@@ -345,4 +366,49 @@ int ta_h5_read_attr_str(hid_t loc, const char *name, char **value)
     *value = strdup(v ? v : "");
     H5free_memory(v);
     return 0;
+}
+
+int ta_h5_is_hdf5(const char *path)
+{
+    return ta_file_is_regular(path) && H5Fis_hdf5(path) > 0;
+}
+
+int ta_h5_read_file_attr_str(const char *path, const char *name, char **value)
+{
+    hid_t f = H5I_INVALID_HID;
+    TA_CALL(ta_h5_open_read(path, &f));
+    int rc = ta_h5_read_attr_str(f, name, value);
+    H5Fclose(f);
+    if (rc) {
+        /* The reader's message names the attribute; add the file. */
+        char msg[1024];
+        snprintf(msg, sizeof msg, "%s: %s", path, ta_err_message());
+        ta_err_adopt(rc, msg);
+    }
+    return rc;
+}
+
+int ta_h5_open_object(hid_t file, const char *path, hid_t *obj)
+{
+    *obj = ta_h5_exists(file, path) ? H5Oopen(file, path, H5P_DEFAULT) : H5I_INVALID_HID;
+    TA_CHECK(*obj >= 0, TA_EINTERNAL, "cannot open %s in the HDF5 file", path);
+    return 0;
+}
+
+void ta_h5_close(hid_t id)
+{
+    if (id < 0)
+        return;
+    switch (H5Iget_type(id)) {
+    case H5I_FILE:
+        H5Fclose(id);
+        break;
+    case H5I_GROUP:
+    case H5I_DATASET:
+    case H5I_DATATYPE:
+        H5Oclose(id);
+        break;
+    default:
+        H5Idec_ref(id);
+    }
 }

@@ -4,11 +4,15 @@
 #ifndef TA_H5_H
 #define TA_H5_H
 
+#include "base/ta_elem.h"
+
 #include <hdf5.h>
 #include <stdint.h>
 
 /* Local. Turns off HDF5's own error printing (errors become tokenatlas messages). */
 void ta_h5_quiet(void);
+/* Local. The HDF5 memory type of an element type. */
+hid_t ta_h5_memtype(ta_elem_t type);
 
 /* Local. Property lists of every file tokenatlas writes: the 1.8 format (readable by every h5py
  * and h5dump), no object timestamps (same inputs, same bytes). The caller closes them. */
@@ -20,7 +24,7 @@ int ta_h5_create_dataset(hid_t loc, const char *name, hid_t memtype, int ndims, 
                          hid_t *dset);
 
 /* Local (serial phase, rank 0). A whole array of rank ndims (1 or 2). */
-int ta_h5_write_array(hid_t loc, const char *name, hid_t memtype, int ndims, const int64_t *dims,
+int ta_h5_write_array(hid_t loc, const char *name, ta_elem_t type, int ndims, const int64_t *dims,
                       const void *buf);
 /* Local (serial phase). n NUL-terminated UTF-8 strings as a variable-length string dataset. */
 int ta_h5_write_strings(hid_t loc, const char *name, const char *const *s, int64_t n);
@@ -40,8 +44,8 @@ int ta_h5_open_read(const char *path, hid_t *file);
 /* Local. Shape of a dataset (ndims <= 2 returned; 3-D and more is an error naming it). */
 int ta_h5_dims(hid_t file, const char *path_for_msgs, const char *name, int *ndims,
                int64_t dims[2]);
-/* Local. Rows [row0, row0+nrows) of a 1-D or 2-D dataset converted to memtype. */
-int ta_h5_read_rows(hid_t file, const char *path_for_msgs, const char *name, hid_t memtype,
+/* Local. Rows [row0, row0+nrows) of a 1-D or 2-D dataset converted to type. */
+int ta_h5_read_rows(hid_t file, const char *path_for_msgs, const char *name, ta_elem_t type,
                     int64_t row0, int64_t nrows, void *buf);
 /* Local. A variable-length string dataset; *s is an array of n malloc'd strings
  * (free with ta_h5_free_strings). */
@@ -52,5 +56,15 @@ void ta_h5_free_strings(char **s, int64_t n);
 int ta_h5_read_attr_str(hid_t loc, const char *name, char **value);
 /* Local. Whether a link exists at name (intermediate groups tested). */
 int ta_h5_exists(hid_t file, const char *name);
+/* Local. Whether path is an HDF5 file (complete or not; never an error). */
+int ta_h5_is_hdf5(const char *path);
+/* Local. A string attribute of the root of the complete file at path (malloc'd). */
+int ta_h5_read_file_attr_str(const char *path, const char *name, char **value);
+
+/* Local. Opens the group or dataset at path in file, for its attributes and children; close it
+ * with ta_h5_close. */
+int ta_h5_open_object(hid_t file, const char *path, hid_t *obj);
+/* Local. Closes a file, group or dataset handle (negative handles are ignored). */
+void ta_h5_close(hid_t id);
 
 #endif

@@ -41,10 +41,35 @@ int ta_muse_lookup(const ta_muse_t *m, const char *s, size_t len, int64_t *word)
     char *w;
     size_t wl;
     *word = -1;
+    if (m->mode == TA_MUSE_EXACT) {
+        *word = ta_strmap_find(&m->words, s, len);
+        return 0;
+    }
     TA_CALL(ta_muse_normalize(s, len, &w, &wl));
     if (w)
         *word = ta_strmap_find(&m->words, w, wl);
     free(w);
+    return 0;
+}
+
+/* A word kept as it is (TA_MUSE_EXACT), in the shape ta_muse_normalize returns: NULL when it
+ * is not valid UTF-8. */
+static int exact_copy(const char *s, char **out, size_t *outlen)
+{
+    size_t len = strlen(s);
+    *out = NULL;
+    *outlen = 0;
+    utf8proc_int32_t c;
+    for (size_t i = 0; i < len;) {
+        utf8proc_ssize_t l =
+            utf8proc_iterate((const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(len - i), &c);
+        if (l <= 0)
+            return 0;
+        i += (size_t)l;
+    }
+    *out = strdup(s);
+    TA_CHECK_ALLOC(*out, len + 1);
+    *outlen = len;
     return 0;
 }
 
@@ -160,7 +185,9 @@ static int read_file(ta_muse_t *m, const char *path, int64_t warn_limit, pairs_t
                 size_t wl[2] = {0, 0};
                 int64_t id[2];
                 for (int i = 0; i < 2 && !rc; i++)
-                    rc = ta_muse_normalize(f[i], strlen(f[i]), &w[i], &wl[i]);
+                    rc = m->mode == TA_MUSE_EXACT
+                             ? exact_copy(f[i], &w[i], &wl[i])
+                             : ta_muse_normalize(f[i], strlen(f[i]), &w[i], &wl[i]);
                 if (!rc && (!w[0] || !w[1]))
                     problem = "not valid UTF-8";
                 for (int i = 0; i < 2 && !rc && !problem; i++)
@@ -191,7 +218,13 @@ done:
 
 int ta_muse_read_dir(const char *dir, int64_t warn_limit, ta_muse_t *m)
 {
+    return ta_muse_read_dir_mode(dir, warn_limit, TA_MUSE_NORMALIZE, m);
+}
+
+int ta_muse_read_dir_mode(const char *dir, int64_t warn_limit, ta_muse_mode_t mode, ta_muse_t *m)
+{
     memset(m, 0, sizeof *m);
+    m->mode = mode;
     pairs_t ps = {0};
     int rc = 0;
     TA_CALL(ta_strmap_init(&m->words));

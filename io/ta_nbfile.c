@@ -64,7 +64,7 @@ int ta_nbfile_open(const char *path, ta_nbfile_t *nb)
     TA_CHECK_GOTO(nb->query, TA_ERESOURCE, fail, "out of memory for %lld query ids",
                   (long long)nb->q);
     TA_CALL_GOTO(
-        ta_h5_read_rows(nb->file, path, "/neighbors/query", H5T_NATIVE_INT32, 0, nb->q, nb->query),
+        ta_h5_read_rows(nb->file, path, "/neighbors/query", TA_ELEM_I32, 0, nb->q, nb->query),
         fail);
     for (int64_t i = 0; i < nb->q; i++)
         TA_CHECK_GOTO(nb->query[i] >= 0 && (nb->n_tokens < 0 || nb->query[i] < nb->n_tokens),
@@ -94,8 +94,7 @@ int ta_nbfile_set_ntokens(ta_nbfile_t *nb, int64_t n, const char *what)
 
 int ta_nbfile_read_index(ta_nbfile_t *nb, int64_t row0, int64_t nrows, int32_t *buf)
 {
-    TA_CALL(ta_h5_read_rows(nb->file, nb->path, "/neighbors/index", H5T_NATIVE_INT32, row0, nrows,
-                            buf));
+    TA_CALL(ta_h5_read_rows(nb->file, nb->path, "/neighbors/index", TA_ELEM_I32, row0, nrows, buf));
     for (int64_t i = 0; i < nrows; i++)
         for (int64_t j = 0; j < nb->k; j++) {
             int32_t v = buf[i * nb->k + j];
@@ -110,34 +109,54 @@ int ta_nbfile_read_index(ta_nbfile_t *nb, int64_t row0, int64_t nrows, int32_t *
 /* Rows of the neighbour index read at a time. */
 #define TA__NB_BLOCK_ROWS 8192
 
-int ta_nbfile_each_row(ta_nbfile_t *nb, int64_t lo, int64_t hi, int64_t top, ta_nbfile_row_fn fn,
-                       void *ctx)
+int ta_nbfile_each_row_full(ta_nbfile_t *nb, int64_t lo, int64_t hi, ta_nbfile_full_fn fn,
+                            void *ctx)
 {
     int64_t k = nb->k, m = hi - lo;
     int64_t brows = m < TA__NB_BLOCK_ROWS ? m : TA__NB_BLOCK_ROWS;
     int32_t *idx = ta_malloc((size_t)(brows ? brows : 1) * (size_t)(k ? k : 1) * sizeof *idx);
-    int32_t *nbr = ta_malloc((size_t)(top ? top : 1) * sizeof *nbr);
     int rc = 0;
-    TA_CHECK_GOTO(idx && nbr, TA_ERESOURCE, done, "out of memory for %lld rows of %lld neighbours",
+    TA_CHECK_GOTO(idx, TA_ERESOURCE, done, "out of memory for %lld rows of %lld neighbours",
                   (long long)brows, (long long)k);
     /* Blocks of brows rows of [lo, hi). */
     for (int64_t r0 = lo; r0 < hi; r0 += brows) {
         int64_t nr = hi - r0 < brows ? hi - r0 : brows;
         TA_CALL_GOTO(ta_nbfile_read_index(nb, r0, nr, idx), done);
-        for (int64_t i = 0; i < nr; i++) {
-            int64_t row = r0 + i;
-            int32_t q = nb->query[row];
-            int64_t got = ta_stats_top_others(idx + i * k, k, q, top, nbr);
-            TA_CHECK_GOTO(got == top, TA_EINPUT, done,
-                          "%s: row %lld (token %d) has only %lld neighbours other than itself, "
-                          "fewer than --top %lld",
-                          nb->path, (long long)row, q, (long long)got, (long long)top);
-            TA_CALL_GOTO(fn(ctx, row, q, nbr, top), done);
-        }
+        for (int64_t i = 0; i < nr; i++)
+            TA_CALL_GOTO(fn(ctx, r0 + i, nb->query[r0 + i], idx + i * k, k), done);
     }
 done:
     free(idx);
-    free(nbr);
+    return rc;
+}
+
+/* ta_nbfile_each_row on top of the whole-row walk: the top others of each row. */
+typedef struct {
+    ta_nbfile_t *nb;
+    int64_t top;
+    int32_t *nbr; /* [top] */
+    ta_nbfile_row_fn fn;
+    void *ctx;
+} ta__others_t;
+
+static int ta__others_row(void *ctx, int64_t row, int32_t q, const int32_t *entries, int64_t k)
+{
+    ta__others_t *x = ctx;
+    int64_t got = ta_stats_top_others(entries, k, q, x->top, x->nbr);
+    TA_CHECK(got == x->top, TA_EINPUT,
+             "%s: row %lld (token %d) has only %lld neighbours other than itself, fewer than "
+             "--top %lld",
+             x->nb->path, (long long)row, q, (long long)got, (long long)x->top);
+    return x->fn(x->ctx, row, q, x->nbr, x->top);
+}
+
+int ta_nbfile_each_row(ta_nbfile_t *nb, int64_t lo, int64_t hi, int64_t top, ta_nbfile_row_fn fn,
+                       void *ctx)
+{
+    ta__others_t x = {nb, top, ta_malloc((size_t)(top ? top : 1) * sizeof(int32_t)), fn, ctx};
+    TA_CHECK(x.nbr, TA_ERESOURCE, "out of memory for %lld neighbours", (long long)top);
+    int rc = ta_nbfile_each_row_full(nb, lo, hi, ta__others_row, &x);
+    free(x.nbr);
     return rc;
 }
 

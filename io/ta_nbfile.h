@@ -34,6 +34,13 @@ typedef int (*ta_nbfile_row_fn)(void *ctx, int64_t row, int32_t query, const int
  * each; a row with fewer than `top` other neighbours is TA_EINPUT naming the file and row. */
 int ta_nbfile_each_row(ta_nbfile_t *nb, int64_t lo, int64_t hi, int64_t top, ta_nbfile_row_fn fn,
                        void *ctx);
+/* Called for each row with all its k entries: the query itself and missing neighbours (-1)
+ * included, as the file holds them. */
+typedef int (*ta_nbfile_full_fn)(void *ctx, int64_t row, int32_t query, const int32_t *entries,
+                                 int64_t k);
+/* Local. Walks rows [lo, hi) like ta_nbfile_each_row, giving whole rows. */
+int ta_nbfile_each_row_full(ta_nbfile_t *nb, int64_t lo, int64_t hi, ta_nbfile_full_fn fn,
+                            void *ctx);
 /* Local. Whether the file holds /vocab/token, and reading it (free with ta_h5_free_strings). */
 int ta_nbfile_has_tokens(const ta_nbfile_t *nb);
 int ta_nbfile_read_tokens(ta_nbfile_t *nb, char ***tok, int64_t *n);

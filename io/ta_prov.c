@@ -63,21 +63,10 @@ const char *ta_prov_commit(void)
     return ta_git_commit;
 }
 
-void ta_prov_set_command(int argc, char **argv)
+void ta_prov_set_command_line(const char *line)
 {
-    size_t n = 1;
-    for (int i = 0; i < argc; i++)
-        n += strlen(argv[i]) + 1;
     free(prov_command);
-    prov_command = malloc(n);
-    if (!prov_command)
-        return;
-    prov_command[0] = '\0';
-    for (int i = 0; i < argc; i++) {
-        if (i)
-            strcat(prov_command, " ");
-        strcat(prov_command, argv[i]);
-    }
+    prov_command = strdup(line);
 }
 
 void ta_prov_set_config(const char *text)

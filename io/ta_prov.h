@@ -8,8 +8,8 @@
 #include <hdf5.h>
 #include <stdint.h>
 
-/* Local. The command line (set by main). */
-void ta_prov_set_command(int argc, char **argv);
+/* Local. The command line (set by main from the parsed options, by `run` for each step). */
+void ta_prov_set_command_line(const char *line);
 /* Local. The config text of a `run` (YAML). */
 void ta_prov_set_config(const char *text);
 /* Local. Registers an input file; size and SHA-256 are computed once, when first written.

@@ -53,8 +53,7 @@ static int read_h5(const char *path, ta_vocab_t *v)
                       "%s: /vocab/flags has %lld rows, /vocab/token %lld", path, (long long)dims[0],
                       (long long)n);
         if (n)
-            TA_CALL_GOTO(ta_h5_read_rows(f, path, "/vocab/flags", H5T_NATIVE_UINT8, 0, n, flags),
-                         out);
+            TA_CALL_GOTO(ta_h5_read_rows(f, path, "/vocab/flags", TA_ELEM_U8, 0, n, flags), out);
     }
     for (int64_t i = 0; i < n; i++) {
         size_t l = strlen(tok[i]);

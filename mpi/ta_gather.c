@@ -14,9 +14,29 @@ void ta_mpi_block_range(int64_t n, int rank, int size, int64_t *lo, int64_t *hi)
     *hi = *lo + base + (rank < extra ? 1 : 0);
 }
 
-int ta_mpi_gather_cat(const void *mine, int64_t n_mine, MPI_Datatype type, size_t elem_size,
-                      void **all, int64_t *n_all)
+/* The MPI datatype of an element type. */
+static MPI_Datatype mpi_type(ta_elem_t t)
 {
+    switch (t) {
+    case TA_ELEM_F32:
+        return MPI_FLOAT;
+    case TA_ELEM_F64:
+        return MPI_DOUBLE;
+    case TA_ELEM_I32:
+        return MPI_INT32_T;
+    case TA_ELEM_I64:
+        return MPI_INT64_T;
+    case TA_ELEM_U8:
+        return MPI_UINT8_T;
+    }
+    TA_ASSERT(!"element type");
+    return MPI_DATATYPE_NULL;
+}
+
+int ta_mpi_gather_cat(const void *mine, int64_t n_mine, ta_elem_t elem, void **all, int64_t *n_all)
+{
+    MPI_Datatype type = mpi_type(elem);
+    size_t elem_size = ta_elem_size(elem);
     MPI_Comm comm = ta_mpi_comm();
     int rank = ta_mpi_rank(), size = ta_mpi_size();
     *all = NULL;
@@ -66,15 +86,25 @@ int ta_mpi_gather_cat(const void *mine, int64_t n_mine, MPI_Datatype type, size_
     return 0;
 }
 
-int ta_mpi_sum_i64(int64_t *buf, int64_t n)
+/* In-place reduction of n int64 values with op, in chunks that keep each call's count inside
+ * int. */
+static int ta__allreduce_i64(int64_t *buf, int64_t n, MPI_Op op)
 {
-    /* Chunks keep each call's count inside int. */
     for (int64_t off = 0; off < n; off += INT_MAX / 2) {
         int64_t m = n - off < INT_MAX / 2 ? n - off : INT_MAX / 2;
-        TA_MPI_CALL(
-            MPI_Allreduce(MPI_IN_PLACE, buf + off, (int)m, MPI_INT64_T, MPI_SUM, ta_mpi_comm()));
+        TA_MPI_CALL(MPI_Allreduce(MPI_IN_PLACE, buf + off, (int)m, MPI_INT64_T, op, ta_mpi_comm()));
     }
     return 0;
+}
+
+int ta_mpi_sum_i64(int64_t *buf, int64_t n)
+{
+    return ta__allreduce_i64(buf, n, MPI_SUM);
+}
+
+int ta_mpi_min_i64(int64_t *buf, int64_t n)
+{
+    return ta__allreduce_i64(buf, n, MPI_MIN);
 }
 
 int ta_mpi_offset_i64(int64_t mine, int64_t *before, int64_t *total)

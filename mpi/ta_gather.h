@@ -7,21 +7,22 @@
 #ifndef TA_GATHER_H
 #define TA_GATHER_H
 
-#include <mpi.h>
+#include "base/ta_elem.h"
+
 #include <stdint.h>
 
 /* Local. The contiguous block [*lo, *hi) of n items owned by `rank` of `size` ranks; the first
  * n % size ranks get one item more. */
 void ta_mpi_block_range(int64_t n, int rank, int size, int64_t *lo, int64_t *hi);
 
-/* Collective on ta_mpi_comm(). Concatenates each rank's n_mine items of type `type` (elem_size
- * bytes each) on rank 0 in rank order into *all (malloc'd on rank 0, NULL elsewhere); *n_all is
- * the total on every rank. */
-int ta_mpi_gather_cat(const void *mine, int64_t n_mine, MPI_Datatype type, size_t elem_size,
-                      void **all, int64_t *n_all);
+/* Collective on ta_mpi_comm(). Concatenates each rank's n_mine items of type elem on rank 0 in
+ * rank order into *all (malloc'd on rank 0, NULL elsewhere); *n_all is the total on every rank. */
+int ta_mpi_gather_cat(const void *mine, int64_t n_mine, ta_elem_t elem, void **all, int64_t *n_all);
 
 /* Collective. In-place exact sum of n int64 values over all ranks (result on every rank). */
 int ta_mpi_sum_i64(int64_t *buf, int64_t n);
+/* Collective. In-place minimum of n int64 values over all ranks (result on every rank). */
+int ta_mpi_min_i64(int64_t *buf, int64_t n);
 
 /* Collective. Number of items before this rank (exclusive prefix sum) and the total. */
 int ta_mpi_offset_i64(int64_t mine, int64_t *before, int64_t *total);

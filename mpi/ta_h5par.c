@@ -97,9 +97,10 @@ void ta_h5out_abort(ta_h5out_t *o)
         unlink(o->tmp);
 }
 
-int ta_h5_write_rows(hid_t file, const char *name, hid_t memtype, int64_t total_rows, int64_t cols,
+int ta_h5_write_rows(hid_t file, const char *name, ta_elem_t type, int64_t total_rows, int64_t cols,
                      int64_t row0, int64_t nrows, const void *buf)
 {
+    hid_t memtype = ta_h5_memtype(type);
     int ndims = cols > 0 ? 2 : 1;
     int64_t shape[2] = {total_rows, cols};
     hsize_t dims[2] = {(hsize_t)total_rows, (hsize_t)cols};

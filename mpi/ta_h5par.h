@@ -14,6 +14,8 @@
 #ifndef TA_H5PAR_H
 #define TA_H5PAR_H
 
+#include "base/ta_elem.h"
+
 #include <hdf5.h>
 #include <mpi.h>
 #include <stdint.h>
@@ -38,10 +40,9 @@ int ta_h5out_commit(ta_h5out_t *o, int rc);
 void ta_h5out_abort(ta_h5out_t *o);
 
 /* Collective (parallel phase). Creates dataset `name` (intermediate groups created) of shape
- * [total_rows] (cols == 0) or [total_rows, cols] with element type memtype (H5T_NATIVE_FLOAT,
- * H5T_NATIVE_INT32, H5T_NATIVE_INT64, H5T_NATIVE_DOUBLE, H5T_NATIVE_UINT8), chunked by rows, and
+ * [total_rows] (cols == 0) or [total_rows, cols] with element type `type`, chunked by rows, and
  * writes rows [row0, row0 + nrows) from buf on each rank. */
-int ta_h5_write_rows(hid_t file, const char *name, hid_t memtype, int64_t total_rows, int64_t cols,
+int ta_h5_write_rows(hid_t file, const char *name, ta_elem_t type, int64_t total_rows, int64_t cols,
                      int64_t row0, int64_t nrows, const void *buf);
 
 #endif

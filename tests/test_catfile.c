@@ -117,7 +117,7 @@ static void make_h5(const char *path, const int32_t *codes, int64_t n, const cha
 {
     hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     hid_t g = H5Gcreate2(f, "categories", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    T_EQ_INT(ta_h5_write_array(g, "paper", H5T_NATIVE_INT32, 1, &n, codes), 0);
+    T_EQ_INT(ta_h5_write_array(g, "paper", TA_ELEM_I32, 1, &n, codes), 0);
     T_EQ_INT(ta_h5_write_strings(g, "paper_names", names, nnames), 0);
     H5Gclose(g);
     if (complete)

@@ -103,6 +103,7 @@ static void test_minimal(void)
         return;
     T_EQ_STR(c.run, "r1");
     T_EQ_STR(c.results_dir, "results");
+    T_EQ_STR(c.protocol, "tokenatlas");
     T_EQ_INT(c.nmodels, 1);
     T_EQ_STR(c.models[0].name, "m");
     T_EQ_STR(c.models[0].path, "/p");
@@ -235,8 +236,9 @@ static void test_overrides(void)
                         "neighbors.block_rows=auto",
                         "run=r2",
                         "categories.scheme=script",
-                        "translate.dictionaries=/d"};
-    if (parse(minimal, ov, 12, &c) == 0) {
+                        "translate.dictionaries=/d",
+                        "protocol=paper"};
+    if (parse(minimal, ov, 13, &c) == 0) {
         T_EQ_INT(c.k, 50);
         T_EQ_STR(c.models[0].path, "/x");
         T_EQ_STR(c.models[0].tensor, "t.weight");
@@ -250,6 +252,7 @@ static void test_overrides(void)
         T_EQ_STR(c.run, "r2");
         T_EQ_STR(c.scheme, "script");
         T_EQ_STR(c.dictionaries, "/d");
+        T_EQ_STR(c.protocol, "paper");
         ta_config_free(&c);
     }
     /* An override can supply a missing required key; null clears an optional one. */
@@ -284,6 +287,10 @@ static void test_overrides(void)
     expect_error(minimal, b9, 2,
                  "--set compare.pairs.0.1=zz: key 'compare.pairs.0': 'zz' is not "
                  "a configured model");
+    const char *b11[] = {"protocol=sklearn"};
+    expect_error(
+        minimal, b11, 1,
+        "--set protocol=sklearn: key 'protocol': expected tokenatlas or paper, got 'sklearn'");
     const char *b10[] = {"models.0.path="};
     expect_error(minimal, b10, 1, "--set models.0.path=: key 'models.0.path': expected a string");
 }
@@ -297,7 +304,7 @@ static int same_config(const ta_config_t *a, const ta_config_t *b)
              a->seed == b->seed && strcmp(a->balance, b->balance) == 0 &&
              a->probe_enabled == b->probe_enabled &&
              strcmp(a->dictionaries, b->dictionaries) == 0 && strcmp(a->scheme, b->scheme) == 0 &&
-             a->npairs == b->npairs;
+             strcmp(a->protocol, b->protocol) == 0 && a->npairs == b->npairs;
     for (int i = 0; ok && i < a->nmodels; i++)
         ok = strcmp(a->models[i].name, b->models[i].name) == 0 &&
              strcmp(a->models[i].path, b->models[i].path) == 0 &&

@@ -1,10 +1,10 @@
-/* Unit tests of the paper protocol's sampling kernels (src/kernels/ta_mt19937.c,
+/* Unit tests of the paper protocol's sampling kernels (src/base/ta_mt19937.c,
  * src/kernels/ta_paper_sample.c): MT19937 against the reference implementation's first outputs
  * (Matsumoto & Nishimura's mt19937ar.c, init_genrand(5489)), and numpy 1.24 / imbalanced-learn 0.10
  * / scikit-learn 1.2 values written down once from those libraries; StratifiedKFold's folds also
  * worked out by hand. tests/py/test_probe_paper.py compares many more cases with the libraries
  * themselves. */
-#include "kernels/ta_mt19937.h"
+#include "base/ta_mt19937.h"
 #include "kernels/ta_paper_sample.h"
 #include "ta_test.h"
 
@@ -142,5 +142,5 @@ int main(void)
     test_permutation();
     test_undersample();
     test_skfold();
-    return ta_test_finish("test_probe_paper");
+    return ta_test_finish("probe_unit_paper");
 }

@@ -242,7 +242,7 @@ static void test_h5(void)
     uint8_t flags[] = {TA_PIECE_SPECIAL, 0, TA_PIECE_BYTES, TA_PIECE_BYTEFALLBACK};
     int64_t n = 4;
     T_EQ_INT(ta_h5_write_strings(f, "/vocab/token", tok, n), 0);
-    T_EQ_INT(ta_h5_write_array(f, "/vocab/flags", H5T_NATIVE_UINT8, 1, &n, flags), 0);
+    T_EQ_INT(ta_h5_write_array(f, "/vocab/flags", TA_ELEM_U8, 1, &n, flags), 0);
     T_EQ_INT(ta_h5_attr_int(f, "complete", 1), 0);
     H5Fclose(f);
     ta_vocab_t v;

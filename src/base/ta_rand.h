@@ -9,6 +9,8 @@
  *   SplitMix64: independent streams for the synthetic models' rows and groups.
  * - FNV-1a 64 (Fowler, Noll & Vo): offset basis 0xcbf29ce484222325, prime 0x100000001b3; h = (h
  *   XOR byte) * prime per byte. String hash tables, and seeds and keys derived from names.
+ * - MT19937 as numpy's legacy RandomState draws it lives apart (base/ta_mt19937.h): it serves
+ *   only to reproduce imbalanced-learn's samples (probe --protocol paper).
  *
  * Every function here is Local and pure (no global state): the result depends only on the
  * arguments. */

@@ -8,6 +8,8 @@
  * index is I / (|A| + |B| - I) (= I / (2N - I) for rows without repeats) and the overlap share
  * I / N. Rows of a are split over ranks; every rank scans b for the rows it needs; per-token
  * values are gathered to rank 0 in row order and summarised there. */
+#include "cmd/cmd_compare.h"
+
 #include "base/ta_error.h"
 #include "base/ta_log.h"
 #include "base/ta_strmap.h"
@@ -22,23 +24,32 @@
 #include "mpi/ta_gather.h"
 #include "mpi/ta_h5par.h"
 #include "mpi/ta_mpi.h"
-#include "cmd/ta_args.h"
 #include "cmd/ta_cmd.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define USAGE                                                                                      \
-    "compare --a FILE.h5 --b FILE.h5 [--top N] [--vocab-a PATH --vocab-b PATH] "                   \
-    "[--categories PATH] [--scheme paper|script] [--out FILE.h5]"
-
-typedef struct {
-    const char *apath, *bpath, *vapath, *vbpath, *catpath, *scheme, *out;
-    int64_t top;
-} opts_t;
+#define O ta_compare_opts_t
+static const ta_opt_t opts[] = {
+    {TA_OPT_PATH_(O, a, "a", TA_OPT_REQUIRED, "FILE.h5", "neighbours file of model a")},
+    {TA_OPT_PATH_(O, b, "b", TA_OPT_REQUIRED, "FILE.h5", "neighbours file of model b")},
+    {TA_OPT_PATH_(O, vocab_a, "vocab-a", 0, "PATH",
+                  "vocabulary of model a (default: /vocab/token in its file)")},
+    {TA_OPT_PATH_(O, vocab_b, "vocab-b", 0, "PATH",
+                  "vocabulary of model b (default: /vocab/token in its file)")},
+    {TA_OPT_INT_(O, top, "top", TA_OPT_ALWAYS, "50", 1, 1 << 20, "N",
+                 "neighbours other than the token itself")},
+    {TA_OPT_PATH_(O, categories, "categories", 0, "PATH", "summaries by category of model a")},
+    {TA_OPT_ENUM_(O, scheme, "scheme", TA_OPT_ALWAYS, "paper", ta_cmd_schemes,
+                  "scheme read from a model.h5")},
+    {TA_OPT_PATH_(O, out, "out", TA_OPT_OUTPUT, "FILE.h5",
+                  "output (default: beside file a, STEM.compare.h5); STEM.compare.tsv and "
+                  "STEM.compare.map.tsv beside it")},
+    {TA_OPT_END_},
+};
+#undef O
 
 /* The token strings of one model, from a vocabulary file or the neighbours file's /vocab/token. */
 typedef struct {
@@ -50,7 +61,7 @@ typedef struct {
 } toks_t;
 
 typedef struct {
-    opts_t o;
+    const ta_compare_opts_t *o;
     ta_nbfile_t a, b;
     toks_t ta, tb;
     ta_catset_t cs;           /* of model a; n = 0 without --categories */
@@ -71,64 +82,6 @@ typedef struct {
     double *all_jac;
     char h5path[4096], base[4096];
 } cmp_t;
-
-static int parse(int argc, char **argv, opts_t *o)
-{
-    static const struct option lo[] = {
-        {"a", required_argument, 0, 'a'},
-        {"b", required_argument, 0, 'b'},
-        {"vocab-a", required_argument, 0, 'A'},
-        {"vocab-b", required_argument, 0, 'B'},
-        {"top", required_argument, 0, 't'},
-        {"categories", required_argument, 0, 'c'},
-        {"scheme", required_argument, 0, 's'},
-        {"out", required_argument, 0, 'o'},
-        {0, 0, 0, 0},
-    };
-    memset(o, 0, sizeof *o);
-    o->top = 50;
-    o->scheme = "paper";
-    optind = 0;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
-        switch (c) {
-        case 'a':
-            o->apath = optarg;
-            break;
-        case 'b':
-            o->bpath = optarg;
-            break;
-        case 'A':
-            o->vapath = optarg;
-            break;
-        case 'B':
-            o->vbpath = optarg;
-            break;
-        case 't':
-            TA_CALL(ta_args_int64("--top", optarg, 1, 1 << 20, &o->top));
-            break;
-        case 'c':
-            o->catpath = optarg;
-            break;
-        case 's':
-            o->scheme = optarg;
-            break;
-        case 'o':
-            o->out = optarg;
-            break;
-        default:
-            return ta_args_bad_option("compare", USAGE, argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return ta_args_bad_option("compare", USAGE, argv[optind]);
-    if (!o->apath)
-        return ta_args_missing("compare", USAGE, "--a");
-    if (!o->bpath)
-        return ta_args_missing("compare", USAGE, "--b");
-    return 0;
-}
 
 static int load_tokens(ta_nbfile_t *nb, const char *vpath, const char *opt, toks_t *t)
 {
@@ -210,27 +163,27 @@ done:
 
 static int load(cmp_t *d)
 {
-    TA_CALL(ta_nbfile_open(d->o.apath, &d->a));
-    TA_CALL(ta_nbfile_open(d->o.bpath, &d->b));
-    TA_CALL(load_tokens(&d->a, d->o.vapath, "--vocab-a", &d->ta));
-    TA_CALL(load_tokens(&d->b, d->o.vbpath, "--vocab-b", &d->tb));
-    TA_CHECK(d->o.top <= d->a.k, TA_EINPUT,
-             "%s: --top %lld is larger than the %lld neighbours per row", d->o.apath,
-             (long long)d->o.top, (long long)d->a.k);
-    TA_CHECK(d->o.top <= d->b.k, TA_EINPUT,
-             "%s: --top %lld is larger than the %lld neighbours per row", d->o.bpath,
-             (long long)d->o.top, (long long)d->b.k);
-    if (d->o.catpath) {
-        TA_CALL(ta_catfile_read(d->o.catpath, d->o.scheme, &d->cs));
+    TA_CALL(ta_nbfile_open(d->o->a, &d->a));
+    TA_CALL(ta_nbfile_open(d->o->b, &d->b));
+    TA_CALL(load_tokens(&d->a, d->o->vocab_a, "--vocab-a", &d->ta));
+    TA_CALL(load_tokens(&d->b, d->o->vocab_b, "--vocab-b", &d->tb));
+    TA_CHECK(d->o->top <= d->a.k, TA_EINPUT,
+             "%s: --top %lld is larger than the %lld neighbours per row", d->o->a,
+             (long long)d->o->top, (long long)d->a.k);
+    TA_CHECK(d->o->top <= d->b.k, TA_EINPUT,
+             "%s: --top %lld is larger than the %lld neighbours per row", d->o->b,
+             (long long)d->o->top, (long long)d->b.k);
+    if (d->o->categories) {
+        TA_CALL(ta_catfile_read(d->o->categories, ta_cmd_schemes[d->o->scheme], &d->cs));
         TA_CHECK(d->cs.n == d->ta.n, TA_EINPUT, "%s: %lld tokens but model a (%s) has %lld",
-                 d->o.catpath, (long long)d->cs.n, d->o.apath, (long long)d->ta.n);
-        TA_CALL(ta_prov_add_input(d->o.catpath));
+                 d->o->categories, (long long)d->cs.n, d->o->a, (long long)d->ta.n);
+        TA_CALL(ta_prov_add_input(d->o->categories));
     }
     TA_CALL(build_maps(d));
-    TA_CALL(ta_prov_add_input(d->o.apath));
-    TA_CALL(ta_prov_add_input(d->o.bpath));
-    TA_CALL(ta_anaout_paths(d->o.apath, d->o.out, ".compare.h5", d->h5path, sizeof d->h5path,
-                            d->base, sizeof d->base));
+    TA_CALL(ta_prov_add_input(d->o->a));
+    TA_CALL(ta_prov_add_input(d->o->b));
+    TA_CALL(ta_anaout_paths(d->o->a, d->o->out, ".compare.h5", d->h5path, sizeof d->h5path, d->base,
+                            sizeof d->base));
     return 0;
 }
 
@@ -296,7 +249,7 @@ static int a_row(void *ctx, int64_t row, int32_t q, const int32_t *nbr, int64_t 
 
 static int compute(cmp_t *d)
 {
-    int64_t top = d->o.top;
+    int64_t top = d->o->top;
     /* This rank's shared queries and the rows of b they need. */
     d->m = 0;
     for (int64_t r = d->lo; r < d->hi; r++) {
@@ -340,7 +293,7 @@ typedef struct {
 
 static int summarise(cmp_t *d, summ_t *s)
 {
-    int64_t M = d->m_all, top = d->o.top;
+    int64_t M = d->m_all, top = d->o->top;
     s->ncat = d->cs.ncat;
     double *x = ta_malloc((size_t)(M ? M : 1) * sizeof *x);
     double *scratch = ta_malloc((size_t)(s->ncat + 1) * sizeof *scratch);
@@ -373,22 +326,22 @@ static int write_h5_serial(cmp_t *d, summ_t *s, hid_t file)
     TA_CHECK(g >= 0, TA_EINTERNAL, "cannot open /compare");
     int rc = 0;
     int64_t na = d->ta.n;
-    TA_CALL_GOTO(ta_h5_write_array(g, "map_a_to_b", H5T_NATIVE_INT32, 1, &na, d->map_ab), done);
+    TA_CALL_GOTO(ta_h5_write_array(g, "map_a_to_b", TA_ELEM_I32, 1, &na, d->map_ab), done);
     if (s->ncat) {
         int64_t C = s->ncat;
         TA_CALL_GOTO(ta_h5_write_strings(g, "categories", (const char *const *)d->cs.name, C),
                      done);
         TA_CALL_GOTO(ta_anaout_write_summaries(g, "jaccard_cat", s->cjac, C), done);
         TA_CALL_GOTO(ta_anaout_write_summaries(g, "overlap_cat", s->cov, C), done);
-        TA_CALL_GOTO(ta_h5_attr_str(g, "categories_source", d->o.catpath), done);
+        TA_CALL_GOTO(ta_h5_attr_str(g, "categories_source", d->o->categories), done);
     }
-    TA_CALL_GOTO(ta_h5_attr_int(g, "top", d->o.top), done);
+    TA_CALL_GOTO(ta_h5_attr_int(g, "top", d->o->top), done);
     TA_CALL_GOTO(ta_h5_attr_int(g, "n_tokens_a", d->ta.n), done);
     TA_CALL_GOTO(ta_h5_attr_int(g, "n_tokens_b", d->tb.n), done);
     TA_CALL_GOTO(ta_h5_attr_int(g, "n_shared_tokens", d->n_shared), done);
     TA_CALL_GOTO(ta_h5_attr_int(g, "n_shared_queries", d->m_all), done);
-    TA_CALL_GOTO(ta_h5_attr_str(g, "a", d->o.apath), done);
-    TA_CALL_GOTO(ta_h5_attr_str(g, "b", d->o.bpath), done);
+    TA_CALL_GOTO(ta_h5_attr_str(g, "a", d->o->a), done);
+    TA_CALL_GOTO(ta_h5_attr_str(g, "b", d->o->b), done);
     TA_CALL_GOTO(ta_anaout_attr_summary(g, "jaccard", &s->jac), done);
     TA_CALL_GOTO(ta_anaout_attr_summary(g, "overlap", &s->ov), done);
 done:
@@ -435,7 +388,7 @@ static void print_summary(cmp_t *d, summ_t *s)
         return;
     printf("compare: %lld tokens in a, %lld in b, %lld shared; %lld shared queries, top %lld\n",
            (long long)d->ta.n, (long long)d->tb.n, (long long)d->n_shared, (long long)d->m_all,
-           (long long)d->o.top);
+           (long long)d->o->top);
     printf("  Jaccard of neighbour sets: mean %.4f (std %.4f, 95%% CI +-%.4f)\n", s->jac.mean,
            s->jac.std, s->jac.ci);
     printf("  overlap share |A n B| / N: mean %.4f\n", s->ov.mean);
@@ -468,13 +421,14 @@ static void cleanup(cmp_t *d)
     free(d->all_jac);
 }
 
-static int cmd_main(int argc, char **argv)
+int ta_cmd_compare_run(const ta_compare_opts_t *o)
 {
     cmp_t d;
     memset(&d, 0, sizeof d);
+    d.o = o;
     d.a.file = d.b.file = H5I_INVALID_HID;
     int rank = ta_mpi_rank(), size = ta_mpi_size();
-    int rc = parse(argc, argv, &d.o);
+    int rc = ta_opt_check(&ta_cmd_compare, o);
     if (!rc)
         rc = load(&d);
     rc = ta_mpi_agree(rc);
@@ -486,40 +440,34 @@ static int cmd_main(int argc, char **argv)
         goto out;
     int64_t before = 0, n1 = 0;
     TA_CALL_GOTO(ta_mpi_offset_i64(d.m, &before, &d.m_all), out);
-    TA_CALL_GOTO(
-        ta_mpi_gather_cat(d.qa, d.m, MPI_INT32_T, sizeof(int32_t), (void **)&d.all_qa, &n1), out);
-    TA_CALL_GOTO(
-        ta_mpi_gather_cat(d.inter, d.m, MPI_INT32_T, sizeof(int32_t), (void **)&d.all_inter, &n1),
-        out);
-    TA_CALL_GOTO(
-        ta_mpi_gather_cat(d.jac, d.m, MPI_DOUBLE, sizeof(double), (void **)&d.all_jac, &n1), out);
+    TA_CALL_GOTO(ta_mpi_gather_cat(d.qa, d.m, TA_ELEM_I32, (void **)&d.all_qa, &n1), out);
+    TA_CALL_GOTO(ta_mpi_gather_cat(d.inter, d.m, TA_ELEM_I32, (void **)&d.all_inter, &n1), out);
+    TA_CALL_GOTO(ta_mpi_gather_cat(d.jac, d.m, TA_ELEM_F64, (void **)&d.all_jac, &n1), out);
     summ_t s;
     memset(&s, 0, sizeof s);
     if (rank == 0)
         rc = summarise(&d, &s);
     rc = ta_mpi_agree(rc);
-    ta_h5out_t o;
+    ta_h5out_t h;
     if (!rc)
-        rc = ta_h5out_create(&o, d.h5path, ta_mpi_comm());
+        rc = ta_h5out_create(&h, d.h5path, ta_mpi_comm());
     if (!rc) {
         int64_t M = d.m_all;
-        rc =
-            ta_h5_write_rows(o.file, "/compare/query_a", H5T_NATIVE_INT32, M, 0, before, d.m, d.qa);
+        rc = ta_h5_write_rows(h.file, "/compare/query_a", TA_ELEM_I32, M, 0, before, d.m, d.qa);
         if (!rc)
-            rc = ta_h5_write_rows(o.file, "/compare/query_b", H5T_NATIVE_INT32, M, 0, before, d.m,
-                                  d.qb);
+            rc = ta_h5_write_rows(h.file, "/compare/query_b", TA_ELEM_I32, M, 0, before, d.m, d.qb);
         if (!rc)
-            rc = ta_h5_write_rows(o.file, "/compare/intersection", H5T_NATIVE_INT32, M, 0, before,
-                                  d.m, d.inter);
+            rc = ta_h5_write_rows(h.file, "/compare/intersection", TA_ELEM_I32, M, 0, before, d.m,
+                                  d.inter);
         if (!rc)
-            rc = ta_h5_write_rows(o.file, "/compare/jaccard", H5T_NATIVE_DOUBLE, M, 0, before, d.m,
-                                  d.jac);
+            rc =
+                ta_h5_write_rows(h.file, "/compare/jaccard", TA_ELEM_F64, M, 0, before, d.m, d.jac);
         rc = ta_mpi_agree(rc);
         if (!rc)
-            rc = ta_h5out_to_serial(&o);
+            rc = ta_h5out_to_serial(&h);
         if (!rc && rank == 0)
-            rc = write_h5_serial(&d, &s, o.file);
-        rc = ta_h5out_commit(&o, rc);
+            rc = write_h5_serial(&d, &s, h.file);
+        rc = ta_h5out_commit(&h, rc);
         if (!rc && rank == 0)
             rc = write_tsvs(&d, &s);
         rc = ta_mpi_agree(rc);
@@ -533,18 +481,16 @@ out:
     return rc;
 }
 
-const ta_command_t ta_command_compare = {
+static int run_any(const void *o)
+{
+    return ta_cmd_compare_run(o);
+}
+
+const ta_cmd_t ta_cmd_compare = {
     .name = "compare",
     .summary = "per-token Jaccard of neighbour sets of two models on the shared vocabulary",
-    .usage = USAGE,
-    .help = "  --a FILE.h5, --b FILE.h5   neighbours files of the two models\n"
-            "  --vocab-a PATH, --vocab-b PATH\n"
-            "                             vocabularies (default: /vocab/token in each file)\n"
-            "  --top N                    neighbours other than the token itself (default 50)\n"
-            "  --categories PATH          summaries by category of model a\n"
-            "  --scheme paper|script      scheme read from a model.h5 (default paper)\n"
-            "  --out FILE.h5              output (default: beside file a, STEM.compare.h5);\n"
-            "                             STEM.compare.tsv and STEM.compare.map.tsv beside it\n",
-    .main = cmd_main,
+    .opts = opts,
+    .opts_size = sizeof(ta_compare_opts_t),
+    .run = run_any,
     .flags = TA_CMD_MPI,
 };

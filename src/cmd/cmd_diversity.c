@@ -6,6 +6,8 @@
  * Rows are split over ranks in contiguous blocks; per-token values are gathered to rank 0 in row
  * order and summarised there, integer sums are reduced exactly, so that every statistic is
  * bit-identical for any number of ranks. */
+#include "cmd/cmd_diversity.h"
+
 #include "base/ta_error.h"
 #include "base/ta_log.h"
 #include "kernels/ta_stats.h"
@@ -19,26 +21,38 @@
 #include "mpi/ta_gather.h"
 #include "mpi/ta_h5par.h"
 #include "mpi/ta_mpi.h"
-#include "cmd/ta_args.h"
 #include "cmd/ta_cmd.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define USAGE                                                                                      \
-    "diversity --neighbors FILE.h5 --categories PATH [--top N] [--exclude-categories A,B,...] "    \
-    "[--embeddings PATH] [--scheme paper|script] [--out FILE.h5]"
+#define O ta_diversity_opts_t
+static const ta_opt_t opts[] = {
+    {TA_OPT_PATH_(O, neighbors, "neighbors", TA_OPT_REQUIRED, "FILE.h5",
+                  "neighbours file written by `neighbors`")},
+    {TA_OPT_PATH_(O, categories, "categories", TA_OPT_REQUIRED, "PATH",
+                  "categorize TSV or model.h5 (/categories/<scheme>)")},
+    {TA_OPT_INT_(O, top, "top", TA_OPT_ALWAYS, "50", 1, 1 << 20, "N",
+                 "neighbours other than the token itself")},
+    {TA_OPT_STRING_(O, exclude, "exclude-categories", 0, NULL, "A,B,...",
+                    "leave these categories out of the distinct count")},
+    {TA_OPT_PATH_(O, embeddings, "embeddings", 0, "PATH",
+                  "norms by category: /norms of a model.h5, or computed from any embeddings "
+                  "input (HF directory, .safetensors, .npy, FILE.h5:/dataset); default: the "
+                  "categories file when it is a model.h5 with /norms")},
+    {TA_OPT_ENUM_(O, scheme, "scheme", TA_OPT_ALWAYS, "paper", ta_cmd_schemes,
+                  "scheme read from a model.h5")},
+    {TA_OPT_PATH_(O, out, "out", TA_OPT_OUTPUT, "FILE.h5",
+                  "output (default: beside the neighbours file, STEM.diversity.h5); TSV tables "
+                  "beside it")},
+    {TA_OPT_END_},
+};
+#undef O
 
 typedef struct {
-    const char *nbpath, *catpath, *exclude, *embpath, *out, *scheme;
-    int64_t top;
-} opts_t;
-
-typedef struct {
-    opts_t o;
+    const ta_diversity_opts_t *o;
     ta_nbfile_t nb;
     ta_catset_t cs;
     uint8_t *excluded;    /* [ncat] */
@@ -55,76 +69,20 @@ typedef struct {
     char h5path[4096], base[4096];
 } div_t_;
 
-static int parse(int argc, char **argv, opts_t *o)
-{
-    static const struct option lo[] = {
-        {"neighbors", required_argument, 0, 'n'},
-        {"categories", required_argument, 0, 'c'},
-        {"top", required_argument, 0, 't'},
-        {"exclude-categories", required_argument, 0, 'x'},
-        {"embeddings", required_argument, 0, 'e'},
-        {"scheme", required_argument, 0, 's'},
-        {"out", required_argument, 0, 'o'},
-        {0, 0, 0, 0},
-    };
-    memset(o, 0, sizeof *o);
-    o->top = 50;
-    o->scheme = "paper";
-    optind = 0;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
-        switch (c) {
-        case 'n':
-            o->nbpath = optarg;
-            break;
-        case 'c':
-            o->catpath = optarg;
-            break;
-        case 't':
-            TA_CALL(ta_args_int64("--top", optarg, 1, 1 << 20, &o->top));
-            break;
-        case 'x':
-            o->exclude = optarg;
-            break;
-        case 'e':
-            o->embpath = optarg;
-            break;
-        case 's':
-            o->scheme = optarg;
-            break;
-        case 'o':
-            o->out = optarg;
-            break;
-        default:
-            return ta_args_bad_option("diversity", USAGE, argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return ta_args_bad_option("diversity", USAGE, argv[optind]);
-    if (!o->nbpath)
-        return ta_args_missing("diversity", USAGE, "--neighbors");
-    if (!o->catpath)
-        return ta_args_missing("diversity", USAGE, "--categories");
-    TA_CHECK(strcmp(o->scheme, "paper") == 0 || strcmp(o->scheme, "script") == 0, TA_EINPUT,
-             "diversity: --scheme: '%s' is not paper or script", o->scheme);
-    return 0;
-}
-
 /* Marks the categories named in the comma-separated list; names absent from the categories file
  * only warn, so that one list serves several models. */
 static int parse_exclusions(div_t_ *d)
 {
     d->excluded = ta_calloc((size_t)d->cs.ncat + 1, 1);
     TA_CHECK_ALLOC(d->excluded, (size_t)d->cs.ncat + 1);
-    if (!d->o.exclude)
+    if (!d->o->exclude)
         return 0;
-    char *list = strdup(d->o.exclude), *save = NULL;
-    TA_CHECK_ALLOC(list, strlen(d->o.exclude));
+    char *list = strdup(d->o->exclude), *save = NULL;
+    TA_CHECK_ALLOC(list, strlen(d->o->exclude));
     for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
         int32_t c = ta_catset_find(&d->cs, t);
         if (c < 0)
-            ta_log_warn("--exclude-categories: %s has no category '%s'", d->o.catpath, t);
+            ta_log_warn("--exclude-categories: %s has no category '%s'", d->o->categories, t);
         else
             d->excluded[c] = 1;
     }
@@ -135,17 +93,17 @@ static int parse_exclusions(div_t_ *d)
 /* Local phase: inputs opened and checked on every rank. */
 static int load(div_t_ *d)
 {
-    TA_CALL(ta_nbfile_open(d->o.nbpath, &d->nb));
-    TA_CALL(ta_catfile_read(d->o.catpath, d->o.scheme, &d->cs));
-    TA_CALL(ta_nbfile_set_ntokens(&d->nb, d->cs.n, d->o.catpath));
-    TA_CHECK(d->o.top <= d->nb.k, TA_EINPUT,
-             "%s: --top %lld is larger than the %lld neighbours per row", d->o.nbpath,
-             (long long)d->o.top, (long long)d->nb.k);
+    TA_CALL(ta_nbfile_open(d->o->neighbors, &d->nb));
+    TA_CALL(ta_catfile_read(d->o->categories, ta_cmd_schemes[d->o->scheme], &d->cs));
+    TA_CALL(ta_nbfile_set_ntokens(&d->nb, d->cs.n, d->o->categories));
+    TA_CHECK(d->o->top <= d->nb.k, TA_EINPUT,
+             "%s: --top %lld is larger than the %lld neighbours per row", d->o->neighbors,
+             (long long)d->o->top, (long long)d->nb.k);
     TA_CALL(parse_exclusions(d));
-    TA_CALL(ta_prov_add_input(d->o.nbpath));
-    TA_CALL(ta_prov_add_input(d->o.catpath));
-    TA_CALL(ta_anaout_paths(d->o.nbpath, d->o.out, ".diversity.h5", d->h5path, sizeof d->h5path,
-                            d->base, sizeof d->base));
+    TA_CALL(ta_prov_add_input(d->o->neighbors));
+    TA_CALL(ta_prov_add_input(d->o->categories));
+    TA_CALL(ta_anaout_paths(d->o->neighbors, d->o->out, ".diversity.h5", d->h5path,
+                            sizeof d->h5path, d->base, sizeof d->base));
     return 0;
 }
 
@@ -189,13 +147,13 @@ static int compute(div_t_ *d)
     d->count = ta_malloc((size_t)(m ? m : 1) * sizeof *d->count);
     d->entropy = ta_malloc((size_t)(m ? m : 1) * sizeof *d->entropy);
     d->mat = ta_calloc((size_t)(2 * C * C + C), sizeof *d->mat);
-    row_ctx_t x = {d, ta_malloc((size_t)d->o.top * sizeof(int32_t)), ta_calloc((size_t)C, 1),
+    row_ctx_t x = {d, ta_malloc((size_t)d->o->top * sizeof(int32_t)), ta_calloc((size_t)C, 1),
                    ta_calloc((size_t)C, sizeof(int64_t))};
     int rc = 0;
     TA_CHECK_GOTO(d->count && d->entropy && d->mat && x.cat && x.mark && x.hist, TA_ERESOURCE, done,
                   "out of memory for %lld rows", (long long)m);
     d->cat_queries = d->mat + 2 * C * C;
-    rc = ta_nbfile_each_row(&d->nb, d->lo, d->hi, d->o.top, div_row, &x);
+    rc = ta_nbfile_each_row(&d->nb, d->lo, d->hi, d->o->top, div_row, &x);
 done:
     free(x.cat);
     free(x.mark);
@@ -232,12 +190,12 @@ static int compute_norms(div_t_ *d)
     double *mine = NULL;
     float *rows = NULL;
     ta_rownorm_zeros_t z = {0, -1};
-    int rc = ta_embed_open_ex(d->o.embpath, NULL, N, &e);
+    int rc = ta_embed_open_ex(d->o->embeddings, NULL, N, &e);
     if (rc)
         return rc;
     TA_CHECK_GOTO(e.rows >= N, TA_EINPUT, done,
                   "%s: the embedding matrix has %lld rows, fewer than the %lld tokens of %s",
-                  d->o.embpath, (long long)e.rows, (long long)N, d->o.catpath);
+                  d->o->embeddings, (long long)e.rows, (long long)N, d->o->categories);
     mine = ta_malloc((size_t)(hi - lo + 1) * sizeof *mine);
     rows = ta_malloc((size_t)NORM_BLOCK_ROWS * (size_t)e.cols * sizeof *rows);
     TA_CHECK_GOTO(mine && rows, TA_ERESOURCE, done, "out of memory for embedding rows");
@@ -257,14 +215,13 @@ done:
     ta_embed_close(&e);
     if (!rc) {
         int64_t n_all;
-        rc = ta_mpi_gather_cat(mine, hi - lo, MPI_DOUBLE, sizeof(double), (void **)&d->norms,
-                               &n_all);
+        rc = ta_mpi_gather_cat(mine, hi - lo, TA_ELEM_F64, (void **)&d->norms, &n_all);
     }
     free(mine);
     if (!rc)
-        snprintf(d->normsrc, sizeof d->normsrc, "%s", d->o.embpath);
+        snprintf(d->normsrc, sizeof d->normsrc, "%s", d->o->embeddings);
     if (!rc)
-        rc = ta_prov_add_input(d->o.embpath);
+        rc = ta_prov_add_input(d->o->embeddings);
     return rc;
 }
 
@@ -274,7 +231,7 @@ static int load_norms(div_t_ *d)
 {
     if (d->norms)
         return 0; /* computed from the embedding matrix */
-    const char *src = d->o.embpath ? d->o.embpath : d->o.catpath;
+    const char *src = d->o->embeddings ? d->o->embeddings : d->o->categories;
     int has = 0;
     TA_CALL(has_norms(src, &has));
     if (!has)
@@ -286,12 +243,12 @@ static int load_norms(div_t_ *d)
     TA_CALL_GOTO(ta_h5_dims(f, src, "/norms", &nd, dims), done);
     TA_CHECK_GOTO(nd == 1 && dims[0] == d->cs.n, TA_EINPUT, done,
                   "%s: /norms has %lld entries but %s has %lld tokens", src, (long long)dims[0],
-                  d->o.catpath, (long long)d->cs.n);
+                  d->o->categories, (long long)d->cs.n);
     d->norms = ta_malloc((size_t)(dims[0] ? dims[0] : 1) * sizeof *d->norms);
     TA_CHECK_GOTO(d->norms, TA_ERESOURCE, done, "out of memory for norms");
-    TA_CALL_GOTO(ta_h5_read_rows(f, src, "/norms", H5T_NATIVE_DOUBLE, 0, dims[0], d->norms), done);
+    TA_CALL_GOTO(ta_h5_read_rows(f, src, "/norms", TA_ELEM_F64, 0, dims[0], d->norms), done);
     snprintf(d->normsrc, sizeof d->normsrc, "%s", src);
-    if (src != d->o.catpath)
+    if (src != d->o->categories)
         rc = ta_prov_add_input(src);
 done:
     H5Fclose(f);
@@ -328,7 +285,7 @@ static int summarise(div_t_ *d, summ_t *s)
     s->dec = ta_calloc(10, sizeof *s->dec);
     s->mat = ta_calloc((size_t)(C * C) + 1, sizeof *s->mat);
     s->norm = ta_calloc((size_t)C + 1, sizeof *s->norm);
-    s->histogram = ta_calloc((size_t)d->o.top + 2, sizeof *s->histogram);
+    s->histogram = ta_calloc((size_t)d->o->top + 2, sizeof *s->histogram);
     double *x = ta_malloc((size_t)gmax * sizeof *x), *scratch = ta_malloc((size_t)gmax * 8);
     int32_t *grp = ta_malloc((size_t)gmax * sizeof *grp);
     int rc = 0;
@@ -370,8 +327,8 @@ static int write_h5_serial(div_t_ *d, summ_t *s, hid_t file)
     TA_CHECK(g >= 0, TA_EINTERNAL, "cannot open /diversity");
     int rc = 0;
     TA_CALL_GOTO(ta_h5_write_strings(g, "categories", (const char *const *)d->cs.name, C), done);
-    int64_t hn = d->o.top + 2;
-    TA_CALL_GOTO(ta_h5_write_array(g, "histogram", H5T_NATIVE_INT64, 1, &hn, s->histogram), done);
+    int64_t hn = d->o->top + 2;
+    TA_CALL_GOTO(ta_h5_write_array(g, "histogram", TA_ELEM_I64, 1, &hn, s->histogram), done);
     TA_CALL_GOTO(ta_anaout_write_summaries(g, "cat", s->cat, C), done);
     TA_CALL_GOTO(ta_anaout_write_summaries(g, "entropy_cat", s->ent, C), done);
     TA_CALL_GOTO(ta_anaout_write_summaries(g, "decile", s->dec, 10), done);
@@ -380,15 +337,15 @@ static int write_h5_serial(div_t_ *d, summ_t *s, hid_t file)
     int64_t md[2] = {C, C};
     for (int64_t i = 0; i < C * C; i++)
         mm[i] = s->mat[i].mean;
-    rc = ta_h5_write_array(g, "matrix_mean", H5T_NATIVE_DOUBLE, 2, md, mm);
+    rc = ta_h5_write_array(g, "matrix_mean", TA_ELEM_F64, 2, md, mm);
     for (int64_t i = 0; !rc && i < C * C; i++)
         mm[i] = s->mat[i].ci;
     if (!rc)
-        rc = ta_h5_write_array(g, "matrix_ci", H5T_NATIVE_DOUBLE, 2, md, mm);
+        rc = ta_h5_write_array(g, "matrix_ci", TA_ELEM_F64, 2, md, mm);
     for (int64_t i = 0; !rc && i < C * C; i++)
         mm[i] = s->mat[i].std;
     if (!rc)
-        rc = ta_h5_write_array(g, "matrix_std", H5T_NATIVE_DOUBLE, 2, md, mm);
+        rc = ta_h5_write_array(g, "matrix_std", TA_ELEM_F64, 2, md, mm);
     free(mm);
     if (rc)
         goto done;
@@ -396,11 +353,11 @@ static int write_h5_serial(div_t_ *d, summ_t *s, hid_t file)
         TA_CALL_GOTO(ta_anaout_write_summaries(g, "norm_cat", s->norm, C), done);
         TA_CALL_GOTO(ta_h5_attr_str(g, "norms_source", d->normsrc), done);
     }
-    TA_CALL_GOTO(ta_h5_attr_int(g, "top", d->o.top), done);
+    TA_CALL_GOTO(ta_h5_attr_int(g, "top", d->o->top), done);
     TA_CALL_GOTO(ta_h5_attr_int(g, "k", d->nb.k), done);
     TA_CALL_GOTO(ta_h5_attr_int(g, "n_tokens", d->cs.n), done);
-    TA_CALL_GOTO(ta_h5_attr_str(g, "neighbors", d->o.nbpath), done);
-    TA_CALL_GOTO(ta_h5_attr_str(g, "categories_source", d->o.catpath), done);
+    TA_CALL_GOTO(ta_h5_attr_str(g, "neighbors", d->o->neighbors), done);
+    TA_CALL_GOTO(ta_h5_attr_str(g, "categories_source", d->o->categories), done);
     {
         const char *ex[1024];
         int nex = 0;
@@ -456,7 +413,7 @@ static int write_tsvs(div_t_ *d, summ_t *s)
     snprintf(path, sizeof path, "%s.histogram.tsv", d->base);
     TA_CALL(ta_outfile_open(&f, path));
     fprintf(f.fp, "count\ttokens\n");
-    for (int64_t i = 0; i < d->o.top + 2; i++)
+    for (int64_t i = 0; i < d->o->top + 2; i++)
         fprintf(f.fp, "%lld\t%lld\n", (long long)i, (long long)s->histogram[i]);
     TA_CALL(ta_outfile_commit(&f));
     snprintf(path, sizeof path, "%s.deciles.tsv", d->base);
@@ -479,7 +436,7 @@ static void print_summary(div_t_ *d, summ_t *s)
         return;
     int64_t C = d->cs.ncat;
     printf("diversity: %lld queries, %lld tokens, %d categories, top %lld other neighbours\n",
-           (long long)d->nb.q, (long long)d->cs.n, (int)C, (long long)d->o.top);
+           (long long)d->nb.q, (long long)d->cs.n, (int)C, (long long)d->o->top);
     printf("  distinct categories per neighbourhood: mean %.4f (std %.4f, 95%% CI +-%.4f)\n",
            s->all.mean, s->all.std, s->all.ci);
     printf("  entropy of neighbour categories (nats): mean %.4f (std %.4f)\n", s->ent_all.mean,
@@ -525,13 +482,14 @@ static void cleanup(div_t_ *d)
     free(d->norms);
 }
 
-static int cmd_main(int argc, char **argv)
+int ta_cmd_diversity_run(const ta_diversity_opts_t *o)
 {
     div_t_ d;
     memset(&d, 0, sizeof d);
+    d.o = o;
     d.nb.file = H5I_INVALID_HID;
     int rank = ta_mpi_rank(), size = ta_mpi_size();
-    int rc = parse(argc, argv, &d.o);
+    int rc = ta_opt_check(&ta_cmd_diversity, o);
     if (!rc)
         rc = load(&d);
     rc = ta_mpi_agree(rc);
@@ -543,17 +501,16 @@ static int cmd_main(int argc, char **argv)
         goto out;
     int64_t C = d.cs.ncat, n_all = 0;
     TA_CALL_GOTO(ta_mpi_sum_i64(d.mat, 2 * C * C + C), out);
-    TA_CALL_GOTO(ta_mpi_gather_cat(d.count, d.hi - d.lo, MPI_INT32_T, sizeof(int32_t),
-                                   (void **)&d.all_count, &n_all),
-                 out);
-    TA_CALL_GOTO(ta_mpi_gather_cat(d.entropy, d.hi - d.lo, MPI_DOUBLE, sizeof(double),
-                                   (void **)&d.all_entropy, &n_all),
-                 out);
+    TA_CALL_GOTO(
+        ta_mpi_gather_cat(d.count, d.hi - d.lo, TA_ELEM_I32, (void **)&d.all_count, &n_all), out);
+    TA_CALL_GOTO(
+        ta_mpi_gather_cat(d.entropy, d.hi - d.lo, TA_ELEM_F64, (void **)&d.all_entropy, &n_all),
+        out);
     summ_t s;
     memset(&s, 0, sizeof s);
-    if (d.o.embpath) {
+    if (d.o->embeddings) {
         int has = 0;
-        rc = ta_mpi_agree(has_norms(d.o.embpath, &has));
+        rc = ta_mpi_agree(has_norms(d.o->embeddings, &has));
         if (!rc && !has)
             rc = compute_norms(&d);
         if (rc)
@@ -569,27 +526,26 @@ static int cmd_main(int argc, char **argv)
         summ_free(&s);
         goto out;
     }
-    ta_h5out_t o;
-    rc = ta_h5out_create(&o, d.h5path, ta_mpi_comm());
+    ta_h5out_t h;
+    rc = ta_h5out_create(&h, d.h5path, ta_mpi_comm());
     if (rc) {
         summ_free(&s);
         goto out;
     }
     int64_t m = d.hi - d.lo;
-    rc = ta_h5_write_rows(o.file, "/diversity/query", H5T_NATIVE_INT32, d.nb.q, 0, d.lo, m,
+    rc = ta_h5_write_rows(h.file, "/diversity/query", TA_ELEM_I32, d.nb.q, 0, d.lo, m,
                           d.nb.query + d.lo);
     if (!rc)
-        rc = ta_h5_write_rows(o.file, "/diversity/count", H5T_NATIVE_INT32, d.nb.q, 0, d.lo, m,
-                              d.count);
+        rc = ta_h5_write_rows(h.file, "/diversity/count", TA_ELEM_I32, d.nb.q, 0, d.lo, m, d.count);
     if (!rc)
-        rc = ta_h5_write_rows(o.file, "/diversity/entropy", H5T_NATIVE_DOUBLE, d.nb.q, 0, d.lo, m,
+        rc = ta_h5_write_rows(h.file, "/diversity/entropy", TA_ELEM_F64, d.nb.q, 0, d.lo, m,
                               d.entropy);
     rc = ta_mpi_agree(rc);
     if (!rc)
-        rc = ta_h5out_to_serial(&o);
+        rc = ta_h5out_to_serial(&h);
     if (!rc && rank == 0)
-        rc = write_h5_serial(&d, &s, o.file);
-    rc = ta_h5out_commit(&o, rc);
+        rc = write_h5_serial(&d, &s, h.file);
+    rc = ta_h5out_commit(&h, rc);
     if (!rc && rank == 0)
         rc = write_tsvs(&d, &s);
     rc = ta_mpi_agree(rc);
@@ -601,22 +557,17 @@ out:
     return rc;
 }
 
-const ta_command_t ta_command_diversity = {
+static int run_any(const void *o)
+{
+    return ta_cmd_diversity_run(o);
+}
+
+const ta_cmd_t ta_cmd_diversity = {
     .name = "diversity",
     .summary =
         "categories spanned by each token's neighbourhood, histogram, category matrix, entropy",
-    .usage = USAGE,
-    .help = "  --neighbors FILE.h5        neighbours file written by `neighbors`\n"
-            "  --categories PATH          categorize TSV or model.h5 (/categories/<scheme>)\n"
-            "  --scheme paper|script      scheme read from a model.h5 (default paper)\n"
-            "  --top N                    neighbours other than the token itself (default 50)\n"
-            "  --exclude-categories A,B   leave these categories out of the distinct count\n"
-            "  --embeddings PATH          norms by category: /norms of a model.h5, or computed\n"
-            "                             from any embeddings input (HF directory, .safetensors,\n"
-            "                             .npy, FILE.h5:/dataset); default: the categories file\n"
-            "                             when it is a model.h5 with /norms\n"
-            "  --out FILE.h5              output (default: beside the neighbours file,\n"
-            "                             STEM.diversity.h5); TSV tables beside it\n",
-    .main = cmd_main,
+    .opts = opts,
+    .opts_size = sizeof(ta_diversity_opts_t),
+    .run = run_any,
     .flags = TA_CMD_MPI,
 };

@@ -8,6 +8,8 @@
  *   4. rank 0 alone writes the strings, categories, zero-row list and attributes, then the file
  *      is committed (complete = 1 last, renamed from its temporary name).
  * Peak memory per rank is its share of the f32 rows plus a 4 MB read buffer. */
+#include "cmd/cmd_ingest.h"
+
 #include "base/ta_error.h"
 #include "base/ta_log.h"
 #include "kernels/ta_category.h"
@@ -19,10 +21,8 @@
 #include "io/ta_vocab_cat.h"
 #include "mpi/ta_h5par.h"
 #include "mpi/ta_mpi.h"
-#include "cmd/ta_args.h"
 #include "cmd/ta_cmd.h"
 
-#include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -30,51 +30,26 @@
 #include <string.h>
 #include <time.h>
 
-static const char usage[] = "ingest --model PATH [--tensor NAME] [--vocab PATH] --out model.h5";
-
-typedef struct {
-    const char *model, *tensor, *vocab, *out;
-} opts_t;
-
-static int parse(int argc, char **argv, opts_t *o)
-{
-    static const struct option lo[] = {
-        {"model", required_argument, 0, 'm'},
-        {"tensor", required_argument, 0, 't'},
-        {"vocab", required_argument, 0, 'v'},
-        {"out", required_argument, 0, 'o'},
-        {0, 0, 0, 0},
-    };
-    memset(o, 0, sizeof *o);
-    optind = 0;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
-        switch (c) {
-        case 'm':
-            o->model = optarg;
-            break;
-        case 't':
-            o->tensor = optarg;
-            break;
-        case 'v':
-            o->vocab = optarg;
-            break;
-        case 'o':
-            o->out = optarg;
-            break;
-        default:
-            return ta_args_bad_option("ingest", usage, argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return ta_args_bad_option("ingest", usage, argv[optind]);
-    if (!o->model)
-        return ta_args_missing("ingest", usage, "--model");
-    if (!o->out)
-        return ta_args_missing("ingest", usage, "--out");
-    return 0;
-}
+#define O ta_ingest_opts_t
+static const ta_opt_t opts[] = {
+    {TA_OPT_PATH_(O, model, "model", TA_OPT_REQUIRED, "PATH",
+                  "a Hugging Face model directory (model.safetensors or "
+                  "model.safetensors.index.json + shards), a .safetensors file, a 2-D .npy file, "
+                  "FILE.h5:/dataset, or a tokenatlas model.h5; dtypes F32, F16, BF16, F64 "
+                  "(converted to f32)")},
+    {TA_OPT_STRING_(O, tensor, "tensor", 0, NULL, "NAME",
+                    "the embedding tensor (default: a known name such as "
+                    "embeddings.word_embeddings.weight or shared.weight, else the one 2-D tensor "
+                    "with enough rows)")},
+    {TA_OPT_PATH_(O, vocab, "vocab", 0, "PATH",
+                  "tokenizer.json, a SentencePiece .model, a JSON list or a text file (default: "
+                  "tokenizer.json, sentencepiece.bpe.model, spiece.model or tokenizer.model beside "
+                  "the model)")},
+    {TA_OPT_PATH_(O, out, "out", TA_OPT_REQUIRED | TA_OPT_OUTPUT, "model.h5",
+                  "the model file to write (replaced atomically)")},
+    {TA_OPT_END_},
+};
+#undef O
 
 /* The vocabulary beside the model: in the model directory, or in the directory of the model
  * file; a tokenatlas model.h5 carries its own. */
@@ -156,7 +131,7 @@ static int write_categories(hid_t file, const ta_vocab_t *v)
         snprintf(path, sizeof path, "/categories/%s", ta_scheme_name(scheme));
         snprintf(pnames, sizeof pnames, "/categories/%s_names", ta_scheme_name(scheme));
         int64_t dims[1] = {v->n};
-        int rc = ta_h5_write_array(file, path, H5T_NATIVE_INT32, 1, dims, cs.code);
+        int rc = ta_h5_write_array(file, path, TA_ELEM_I32, 1, dims, cs.code);
         if (!rc)
             rc = ta_h5_write_strings(file, pnames, (const char *const *)cs.name, cs.ncat);
         ta_catset_free(&cs);
@@ -176,19 +151,19 @@ static int write_serial(hid_t file, const ta_vocab_t *v, const ta_embed_t *e, in
     free(disp);
     TA_CALL(rc);
     int64_t dims[1] = {v->n};
-    TA_CALL(ta_h5_write_array(file, "/vocab/flags", H5T_NATIVE_UINT8, 1, dims, v->flags));
+    TA_CALL(ta_h5_write_array(file, "/vocab/flags", TA_ELEM_U8, 1, dims, v->flags));
     TA_CALL(write_categories(file, v));
 
     float *norms = ta_malloc((size_t)n * sizeof *norms);
     int64_t *zero = ta_malloc((size_t)n * sizeof *zero);
     int64_t nz = 0;
     TA_CHECK_GOTO(norms && zero, TA_ERESOURCE, done, "out of memory");
-    TA_CALL_GOTO(ta_h5_read_rows(file, e->file, "/norms", H5T_NATIVE_FLOAT, 0, n, norms), done);
+    TA_CALL_GOTO(ta_h5_read_rows(file, e->file, "/norms", TA_ELEM_F32, 0, n, norms), done);
     for (int64_t i = 0; i < n; i++)
         if (norms[i] == 0.0f)
             zero[nz++] = i;
     dims[0] = nz;
-    TA_CALL_GOTO(ta_h5_write_array(file, "/zero_rows", H5T_NATIVE_INT64, 1, dims, zero), done);
+    TA_CALL_GOTO(ta_h5_write_array(file, "/zero_rows", TA_ELEM_I64, 1, dims, zero), done);
     ta_embed_warn_zero_rows(e, &(ta_rownorm_zeros_t){nz, nz ? zero[0] : -1},
                             "flagged in /zero_rows and left out of neighbour searches");
     hid_t ds = H5Dopen2(file, "/embeddings", H5P_DEFAULT);
@@ -210,10 +185,9 @@ done:
     return rc;
 }
 
-static int cmd_main(int argc, char **argv)
+int ta_cmd_ingest_run(const ta_ingest_opts_t *o)
 {
-    opts_t o;
-    int rc = ta_mpi_agree(parse(argc, argv, &o));
+    int rc = ta_mpi_agree(ta_opt_check(&ta_cmd_ingest, o));
     if (rc)
         return rc;
     int rank = ta_mpi_rank(), size = ta_mpi_size();
@@ -226,14 +200,14 @@ static int cmd_main(int argc, char **argv)
     ta_embed_t e;
     memset(&e, 0, sizeof e);
     float *x = NULL, *norms = NULL;
-    if (o.vocab)
-        snprintf(vpath, sizeof vpath, "%s", o.vocab);
+    if (o->vocab)
+        snprintf(vpath, sizeof vpath, "%s", o->vocab);
     else
-        rc = find_vocab(o.model, vpath, sizeof vpath);
+        rc = find_vocab(o->model, vpath, sizeof vpath);
     if (!rc)
         rc = ta_vocab_read(vpath, &v);
     if (!rc)
-        rc = ta_embed_open_ex(o.model, o.tensor, v.n, &e);
+        rc = ta_embed_open_ex(o->model, o->tensor, v.n, &e);
     if (!rc && e.rows < v.n)
         rc = TA_ERR(TA_EINPUT,
                     "%s: tensor %s has %lld rows but the vocabulary %s has %lld tokens (wrong "
@@ -272,9 +246,9 @@ static int cmd_main(int argc, char **argv)
 
     /* Phase 3: parallel write. */
     ta_prov_add_input(e.file);
-    if (ta_file_is_dir(o.model)) {
+    if (ta_file_is_dir(o->model)) {
         char idx[4200];
-        snprintf(idx, sizeof idx, "%s/model.safetensors.index.json", o.model);
+        snprintf(idx, sizeof idx, "%s/model.safetensors.index.json", o->model);
         if (ta_file_is_regular(idx))
             ta_prov_add_input(idx);
     }
@@ -287,10 +261,10 @@ static int cmd_main(int argc, char **argv)
     ta_prov_set_num("rows_dropped", (double)dropped);
     ta_prov_set_str("vocab_format", v.format);
     ta_h5out_t out;
-    TA_CALL_GOTO(ta_h5out_create(&out, o.out, ta_mpi_comm()), done);
-    rc = ta_h5_write_rows(out.file, "/embeddings", H5T_NATIVE_FLOAT, n, d, r0, r1 - r0, x);
+    TA_CALL_GOTO(ta_h5out_create(&out, o->out, ta_mpi_comm()), done);
+    rc = ta_h5_write_rows(out.file, "/embeddings", TA_ELEM_F32, n, d, r0, r1 - r0, x);
     if (!rc)
-        rc = ta_h5_write_rows(out.file, "/norms", H5T_NATIVE_FLOAT, n, 0, r0, r1 - r0, norms);
+        rc = ta_h5_write_rows(out.file, "/norms", TA_ELEM_F32, n, 0, r0, r1 - r0, norms);
     free(x);
     x = NULL;
     rc = ta_mpi_agree(rc);
@@ -307,7 +281,7 @@ static int cmd_main(int argc, char **argv)
                     1e6;
         ta_log_info("ingest: %s -> %s: %lld tokens x %lld (%s %s); vocabulary %.2f s, read %.1f MB "
                     "in %.2f s (%.0f MB/s; %.2f s of CPU), total %.2f s",
-                    o.model, o.out, (long long)n, (long long)d, e.tensor, e.dtype, t_vocab, mb,
+                    o->model, o->out, (long long)n, (long long)d, e.tensor, e.dtype, t_vocab, mb,
                     t_read, mb / (t_read > 0 ? t_read : 1e-9), c_read, ta_now() - t0);
     }
 done:
@@ -318,30 +292,21 @@ done:
     return rc;
 }
 
-const ta_command_t ta_command_ingest = {
+static int run_any(const void *o)
+{
+    return ta_cmd_ingest_run(o);
+}
+
+const ta_cmd_t ta_cmd_ingest = {
     .name = "ingest",
     .summary = "embeddings + vocabulary + categories of one model into one HDF5 file",
-    .usage = "ingest --model PATH [--tensor NAME] [--vocab PATH] --out model.h5",
-    .help =
-        "Reads the input embedding matrix and the vocabulary of a checkpoint and writes one\n"
-        "HDF5 model file: /embeddings (f32), /norms, /zero_rows, /vocab/token, /vocab/flags,\n"
-        "/categories/{paper,script} and their _names, with provenance attributes.\n"
-        "\n"
-        "options:\n"
-        "  --model PATH   a Hugging Face model directory (model.safetensors or\n"
-        "                 model.safetensors.index.json + shards), a .safetensors file, a 2-D\n"
-        "                 .npy file, FILE.h5:/dataset, or a tokenatlas model.h5; dtypes F32,\n"
-        "                 F16, BF16, F64 (converted to f32)\n"
-        "  --tensor NAME  the embedding tensor (default: a known name such as\n"
-        "                 embeddings.word_embeddings.weight or shared.weight, else the one 2-D\n"
-        "                 tensor with enough rows)\n"
-        "  --vocab PATH   tokenizer.json, a SentencePiece .model, a JSON list or a text file\n"
-        "                 (default: tokenizer.json, sentencepiece.bpe.model, spiece.model or\n"
-        "                 tokenizer.model beside the model)\n"
-        "  --out FILE     the model file to write (replaced atomically)\n"
-        "\n"
-        "Rows past the vocabulary are dropped with a warning; fewer rows than tokens, NaN or\n"
-        "Inf values are errors (exit 2). Under mpirun each rank reads its own rows.\n",
-    .main = cmd_main,
+    .about = "Reads the input embedding matrix and the vocabulary of a checkpoint and writes one "
+             "HDF5 model file: /embeddings (f32), /norms, /zero_rows, /vocab/token, /vocab/flags, "
+             "/categories/{paper,script} and their _names, with provenance attributes.",
+    .notes = "Rows past the vocabulary are dropped with a warning; fewer rows than tokens, NaN or "
+             "Inf values are errors (exit 2). Under mpirun each rank reads its own rows.",
+    .opts = opts,
+    .opts_size = sizeof(ta_ingest_opts_t),
+    .run = run_any,
     .flags = TA_CMD_MPI,
 };

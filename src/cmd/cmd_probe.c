@@ -11,6 +11,8 @@
  *   4. task farm 2: per (category, fold), a fit on the other folds started from the category's
  *      final model (warm start; --cold-start starts from zero), accuracy on the held-out fold;
  *   5. rank 0 writes the outputs. */
+#include "cmd/cmd_probe.h"
+
 #include "base/ta_blas.h"
 #include "base/ta_error.h"
 #include "base/ta_log.h"
@@ -19,6 +21,7 @@
 #include "kernels/ta_paper_sample.h"
 #include "kernels/ta_probe.h"
 #include "io/ta_catfile.h"
+#include "io/ta_ckpt.h"
 #include "io/ta_embed.h"
 #include "io/ta_file.h"
 #include "io/ta_probe_out.h"
@@ -26,10 +29,8 @@
 #include "mpi/ta_farm.h"
 #include "mpi/ta_h5par.h"
 #include "mpi/ta_mpi.h"
-#include "cmd/ta_args.h"
 #include "cmd/ta_cmd.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,10 +73,10 @@ static void tsv_beside(const char *path, char *out, size_t cap)
 }
 
 /* Collective. FILE.h5 with group /probe, then FILE.tsv beside it (rank 0). */
-static int write_probe_files(const char *path, const ta_probe_result_t *r, MPI_Comm comm)
+static int write_probe_files(const char *path, const ta_probe_result_t *r)
 {
     ta_h5out_t o;
-    TA_CALL(ta_h5out_create(&o, path, comm));
+    TA_CALL(ta_h5out_create(&o, path, ta_mpi_comm()));
     int rc = ta_h5out_to_serial(&o);
     if (rc) {
         ta_h5out_abort(&o);
@@ -239,114 +240,40 @@ static int read_normalised(ta_embed_t *e, int64_t n, float *X)
     return 0;
 }
 
-typedef struct {
-    const char *embeddings, *categories, *tensor, *out, *export_folds, *scheme;
-    int64_t folds, min_tokens, seed;
-    int cold;
-    int paper; /* --protocol paper (1) or tokenatlas (0) */
-} probe_args_t;
-
-static const char usage[] =
-    "probe --embeddings PATH --categories PATH [--folds 10] [--min-tokens 500] [--seed S] "
-    "[--tensor NAME] [--scheme paper|script] [--protocol tokenatlas|paper] [--export-folds "
-    "FILE.tsv] "
-    "[--cold-start] --out FILE";
-
-/* An output's directory must exist before hours of fitting, not after. */
-static int check_out_dir(const char *opt, const char *path)
-{
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (!slash)
-        return 0;
-    if (slash == dir)
-        slash[1] = '\0';
-    else
-        *slash = '\0';
-    TA_CHECK(ta_file_is_dir(dir), TA_EINPUT, "%s %s: directory %s does not exist", opt, path, dir);
-    return 0;
-}
-
-static int parse_args(int argc, char **argv, probe_args_t *a)
-{
-    static const struct option opts[] = {
-        {"embeddings", required_argument, 0, 'e'}, {"categories", required_argument, 0, 'c'},
-        {"folds", required_argument, 0, 'f'},      {"min-tokens", required_argument, 0, 'm'},
-        {"seed", required_argument, 0, 's'},       {"tensor", required_argument, 0, 't'},
-        {"out", required_argument, 0, 'o'},        {"export-folds", required_argument, 0, 'x'},
-        {"scheme", required_argument, 0, 'S'},     {"cold-start", no_argument, 0, 'C'},
-        {"protocol", required_argument, 0, 'P'},   {0, 0, 0, 0}};
-    memset(a, 0, sizeof *a);
-    a->folds = 10;
-    a->min_tokens = 500;
-    a->scheme = "paper";
-    optind = 1;
-    opterr = 0;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (ch) {
-        case 'e':
-            a->embeddings = optarg;
-            break;
-        case 'c':
-            a->categories = optarg;
-            break;
-        case 'f':
-            TA_CALL(ta_args_int64("--folds", optarg, 2, 1000, &a->folds));
-            break;
-        case 'm':
-            TA_CALL(ta_args_int64("--min-tokens", optarg, 1, INT64_MAX, &a->min_tokens));
-            break;
-        case 's':
-            TA_CALL(ta_args_int64("--seed", optarg, 0, INT64_MAX, &a->seed));
-            break;
-        case 't':
-            a->tensor = optarg;
-            break;
-        case 'o':
-            a->out = optarg;
-            break;
-        case 'x':
-            a->export_folds = optarg;
-            break;
-        case 'S':
-            a->scheme = optarg;
-            break;
-        case 'C':
-            a->cold = 1;
-            break;
-        case 'P':
-            TA_CHECK(strcmp(optarg, "paper") == 0 || strcmp(optarg, "tokenatlas") == 0, TA_EINPUT,
-                     "--protocol %s: expected tokenatlas or paper", optarg);
-            a->paper = strcmp(optarg, "paper") == 0;
-            break;
-        default:
-            return ta_args_bad_option("probe", usage, argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return ta_args_bad_option("probe", usage, argv[optind]);
-    if (!a->embeddings)
-        return ta_args_missing("probe", usage, "--embeddings");
-    if (!a->categories)
-        return ta_args_missing("probe", usage, "--categories");
-    if (!a->out)
-        return ta_args_missing("probe", usage, "--out");
-    size_t n = strlen(a->out);
-    TA_CHECK((n > 4 && strcmp(a->out + n - 4, ".tsv") == 0) ||
-                 (n > 3 && strcmp(a->out + n - 3, ".h5") == 0),
-             TA_EINPUT, "--out %s: the name must end in .tsv or .h5", a->out);
-    ta_scheme_t sch;
-    TA_CALL(ta_scheme_parse(a->scheme, &sch));
-    TA_CHECK(!a->paper || a->seed <= (int64_t)UINT32_MAX, TA_EINPUT,
-             "--seed %lld: the paper protocol's seed is numpy's RandomState seed, at most 2^32 - 1",
-             (long long)a->seed);
-    TA_CALL(check_out_dir("--out", a->out));
-    if (a->export_folds)
-        TA_CALL(check_out_dir("--export-folds", a->export_folds));
-    return 0;
-}
+#define O ta_probe_opts_t
+static const ta_opt_t opts[] = {
+    {TA_OPT_PATH_(O, embeddings, "embeddings", TA_OPT_REQUIRED, "PATH",
+                  "embeddings: HF model directory, .safetensors, .npy, FILE.h5:/dataset or a "
+                  "tokenatlas model.h5")},
+    {TA_OPT_PATH_(O, categories, "categories", TA_OPT_REQUIRED, "PATH",
+                  "the TSV of `categorize` or a model.h5 (/categories/<scheme>)")},
+    {TA_OPT_INT_(O, folds, "folds", TA_OPT_ALWAYS, "10", 2, 1000, "K",
+                 "stratified cross-validation folds")},
+    {TA_OPT_INT_(O, min_tokens, "min-tokens", TA_OPT_ALWAYS, "500", 1, INT64_MAX, "N",
+                 "probe only categories with at least N tokens")},
+    {TA_OPT_INT_(O, seed, "seed", TA_OPT_ALWAYS, "0", 0, INT64_MAX, "S",
+                 "seed of the undersampling and the folds (the paper's is 150)")},
+    {TA_OPT_STRING_(O, tensor, "tensor", 0, NULL, "NAME",
+                    "the embedding tensor, when it cannot be found by name")},
+    {TA_OPT_ENUM_(O, protocol, "protocol", 0, "tokenatlas", ta_cmd_protocols,
+                  "tokenatlas: SplitMix64 samples, shuffled folds, warm starts; paper: exactly "
+                  "RandomUnderSampler(random_state=S) and unshuffled StratifiedKFold as the "
+                  "paper's script, every fit from zero with at most 100 iterations "
+                  "(LogisticRegression())")},
+    {TA_OPT_ENUM_(O, scheme, "scheme", TA_OPT_ALWAYS, "paper", ta_cmd_schemes,
+                  "scheme read from a model.h5")},
+    {TA_OPT_PATH_(O, export_folds, "export-folds", TA_OPT_OUTPUT, "FILE.tsv",
+                  "write the balanced samples and their folds as TSV (category, token_id, label, "
+                  "fold)")},
+    {TA_OPT_FLAG_(O, cold_start, "cold-start",
+                  "start every fold's fit from zero instead of the category's fit on all its "
+                  "balanced samples (implied by --protocol paper)")},
+    {TA_OPT_PATH_(O, out, "out", TA_OPT_REQUIRED | TA_OPT_OUTPUT, "FILE",
+                  "FILE.tsv (per-category table) or FILE.h5 (group /probe with per-fold "
+                  "accuracies and weights, plus FILE.tsv beside it)")},
+    {TA_OPT_END_},
+};
+#undef O
 
 typedef struct {
     ta_catset_t cats;
@@ -382,9 +309,9 @@ static void state_free(probe_state_t *s)
 }
 
 /* Phase 1: inputs. */
-static int load_inputs(const probe_args_t *a, probe_state_t *s)
+static int load_inputs(const ta_probe_opts_t *a, probe_state_t *s)
 {
-    TA_CALL(ta_catfile_read(a->categories, a->scheme, &s->cats));
+    TA_CALL(ta_catfile_read(a->categories, ta_cmd_schemes[a->scheme], &s->cats));
     TA_CALL(ta_embed_open(a->embeddings, a->tensor, &s->emb));
     s->emb_open = 1;
     const int64_t n = s->cats.n, d = s->emb.cols;
@@ -410,15 +337,15 @@ static int load_inputs(const probe_args_t *a, probe_state_t *s)
 }
 
 /* Phase 2: samples and folds; the list of probed categories. */
-static int make_samples(const probe_args_t *a, probe_state_t *s)
+static int make_samples(const ta_probe_opts_t *a, probe_state_t *s)
 {
     const int64_t n = s->cats.n;
     const int ncat = s->cats.ncat;
     s->sample = ta_calloc((size_t)ncat + 1, sizeof *s->sample);
     s->probe_cat = ta_calloc((size_t)ncat + 1, sizeof *s->probe_cat);
     int64_t *work = ta_malloc((size_t)n * sizeof *work);
-    uint8_t *y = a->paper ? ta_malloc((size_t)n) : NULL;
-    if (!s->sample || !s->probe_cat || !work || (a->paper && !y)) {
+    uint8_t *y = a->protocol == TA_PROTOCOL_PAPER ? ta_malloc((size_t)n) : NULL;
+    if (!s->sample || !s->probe_cat || !work || (a->protocol == TA_PROTOCOL_PAPER && !y)) {
         free(work);
         free(y);
         return TA_ERR(TA_ERESOURCE, "out of memory for the samples");
@@ -438,7 +365,7 @@ static int make_samples(const probe_args_t *a, probe_state_t *s)
             rc = TA_ERESOURCE;
             break;
         }
-        if (a->paper) {
+        if (a->protocol == TA_PROTOCOL_PAPER) {
             /* The paper's y for this category over the rows in token order, its
              * RandomUnderSampler(random_state=seed) sample and StratifiedKFold(folds). */
             for (int64_t i = 0; i < n; i++)
@@ -458,7 +385,7 @@ static int make_samples(const probe_args_t *a, probe_state_t *s)
     return rc;
 }
 
-static void log_skipped(const probe_args_t *a, const probe_state_t *s)
+static void log_skipped(const ta_probe_opts_t *a, const probe_state_t *s)
 {
     char line[2048];
     size_t len = 0;
@@ -479,7 +406,7 @@ static void log_skipped(const probe_args_t *a, const probe_state_t *s)
                     len >= sizeof line - 64 ? ", ..." : "");
 }
 
-static int write_outputs(const probe_args_t *a, probe_state_t *s)
+static int write_outputs(const ta_probe_opts_t *a, probe_state_t *s)
 {
     const int ncat = s->cats.ncat, F = (int)a->folds;
     const int64_t d = s->emb.cols, slot = d + SLOT_W;
@@ -541,12 +468,12 @@ static int write_outputs(const probe_args_t *a, probe_state_t *s)
                              .ftol = s->ctx.opt.ftol,
                              .warm_start = s->ctx.warm,
                              .max_iter = s->ctx.opt.max_iter,
-                             .protocol = a->paper ? "paper" : "tokenatlas",
+                             .protocol = ta_cmd_protocols[a->protocol],
                              .embeddings = a->embeddings,
                              .categories = a->categories};
     size_t n = strlen(a->out);
     if (strcmp(a->out + n - 3, ".h5") == 0) {
-        rc = write_probe_files(a->out, &res, ta_mpi_comm());
+        rc = write_probe_files(a->out, &res);
     } else {
         if (ta_mpi_rank() == 0)
             rc = ta_probe_write_tsv(a->out, &res);
@@ -578,7 +505,7 @@ done:
     return rc;
 }
 
-static int export_folds(const probe_args_t *a, const probe_state_t *s)
+static int export_folds(const ta_probe_opts_t *a, const probe_state_t *s)
 {
     ta_outfile_t o;
     TA_CALL(ta_probe_folds_open(&o, a->export_folds));
@@ -590,14 +517,12 @@ static int export_folds(const probe_args_t *a, const probe_state_t *s)
     return ta_outfile_commit(&o);
 }
 
-/* What identifies a run for its checkpoint: sizes, options, and hashes of the samples and of a
- * strided selection of the normalised matrix. */
-enum { NKEY = 10 };
-static void ckpt_key(const probe_args_t *a, const probe_state_t *s, int64_t key[NKEY])
+/* What identifies a run for its checkpoint: inputs, sizes, options, and hashes of the samples and
+ * of a strided selection of the normalised matrix (*text malloc'd, compared line by line on
+ * resume). The rank count is not part of it: the farm's results do not depend on it. */
+static int ckpt_fingerprint(const ta_probe_opts_t *a, const probe_state_t *s, char **text)
 {
     uint64_t h = TA_FNV1A_BASIS;
-    if (a->paper) /* (a tokenatlas run's key stays as it was) */
-        h = ta_fnv1a_mix(h, 0x9a9e5u);
     for (int k = 0; k < s->nprobe; k++) {
         const cat_sample_t *cs = &s->sample[s->probe_cat[k]];
         for (const char *p = s->cats.name[s->probe_cat[k]]; *p; p++)
@@ -613,12 +538,23 @@ static void ckpt_key(const probe_args_t *a, const probe_state_t *s, int64_t key[
         memcpy(&bits, &s->X[i], 4);
         hx = ta_fnv1a_mix(hx, bits);
     }
-    int64_t k[NKEY] = {1,       s->cats.n, s->emb.cols, a->folds,   a->seed, a->min_tokens,
-                       a->cold, s->nprobe, (int64_t)h,  (int64_t)hx};
-    memcpy(key, k, sizeof k);
+    size_t cap = strlen(a->embeddings) + strlen(a->categories) + strlen(s->emb.tensor) + 512;
+    *text = ta_malloc(cap);
+    TA_CHECK_ALLOC(*text, cap);
+    snprintf(*text, cap,
+             "tokenatlas probe checkpoint v2\n"
+             "embeddings %s tensor %s rows %lld dim %lld\n"
+             "categories %s scheme %s\n"
+             "protocol %s folds %lld seed %lld min_tokens %lld cold_start %d\n"
+             "probed %d samples %016llx matrix %016llx\n",
+             a->embeddings, s->emb.tensor, (long long)s->cats.n, (long long)s->emb.cols,
+             a->categories, ta_cmd_schemes[a->scheme], ta_cmd_protocols[a->protocol],
+             (long long)a->folds, (long long)a->seed, (long long)a->min_tokens, a->cold_start,
+             s->nprobe, (unsigned long long)h, (unsigned long long)hx);
+    return 0;
 }
 
-static int run_probe(const probe_args_t *a, probe_state_t *s)
+static int run_probe(const ta_probe_opts_t *a, probe_state_t *s)
 {
     int rc = load_inputs(a, s);
     TA_CALL(ta_mpi_agree(rc));
@@ -636,9 +572,9 @@ static int run_probe(const probe_args_t *a, probe_state_t *s)
     c->folds = (int)F;
     /* The paper's cross_val_score fits each fold with a fresh LogisticRegression(): from zero, at
      * most max_iter = 100 L-BFGS iterations. */
-    c->warm = !a->cold && !a->paper;
+    c->warm = !a->cold_start && a->protocol != TA_PROTOCOL_PAPER;
     ta_probe_opt_default(&c->opt);
-    if (a->paper)
+    if (a->protocol == TA_PROTOCOL_PAPER)
         c->opt.max_iter = 100;
     c->ncat = s->nprobe;
     c->probe_cat = s->probe_cat;
@@ -655,15 +591,16 @@ static int run_probe(const probe_args_t *a, probe_state_t *s)
         free(done);
         return rc;
     }
-    /* A checkpoint of an interrupted run with the same inputs and options: its tasks are kept. */
-    char ckpt[4200];
+    /* A checkpoint of an interrupted run with the same inputs and options: its tasks are kept;
+     * a checkpoint of another run is refused (exit 2). */
+    char ckpt[4200], *fp = NULL;
     snprintf(ckpt, sizeof ckpt, "%s.ckpt", a->out);
-    int64_t key[NKEY];
-    ckpt_key(a, s, key);
     ta_probe_ckpt_phase_t ph[2] = {{np, slot, done, s->final},
                                    {np * F, slot, done + np, s->folds_res}};
     int found = 0;
-    rc = ta_probe_ckpt_read(ckpt, key, NKEY, ph, 2, &found);
+    rc = ckpt_fingerprint(a, s, &fp);
+    if (!rc)
+        rc = ta_probe_ckpt_read(ckpt, fp, ph, 2, &found);
     if (!rc && found) {
         int64_t ndone = 0;
         for (int64_t t = 0; t < np * (F + 1); t++)
@@ -695,59 +632,59 @@ static int run_probe(const probe_args_t *a, probe_state_t *s)
     ta_blas_set_threads(threads);
     free(cost);
     if (rc == TA_EINTERRUPTED) {
-        int wrc = ta_mpi_rank() == 0 ? ta_probe_ckpt_write(ckpt, key, NKEY, ph, 2) : 0;
+        int wrc = ta_mpi_rank() == 0 ? ta_probe_ckpt_write(ckpt, fp, ph, 2) : 0;
         wrc = ta_mpi_agree(wrc);
         free(done);
+        free(fp);
         return wrc ? wrc : rc;
     }
     free(done);
+    free(fp);
     TA_CALL(rc);
     TA_CALL(write_outputs(a, s));
-    if (found && ta_mpi_rank() == 0)
-        ta_probe_ckpt_remove(ckpt);
+    if (ta_mpi_rank() == 0)
+        ta_ckpt_remove(ckpt);
     return 0;
 }
 
-static int cmd_main(int argc, char **argv)
+/* What the table cannot say: the output's name gives its format, and the paper protocol's seed
+ * is numpy's RandomState seed. */
+static int check_options(const ta_probe_opts_t *o)
 {
-    probe_args_t a;
-    int rc = parse_args(argc, argv, &a);
+    size_t n = strlen(o->out);
+    TA_CHECK((n > 4 && strcmp(o->out + n - 4, ".tsv") == 0) ||
+                 (n > 3 && strcmp(o->out + n - 3, ".h5") == 0),
+             TA_EINPUT, "probe: --out %s: the name must end in .tsv or .h5", o->out);
+    TA_CHECK(o->protocol != TA_PROTOCOL_PAPER || o->seed <= (int64_t)UINT32_MAX, TA_EINPUT,
+             "probe: --seed %lld: the paper protocol's seed is numpy's RandomState seed, at most "
+             "2^32 - 1",
+             (long long)o->seed);
+    return 0;
+}
+
+int ta_cmd_probe_run(const ta_probe_opts_t *o)
+{
+    int rc = ta_opt_check(&ta_cmd_probe, o);
+    if (!rc)
+        rc = check_options(o);
     TA_CALL(ta_mpi_agree(rc));
     probe_state_t s;
     memset(&s, 0, sizeof s);
-    rc = run_probe(&a, &s);
+    rc = run_probe(o, &s);
     state_free(&s);
     return rc;
 }
 
-const ta_command_t ta_command_probe = {
+static int run_any(const void *o)
+{
+    return ta_cmd_probe_run(o);
+}
+
+const ta_cmd_t ta_cmd_probe = {
     .name = "probe",
     .summary = "one-vs-rest logistic-regression probes per category, k-fold cross-validation",
-    .usage = "probe --embeddings PATH --categories PATH [--folds 10] [--min-tokens 500] "
-             "[--seed S] [--tensor NAME] [--scheme paper|script] [--protocol tokenatlas|paper] "
-             "[--export-folds FILE.tsv] [--cold-start] --out FILE",
-    .help =
-        "options:\n"
-        "  --embeddings PATH    embeddings: HF model directory, .safetensors, .npy, "
-        "FILE.h5:/dataset\n"
-        "                       or a tokenatlas model.h5\n"
-        "  --categories PATH    the TSV of `categorize` or a model.h5 (/categories/<scheme>)\n"
-        "  --scheme NAME        scheme read from a model.h5: paper (default) or script\n"
-        "  --folds K            stratified cross-validation folds (default 10, at least 2)\n"
-        "  --min-tokens N       probe only categories with at least N tokens (default 500)\n"
-        "  --seed S             seed of the undersampling and the folds (default 0; the\n"
-        "                       paper's is 150)\n"
-        "  --protocol NAME      tokenatlas (default): SplitMix64 samples, shuffled folds,\n"
-        "                       warm starts; paper: exactly RandomUnderSampler(random_state=S)\n"
-        "                       and unshuffled StratifiedKFold as the paper's script, every fit\n"
-        "                       from zero with at most 100 iterations (LogisticRegression())\n"
-        "  --tensor NAME        the embedding tensor, when it cannot be found by name\n"
-        "  --export-folds FILE  write the balanced samples and their folds as TSV\n"
-        "                       (category, token_id, label, fold)\n"
-        "  --cold-start         start every fold's fit from zero instead of the category's\n"
-        "                       fit on all its balanced samples (implied by --protocol paper)\n"
-        "  --out FILE           FILE.tsv (per-category table) or FILE.h5 (group /probe with\n"
-        "                       per-fold accuracies and weights, plus FILE.tsv beside it)\n",
-    .main = cmd_main,
+    .opts = opts,
+    .opts_size = sizeof(ta_probe_opts_t),
+    .run = run_any,
     .flags = TA_CMD_MPI,
 };

@@ -11,6 +11,8 @@
  *   entropy               entropy of neighbour categories by category and model;
  *   translation           share of neighbours that are dictionary translations, by category.
  * The HTML is static (inline CSS, images by relative path) and opens from the file system. */
+#include "cmd/cmd_report.h"
+
 #include "base/ta_error.h"
 #include "base/ta_log.h"
 #include "io/ta_file.h"
@@ -80,7 +82,7 @@ typedef struct {
 /* ---- reading ---------------------------------------------------------------------------- */
 
 /* Reads a whole 1-D or 2-D dataset converted to memtype; *n = number of elements. */
-static int read_all(hid_t f, const char *path, const char *name, hid_t memtype, size_t elem,
+static int read_all(hid_t f, const char *path, const char *name, ta_elem_t memtype, size_t elem,
                     void **buf, int64_t *n)
 {
     int nd = 0;
@@ -108,7 +110,7 @@ static int read_named(hid_t f, const char *path, const char *names, const char *
     TA_CALL(ta_h5_read_strings(f, path, names, cat, ncat));
     int64_t n = 0;
     void *buf = NULL;
-    TA_CALL(read_all(f, path, values, H5T_NATIVE_DOUBLE, sizeof(double), &buf, &n));
+    TA_CALL(read_all(f, path, values, TA_ELEM_F64, sizeof(double), &buf, &n));
     *val = buf;
     TA_CHECK(n == *ncat, TA_EINPUT, "%s: %s has %lld values for %lld names in %s", path, values,
              (long long)n, (long long)*ncat, names);
@@ -141,8 +143,8 @@ static int read_diversity(hid_t f, model_t *m)
     ta_report_attr_num(f, "/diversity", "entropy_mean", &m->ent_all);
     void *buf = NULL;
     if (ta_h5_exists(f, "/diversity/histogram")) {
-        TA_CALL(read_all(f, p, "/diversity/histogram", H5T_NATIVE_INT64, sizeof(int64_t), &buf,
-                         &m->nhist));
+        TA_CALL(
+            read_all(f, p, "/diversity/histogram", TA_ELEM_I64, sizeof(int64_t), &buf, &m->nhist));
         m->hist = buf;
     } else {
         note_missing(m, "/diversity/histogram");
@@ -155,21 +157,20 @@ static int read_diversity(hid_t f, model_t *m)
                        &m->dcat_mean));
     int64_t n = 0;
     if (ta_h5_exists(f, "/diversity/cat_n")) {
-        TA_CALL(read_all(f, p, "/diversity/cat_n", H5T_NATIVE_INT64, sizeof(int64_t), &buf, &n));
+        TA_CALL(read_all(f, p, "/diversity/cat_n", TA_ELEM_I64, sizeof(int64_t), &buf, &n));
         m->dcat_n = buf;
         TA_CHECK(n == m->ndcat, TA_EINPUT, "%s: /diversity/cat_n has %lld rows, expected %lld", p,
                  (long long)n, (long long)m->ndcat);
     }
     if (ta_h5_exists(f, "/diversity/entropy_cat_mean")) {
-        TA_CALL(read_all(f, p, "/diversity/entropy_cat_mean", H5T_NATIVE_DOUBLE, sizeof(double),
-                         &buf, &n));
+        TA_CALL(
+            read_all(f, p, "/diversity/entropy_cat_mean", TA_ELEM_F64, sizeof(double), &buf, &n));
         m->ent_mean = buf;
         TA_CHECK(n == m->ndcat, TA_EINPUT, "%s: /diversity/entropy_cat_mean has %lld rows", p,
                  (long long)n);
     }
     if (ta_h5_exists(f, "/diversity/matrix_mean")) {
-        TA_CALL(
-            read_all(f, p, "/diversity/matrix_mean", H5T_NATIVE_DOUBLE, sizeof(double), &buf, &n));
+        TA_CALL(read_all(f, p, "/diversity/matrix_mean", TA_ELEM_F64, sizeof(double), &buf, &n));
         m->mat = buf;
         TA_CHECK(n == m->ndcat * m->ndcat, TA_EINPUT,
                  "%s: /diversity/matrix_mean has %lld cells, expected %lld^2", p, (long long)n,
@@ -190,13 +191,11 @@ static int read_probe(hid_t f, model_t *m)
     void *buf = NULL;
     int64_t n = 0;
     if (ta_h5_exists(f, "/probe/std_accuracy")) {
-        TA_CALL(read_all(f, m->file, "/probe/std_accuracy", H5T_NATIVE_DOUBLE, sizeof(double), &buf,
-                         &n));
+        TA_CALL(read_all(f, m->file, "/probe/std_accuracy", TA_ELEM_F64, sizeof(double), &buf, &n));
         m->pstd = buf;
     }
     if (ta_h5_exists(f, "/probe/n_tokens")) {
-        TA_CALL(
-            read_all(f, m->file, "/probe/n_tokens", H5T_NATIVE_INT64, sizeof(int64_t), &buf, &n));
+        TA_CALL(read_all(f, m->file, "/probe/n_tokens", TA_ELEM_I64, sizeof(int64_t), &buf, &n));
         m->pntok = buf;
     }
     ta_report_attr_num(f, "/probe", "folds", &m->folds);
@@ -1075,22 +1074,19 @@ static int model_cmp(const void *a, const void *b)
     return strcmp(x->name, y->name);
 }
 
-static int cmd_main(int argc, char **argv)
+int ta_cmd_report_run(const ta_report_opts_t *o)
 {
-    TA_CHECK(argc == 2 && argv[1][0] != '-', TA_EINPUT,
-             "report: expected one RUN_DIR; usage: "
-             "tokenatlas %s",
-             ta_command_report.usage);
+    TA_CALL(ta_opt_check(&ta_cmd_report, o));
     report_t *r = calloc(1, sizeof *r);
     TA_CHECK_ALLOC(r, sizeof *r);
     int rc = 0;
     char **files = NULL, *skipped = NULL;
     int nfiles = 0;
-    size_t dl = strlen(argv[1]);
-    while (dl > 1 && argv[1][dl - 1] == '/')
+    size_t dl = strlen(o->dir);
+    while (dl > 1 && o->dir[dl - 1] == '/')
         dl--;
-    TA_CHECK_GOTO(dl < sizeof r->dir, TA_EINPUT, done, "%s: path too long", argv[1]);
-    memcpy(r->dir, argv[1], dl);
+    TA_CHECK_GOTO(dl < sizeof r->dir, TA_EINPUT, done, "%s: path too long", o->dir);
+    memcpy(r->dir, o->dir, dl);
     TA_CHECK_GOTO(ta_file_is_dir(r->dir), TA_EINPUT, done,
                   "%s: not a directory (expected a run "
                   "directory such as results/demo)",
@@ -1137,13 +1133,25 @@ done:
     return rc;
 }
 
-const ta_command_t ta_command_report = {
+static int run_any(const void *o)
+{
+    return ta_cmd_report_run(o);
+}
+
+static const ta_opt_t opts[] = {
+    {TA_OPT_POSITIONAL_(ta_report_opts_t, dir, "RUN_DIR", TA_OPT_REQUIRED,
+                        "a run directory (results/<run>) holding <model>.h5 files")},
+    {TA_OPT_END_},
+};
+
+const ta_cmd_t ta_cmd_report = {
     .name = "report",
     .summary = "Markdown + HTML report with plots for a run directory",
-    .usage = "report RUN_DIR",
-    .help = "Reads RUN_DIR/<model>.h5 (written by `run`) and writes RUN_DIR/report.md,\n"
-            "RUN_DIR/index.html (static; open it from the file system) and the figures under\n"
-            "RUN_DIR/figures/ (gnuplot scripts, SVG and PNG).\n",
-    .main = cmd_main,
+    .about = "Reads RUN_DIR/<model>.h5 (written by `run`) and writes RUN_DIR/report.md, "
+             "RUN_DIR/index.html (static; open it from the file system) and the figures under "
+             "RUN_DIR/figures/ (gnuplot scripts, SVG and PNG).",
+    .opts = opts,
+    .opts_size = sizeof(ta_report_opts_t),
+    .run = run_any,
     .flags = 0,
 };

@@ -2,87 +2,42 @@
  * (model.safetensors, tokenizer.json, config.json, dictionaries/en-xx.txt). The model is in
  * ta_synth.h; rows are streamed to the file in blocks, split across MPI ranks, so that the bytes
  * are the same for every number of ranks and a 1,000,000 x 1,024 model is never held in memory. */
+#include "cmd/cmd_synth.h"
+
 #include "base/ta_error.h"
 #include "base/ta_log.h"
 #include "kernels/ta_synth.h"
 #include "io/ta_file.h"
 #include "io/ta_stwrite.h"
 #include "mpi/ta_mpi.h"
-#include "cmd/ta_args.h"
 #include "cmd/ta_cmd.h"
 
-#include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] =
-    "synth --preset script-clustered|meaning-aligned [--tokens N] [--dim D] "
-    "[--seed S] [--dtype bf16|f32] [--extra-rows R] --out DIR";
+static const char *const presets[] = {"script-clustered", "meaning-aligned", NULL};
+static const char *const dtypes[] = {"bf16", "f32", NULL};
 
-typedef struct {
-    ta_synth_preset_t preset;
-    int have_preset;
-    int64_t tokens, dim, seed, extra;
-    int f32;
-    const char *out;
-} opts_t;
-
-static int parse(int argc, char **argv, opts_t *o)
-{
-    static const struct option lo[] = {
-        {"preset", required_argument, 0, 'p'},     {"tokens", required_argument, 0, 'n'},
-        {"dim", required_argument, 0, 'd'},        {"seed", required_argument, 0, 's'},
-        {"out", required_argument, 0, 'o'},        {"dtype", required_argument, 0, 't'},
-        {"extra-rows", required_argument, 0, 'x'}, {0, 0, 0, 0},
-    };
-    *o = (opts_t){.tokens = 20000, .dim = 256, .seed = 0};
-    optind = 0;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
-        switch (c) {
-        case 'p':
-            TA_CALL(ta_synth_preset_parse(optarg, &o->preset));
-            o->have_preset = 1;
-            break;
-        case 'n':
-            TA_CALL(ta_args_int64("--tokens", optarg, 100, 100000000, &o->tokens));
-            break;
-        case 'd':
-            TA_CALL(ta_args_int64("--dim", optarg, 2, 65536, &o->dim));
-            break;
-        case 's':
-            TA_CALL(ta_args_int64("--seed", optarg, 0, INT64_MAX, &o->seed));
-            break;
-        case 'x':
-            TA_CALL(ta_args_int64("--extra-rows", optarg, 0, 100000000, &o->extra));
-            break;
-        case 't':
-            if (strcmp(optarg, "bf16") == 0 || strcmp(optarg, "BF16") == 0)
-                o->f32 = 0;
-            else if (strcmp(optarg, "f32") == 0 || strcmp(optarg, "F32") == 0)
-                o->f32 = 1;
-            else
-                return TA_ERR(TA_EINPUT, "synth: --dtype: '%s' is not bf16 or f32", optarg);
-            break;
-        case 'o':
-            o->out = optarg;
-            break;
-        default:
-            return ta_args_bad_option("synth", usage, argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return ta_args_bad_option("synth", usage, argv[optind]);
-    if (!o->have_preset)
-        return ta_args_missing("synth", usage, "--preset");
-    if (!o->out)
-        return ta_args_missing("synth", usage, "--out");
-    return 0;
-}
+#define O ta_synth_opts_t
+static const ta_opt_t opts[] = {
+    {TA_OPT_ENUM_(O, preset, "preset", TA_OPT_REQUIRED, NULL, presets,
+                  "script-clustered (XLM-R-like: a=1, b=0.35, sigma=0.6; tensor "
+                  "embeddings.word_embeddings.weight) or meaning-aligned (mT5-like: a=0.28, b=1, "
+                  "sigma=0.5; tensor shared.weight)")},
+    {TA_OPT_INT_(O, tokens, "tokens", 0, "20000", 100, 100000000, "N", "vocabulary size")},
+    {TA_OPT_INT_(O, dim, "dim", 0, "256", 2, 65536, "D", "embedding dimension")},
+    {TA_OPT_INT_(O, seed, "seed", 0, "0", 0, INT64_MAX, "S", "random seed")},
+    {TA_OPT_ENUM_(O, dtype, "dtype", TA_OPT_NOCASE, "bf16", dtypes, "the tensor's dtype")},
+    {TA_OPT_INT_(O, extra_rows, "extra-rows", 0, "0", 0, 100000000, "R",
+                 "padding rows past the vocabulary, as mT5 has")},
+    {TA_OPT_PATH_(O, out, "out", TA_OPT_REQUIRED, "DIR",
+                  "output directory (created; its files are replaced)")},
+    {TA_OPT_END_},
+};
+#undef O
 
 /* A JSON string literal (the pieces may hold quotes; control characters never occur). */
 static void json_str(FILE *fp, const char *s)
@@ -135,7 +90,7 @@ static int write_tokenizer(const ta_synth_t *s, const char *path)
     return 0;
 }
 
-static int write_config(const ta_synth_t *s, const char *path, const opts_t *op)
+static int write_config(const ta_synth_t *s, const char *path, const ta_synth_opts_t *op)
 {
     ta_outfile_t o;
     TA_CALL(ta_outfile_open(&o, path));
@@ -149,7 +104,7 @@ static int write_config(const ta_synth_t *s, const char *path, const opts_t *op)
             ", \"a\": %g, \"b\": %g, \"sigma\": %g, \"groups\": %" PRId64 "}\n}\n",
             mt5 ? "MT5ForConditionalGeneration" : "XLMRobertaForMaskedLM",
             mt5 ? "mt5" : "xlm-roberta", s->rows, mt5 ? "d_model" : "hidden_size", s->dim,
-            op->f32 ? "float32" : "bfloat16", ta_synth_preset_name(s->preset), s->n, s->rows,
+            op->dtype ? "float32" : "bfloat16", ta_synth_preset_name(s->preset), s->n, s->rows,
             s->dim, op->seed, s->a, s->b, s->sigma, s->ngroups);
     TA_CALL(ta_outfile_commit(&o));
     return 0;
@@ -191,7 +146,7 @@ fail:
 }
 
 /* Rank 0: the small files. */
-static int write_small_files(const ta_synth_t *s, const opts_t *o)
+static int write_small_files(const ta_synth_t *s, const ta_synth_opts_t *o)
 {
     char p[4200];
     TA_CALL(ta_file_mkdirs(o->out));
@@ -229,38 +184,36 @@ static int write_rows(const ta_synth_t *s, ta_stw_t *w, int rank, int size)
     return 0;
 }
 
-static int cmd_main(int argc, char **argv)
+int ta_cmd_synth_run(const ta_synth_opts_t *o)
 {
-    opts_t o;
-    int rc = parse(argc, argv, &o);
-    rc = ta_mpi_agree(rc);
+    int rc = ta_mpi_agree(ta_opt_check(&ta_cmd_synth, o));
     if (rc)
         return rc;
     int rank = ta_mpi_rank(), size = ta_mpi_size();
     double t0 = ta_now();
+    ta_synth_preset_t preset = (ta_synth_preset_t)o->preset;
     ta_synth_t s;
     rc = ta_mpi_agree(
-        ta_synth_init(&s, o.preset, o.tokens, o.tokens + o.extra, o.dim, (uint64_t)o.seed));
+        ta_synth_init(&s, preset, o->tokens, o->tokens + o->extra_rows, o->dim, (uint64_t)o->seed));
     if (rc)
         return rc;
     if (rank == 0)
-        rc = write_small_files(&s, &o);
+        rc = write_small_files(&s, o);
     rc = ta_mpi_agree(rc);
 
     char model[4200];
-    snprintf(model, sizeof model, "%s/model.safetensors", o.out);
-    const char *tensor = o.preset == TA_SYNTH_MEANING_ALIGNED ? "shared.weight"
-                                                              : "embeddings.word_embeddings.weight";
-    const char *dtype = o.f32 ? "F32" : "BF16";
+    snprintf(model, sizeof model, "%s/model.safetensors", o->out);
+    const char *tensor =
+        preset == TA_SYNTH_MEANING_ALIGNED ? "shared.weight" : "embeddings.word_embeddings.weight";
+    const char *dtype = o->dtype ? "F32" : "BF16";
     ta_stw_t w = {.fd = -1};
     if (!rc && rank == 0) {
         char seed[32], params[128];
-        snprintf(seed, sizeof seed, "%" PRId64, o.seed);
+        snprintf(seed, sizeof seed, "%" PRId64, o->seed);
         snprintf(params, sizeof params, "a=%g b=%g sigma=%g groups=%" PRId64, s.a, s.b, s.sigma,
                  s.ngroups);
         const char *keys[] = {"format", "generator", "preset", "seed", "params"};
-        const char *vals[] = {"pt", "tokenatlas synth", ta_synth_preset_name(o.preset), seed,
-                              params};
+        const char *vals[] = {"pt", "tokenatlas synth", ta_synth_preset_name(preset), seed, params};
         rc = ta_stw_create(&w, model, tensor, dtype, s.rows, s.dim, keys, vals, 5);
     }
     rc = ta_mpi_agree(rc);
@@ -279,36 +232,29 @@ static int cmd_main(int argc, char **argv)
     if (!rc)
         ta_log_info("synth: wrote %s (%s, %" PRId64 " tokens x %" PRId64 ", %s, seed %" PRId64
                     ") in %.2f s",
-                    o.out, ta_synth_preset_name(o.preset), s.n, s.dim, dtype, o.seed,
+                    o->out, ta_synth_preset_name(preset), s.n, s.dim, dtype, o->seed,
                     ta_now() - t0);
     ta_synth_free(&s);
     return rc;
 }
 
-const ta_command_t ta_command_synth = {
+static int run_any(const void *o)
+{
+    return ta_cmd_synth_run(o);
+}
+
+const ta_cmd_t ta_cmd_synth = {
     .name = "synth",
     .summary = "a synthetic model directory with planted structure and a MUSE dictionary",
-    .usage =
-        "synth --preset script-clustered|meaning-aligned --tokens N --dim D --seed S --out DIR",
-    .help =
-        "Writes DIR/model.safetensors, DIR/tokenizer.json (Unigram), DIR/config.json and\n"
-        "DIR/dictionaries/en-xx.txt (MUSE format) for a model with planted structure: N tokens\n"
-        "over 14 writing systems plus numbers, punctuation and symbols, each word token in a\n"
-        "translation group headed by an English token. Row i is\n"
-        "  x_i = a u_script(i) + b u_group(i) + sigma e_i\n"
-        "(see README, section synth). The same seed gives the same vocabulary for both presets\n"
-        "and the same bytes for any number of MPI ranks.\n"
-        "\n"
-        "options:\n"
-        "  --preset P       script-clustered (XLM-R-like: a=1, b=0.35, sigma=0.6; tensor\n"
-        "                   embeddings.word_embeddings.weight) or meaning-aligned (mT5-like:\n"
-        "                   a=0.28, b=1, sigma=0.5; tensor shared.weight)\n"
-        "  --tokens N       vocabulary size (default 20000, at least 100)\n"
-        "  --dim D          embedding dimension (default 256)\n"
-        "  --seed S         random seed (default 0)\n"
-        "  --dtype T        bf16 (default) or f32\n"
-        "  --extra-rows R   R padding rows past the vocabulary, as mT5 has (default 0)\n"
-        "  --out DIR        output directory (created; its files are replaced)\n",
-    .main = cmd_main,
+    .about = "Writes DIR/model.safetensors, DIR/tokenizer.json (Unigram), DIR/config.json and "
+             "DIR/dictionaries/en-xx.txt (MUSE format) for a model with planted structure: N "
+             "tokens over 14 writing systems plus numbers, punctuation and symbols, each word "
+             "token in a translation group headed by an English token. Row i is\n"
+             "  x_i = a u_script(i) + b u_group(i) + sigma e_i\n"
+             "(see README, section synth). The same seed gives the same vocabulary for both "
+             "presets and the same bytes for any number of MPI ranks.",
+    .opts = opts,
+    .opts_size = sizeof(ta_synth_opts_t),
+    .run = run_any,
     .flags = TA_CMD_MPI,
 };

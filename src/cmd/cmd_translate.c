@@ -5,6 +5,8 @@
  * headword, the count is the number of its top N other neighbours that share a headword with it.
  * Queries without a dictionary entry get -1 and are left out of the means (counted apart). Rows
  * are split over ranks; counts are gathered to rank 0 in row order and summarised there. */
+#include "cmd/cmd_translate.h"
+
 #include "base/ta_error.h"
 #include "base/ta_log.h"
 #include "kernels/ta_stats.h"
@@ -19,29 +21,39 @@
 #include "mpi/ta_gather.h"
 #include "mpi/ta_h5par.h"
 #include "mpi/ta_mpi.h"
-#include "cmd/ta_args.h"
 #include "cmd/ta_cmd.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define USAGE                                                                                      \
-    "translate --neighbors FILE.h5 --vocab PATH --dict DIR [--top N] [--categories PATH] "         \
-    "[--scheme paper|script] [--out FILE.h5]"
+#define O ta_translate_opts_t
+static const ta_opt_t opts[] = {
+    {TA_OPT_PATH_(O, neighbors, "neighbors", TA_OPT_REQUIRED, "FILE.h5",
+                  "neighbours file written by `neighbors`")},
+    {TA_OPT_PATH_(O, vocab, "vocab", TA_OPT_REQUIRED, "PATH",
+                  "the model's vocabulary (tokenizer.json, .model, JSON list, text, model.h5)")},
+    {TA_OPT_PATH_(O, dict, "dict", TA_OPT_REQUIRED, "DIR",
+                  "MUSE dictionaries: DIR/en-xx.txt, lines `english other`")},
+    {TA_OPT_INT_(O, top, "top", TA_OPT_ALWAYS, "50", 1, 1 << 20, "N",
+                 "neighbours other than the token itself")},
+    {TA_OPT_PATH_(O, categories, "categories", 0, "PATH",
+                  "summaries by category (categorize TSV or model.h5)")},
+    {TA_OPT_ENUM_(O, scheme, "scheme", TA_OPT_ALWAYS, "paper", ta_cmd_schemes,
+                  "scheme read from a model.h5")},
+    {TA_OPT_PATH_(O, out, "out", TA_OPT_OUTPUT, "FILE.h5",
+                  "output (default: beside the neighbours file, STEM.translate.h5); "
+                  "STEM.translate.tsv beside it")},
+    {TA_OPT_END_},
+};
+#undef O
 
 /* Malformed dictionary lines reported one by one before a summary line. */
 #define WARN_LIMIT 20
 
 typedef struct {
-    const char *nbpath, *vocpath, *dictdir, *catpath, *scheme, *out;
-    int64_t top;
-} opts_t;
-
-typedef struct {
-    opts_t o;
+    const ta_translate_opts_t *o;
     ta_nbfile_t nb;
     ta_vocab_t voc;
     ta_catset_t cs; /* n = 0 when no --categories */
@@ -53,73 +65,21 @@ typedef struct {
     char h5path[4096], base[4096];
 } tr_t;
 
-static int parse(int argc, char **argv, opts_t *o)
-{
-    static const struct option lo[] = {
-        {"neighbors", required_argument, 0, 'n'},  {"vocab", required_argument, 0, 'v'},
-        {"dict", required_argument, 0, 'd'},       {"top", required_argument, 0, 't'},
-        {"categories", required_argument, 0, 'c'}, {"scheme", required_argument, 0, 's'},
-        {"out", required_argument, 0, 'o'},        {0, 0, 0, 0},
-    };
-    memset(o, 0, sizeof *o);
-    o->top = 50;
-    o->scheme = "paper";
-    optind = 0;
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, ":", lo, NULL)) != -1) {
-        switch (c) {
-        case 'n':
-            o->nbpath = optarg;
-            break;
-        case 'v':
-            o->vocpath = optarg;
-            break;
-        case 'd':
-            o->dictdir = optarg;
-            break;
-        case 't':
-            TA_CALL(ta_args_int64("--top", optarg, 1, 1 << 20, &o->top));
-            break;
-        case 'c':
-            o->catpath = optarg;
-            break;
-        case 's':
-            o->scheme = optarg;
-            break;
-        case 'o':
-            o->out = optarg;
-            break;
-        default:
-            return ta_args_bad_option("translate", USAGE, argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return ta_args_bad_option("translate", USAGE, argv[optind]);
-    if (!o->nbpath)
-        return ta_args_missing("translate", USAGE, "--neighbors");
-    if (!o->vocpath)
-        return ta_args_missing("translate", USAGE, "--vocab");
-    if (!o->dictdir)
-        return ta_args_missing("translate", USAGE, "--dict");
-    return 0;
-}
-
 static int load(tr_t *d)
 {
-    TA_CALL(ta_nbfile_open(d->o.nbpath, &d->nb));
-    TA_CALL(ta_vocab_read(d->o.vocpath, &d->voc));
-    TA_CALL(ta_nbfile_set_ntokens(&d->nb, d->voc.n, d->o.vocpath));
-    TA_CHECK(d->o.top <= d->nb.k, TA_EINPUT,
-             "%s: --top %lld is larger than the %lld neighbours per row", d->o.nbpath,
-             (long long)d->o.top, (long long)d->nb.k);
-    if (d->o.catpath) {
-        TA_CALL(ta_catfile_read(d->o.catpath, d->o.scheme, &d->cs));
-        TA_CHECK(d->cs.n == d->voc.n, TA_EINPUT, "%s: %lld tokens but %s has %lld", d->o.catpath,
-                 (long long)d->cs.n, d->o.vocpath, (long long)d->voc.n);
-        TA_CALL(ta_prov_add_input(d->o.catpath));
+    TA_CALL(ta_nbfile_open(d->o->neighbors, &d->nb));
+    TA_CALL(ta_vocab_read(d->o->vocab, &d->voc));
+    TA_CALL(ta_nbfile_set_ntokens(&d->nb, d->voc.n, d->o->vocab));
+    TA_CHECK(d->o->top <= d->nb.k, TA_EINPUT,
+             "%s: --top %lld is larger than the %lld neighbours per row", d->o->neighbors,
+             (long long)d->o->top, (long long)d->nb.k);
+    if (d->o->categories) {
+        TA_CALL(ta_catfile_read(d->o->categories, ta_cmd_schemes[d->o->scheme], &d->cs));
+        TA_CHECK(d->cs.n == d->voc.n, TA_EINPUT, "%s: %lld tokens but %s has %lld",
+                 d->o->categories, (long long)d->cs.n, d->o->vocab, (long long)d->voc.n);
+        TA_CALL(ta_prov_add_input(d->o->categories));
     }
-    TA_CALL(ta_muse_read_dir(d->o.dictdir, WARN_LIMIT, &d->dict));
+    TA_CALL(ta_muse_read_dir(d->o->dict, WARN_LIMIT, &d->dict));
     d->word = ta_malloc((size_t)(d->voc.n ? d->voc.n : 1) * sizeof *d->word);
     TA_CHECK_ALLOC(d->word, (size_t)d->voc.n * sizeof *d->word);
     for (int64_t t = 0; t < d->voc.n; t++) {
@@ -127,10 +87,10 @@ static int load(tr_t *d)
         TA_CALL(ta_muse_lookup(&d->dict, d->voc.piece[t], d->voc.len[t], &w));
         d->word[t] = (int32_t)w;
     }
-    TA_CALL(ta_prov_add_input(d->o.nbpath));
-    TA_CALL(ta_prov_add_input(d->o.vocpath));
-    TA_CALL(ta_anaout_paths(d->o.nbpath, d->o.out, ".translate.h5", d->h5path, sizeof d->h5path,
-                            d->base, sizeof d->base));
+    TA_CALL(ta_prov_add_input(d->o->neighbors));
+    TA_CALL(ta_prov_add_input(d->o->vocab));
+    TA_CALL(ta_anaout_paths(d->o->neighbors, d->o->out, ".translate.h5", d->h5path,
+                            sizeof d->h5path, d->base, sizeof d->base));
     return 0;
 }
 
@@ -162,7 +122,7 @@ static int compute(tr_t *d)
     int64_t m = d->hi - d->lo;
     d->count = ta_malloc((size_t)(m ? m : 1) * sizeof *d->count);
     TA_CHECK(d->count, TA_ERESOURCE, "out of memory for %lld rows", (long long)m);
-    return ta_nbfile_each_row(&d->nb, d->lo, d->hi, d->o.top, tr_row, d);
+    return ta_nbfile_each_row(&d->nb, d->lo, d->hi, d->o->top, tr_row, d);
 }
 
 typedef struct {
@@ -219,9 +179,9 @@ static int write_h5_serial(tr_t *d, summ_t *s, hid_t file)
         TA_CALL_GOTO(ta_h5_write_strings(g, "categories", (const char *const *)d->cs.name, C),
                      done);
         TA_CALL_GOTO(ta_anaout_write_summaries(g, "cat", s->cat, C), done);
-        TA_CALL_GOTO(ta_h5_write_array(g, "cat_no_entry", H5T_NATIVE_INT64, 1, &C, s->cat_no_entry),
+        TA_CALL_GOTO(ta_h5_write_array(g, "cat_no_entry", TA_ELEM_I64, 1, &C, s->cat_no_entry),
                      done);
-        TA_CALL_GOTO(ta_h5_attr_str(g, "categories_source", d->o.catpath), done);
+        TA_CALL_GOTO(ta_h5_attr_str(g, "categories_source", d->o->categories), done);
     }
     int64_t nf = d->dict.n_files;
     TA_CALL_GOTO(ta_h5_write_strings(g, "dict_files", (const char *const *)d->dict.file, nf), done);
@@ -235,7 +195,7 @@ static int write_h5_serial(tr_t *d, summ_t *s, hid_t file)
         if (rc)
             goto done;
     }
-    TA_CALL_GOTO(ta_h5_attr_int(g, "top", d->o.top), done);
+    TA_CALL_GOTO(ta_h5_attr_int(g, "top", d->o->top), done);
     TA_CALL_GOTO(ta_h5_attr_int(g, "k", d->nb.k), done);
     TA_CALL_GOTO(ta_h5_attr_int(g, "n_tokens", d->voc.n), done);
     TA_CALL_GOTO(ta_h5_attr_int(g, "n_queries", d->nb.q), done);
@@ -245,11 +205,11 @@ static int write_h5_serial(tr_t *d, summ_t *s, hid_t file)
     TA_CALL_GOTO(ta_h5_attr_int(g, "dict_words", d->dict.words.n), done);
     TA_CALL_GOTO(ta_h5_attr_int(g, "dict_english_words", d->dict.n_english), done);
     TA_CALL_GOTO(ta_h5_attr_int(g, "malformed_lines", d->dict.n_malformed), done);
-    TA_CALL_GOTO(ta_h5_attr_str(g, "dict_dir", d->o.dictdir), done);
-    TA_CALL_GOTO(ta_h5_attr_str(g, "neighbors", d->o.nbpath), done);
-    TA_CALL_GOTO(ta_h5_attr_str(g, "vocab", d->o.vocpath), done);
+    TA_CALL_GOTO(ta_h5_attr_str(g, "dict_dir", d->o->dict), done);
+    TA_CALL_GOTO(ta_h5_attr_str(g, "neighbors", d->o->neighbors), done);
+    TA_CALL_GOTO(ta_h5_attr_str(g, "vocab", d->o->vocab), done);
     TA_CALL_GOTO(ta_anaout_attr_summary(g, "count", &s->all), done);
-    TA_CALL_GOTO(ta_h5_attr_double(g, "share_mean", s->all.mean / (double)d->o.top), done);
+    TA_CALL_GOTO(ta_h5_attr_double(g, "share_mean", s->all.mean / (double)d->o->top), done);
 done:
     H5Gclose(g);
     return rc;
@@ -273,8 +233,8 @@ static int write_tsv(tr_t *d, summ_t *s)
     TA_CALL(ta_outfile_open(&f, path));
     fprintf(f.fp, "category\tn\tmean\tstd\tci\tshare_mean\tno_entry\n");
     for (int32_t c = 0; c < s->ncat; c++)
-        tsv_row(f.fp, d->cs.name[c], &s->cat[c], s->cat_no_entry[c], d->o.top);
-    tsv_row(f.fp, "ALL", &s->all, s->no_entry, d->o.top);
+        tsv_row(f.fp, d->cs.name[c], &s->cat[c], s->cat_no_entry[c], d->o->top);
+    tsv_row(f.fp, "ALL", &s->all, s->no_entry, d->o->top);
     TA_CALL(ta_outfile_commit(&f));
     return 0;
 }
@@ -285,13 +245,13 @@ static void print_summary(tr_t *d, summ_t *s)
         return;
     printf("translate: %lld queries, top %lld other neighbours; dictionaries: %lld files, %lld "
            "pairs, %lld malformed lines skipped\n",
-           (long long)d->nb.q, (long long)d->o.top, (long long)d->dict.n_files,
+           (long long)d->nb.q, (long long)d->o->top, (long long)d->dict.n_files,
            (long long)d->dict.n_pairs, (long long)d->dict.n_malformed);
     printf("  queries with a dictionary entry: %lld (without: %lld)\n", (long long)s->all.n,
            (long long)s->no_entry);
     printf("  translation neighbours per query: mean %.4f (std %.4f, 95%% CI +-%.4f), share "
            "%.4f\n",
-           s->all.mean, s->all.std, s->all.ci, s->all.mean / (double)d->o.top);
+           s->all.mean, s->all.std, s->all.ci, s->all.mean / (double)d->o->top);
     for (int32_t c = 0; c < s->ncat && c < 40; c++)
         if (s->cat[c].n)
             printf("    %-14s %8lld  %7.3f\n", d->cs.name[c], (long long)s->cat[c].n,
@@ -310,13 +270,14 @@ static void cleanup(tr_t *d)
     free(d->all_count);
 }
 
-static int cmd_main(int argc, char **argv)
+int ta_cmd_translate_run(const ta_translate_opts_t *o)
 {
     tr_t d;
     memset(&d, 0, sizeof d);
+    d.o = o;
     d.nb.file = H5I_INVALID_HID;
     int rank = ta_mpi_rank(), size = ta_mpi_size();
-    int rc = parse(argc, argv, &d.o);
+    int rc = ta_opt_check(&ta_cmd_translate, o);
     if (!rc)
         rc = load(&d);
     rc = ta_mpi_agree(rc);
@@ -327,30 +288,29 @@ static int cmd_main(int argc, char **argv)
     if (rc)
         goto out;
     int64_t n_all = 0;
-    TA_CALL_GOTO(ta_mpi_gather_cat(d.count, d.hi - d.lo, MPI_INT32_T, sizeof(int32_t),
-                                   (void **)&d.all_count, &n_all),
-                 out);
+    TA_CALL_GOTO(
+        ta_mpi_gather_cat(d.count, d.hi - d.lo, TA_ELEM_I32, (void **)&d.all_count, &n_all), out);
     summ_t s;
     memset(&s, 0, sizeof s);
     if (rank == 0)
         rc = summarise(&d, &s);
     rc = ta_mpi_agree(rc);
-    ta_h5out_t o;
+    ta_h5out_t h;
     if (!rc)
-        rc = ta_h5out_create(&o, d.h5path, ta_mpi_comm());
+        rc = ta_h5out_create(&h, d.h5path, ta_mpi_comm());
     if (!rc) {
         int64_t m = d.hi - d.lo;
-        rc = ta_h5_write_rows(o.file, "/translate/query", H5T_NATIVE_INT32, d.nb.q, 0, d.lo, m,
+        rc = ta_h5_write_rows(h.file, "/translate/query", TA_ELEM_I32, d.nb.q, 0, d.lo, m,
                               d.nb.query + d.lo);
         if (!rc)
-            rc = ta_h5_write_rows(o.file, "/translate/count", H5T_NATIVE_INT32, d.nb.q, 0, d.lo, m,
+            rc = ta_h5_write_rows(h.file, "/translate/count", TA_ELEM_I32, d.nb.q, 0, d.lo, m,
                                   d.count);
         rc = ta_mpi_agree(rc);
         if (!rc)
-            rc = ta_h5out_to_serial(&o);
+            rc = ta_h5out_to_serial(&h);
         if (!rc && rank == 0)
-            rc = write_h5_serial(&d, &s, o.file);
-        rc = ta_h5out_commit(&o, rc);
+            rc = write_h5_serial(&d, &s, h.file);
+        rc = ta_h5out_commit(&h, rc);
         if (!rc && rank == 0)
             rc = write_tsv(&d, &s);
         rc = ta_mpi_agree(rc);
@@ -364,19 +324,16 @@ out:
     return rc;
 }
 
-const ta_command_t ta_command_translate = {
+static int run_any(const void *o)
+{
+    return ta_cmd_translate_run(o);
+}
+
+const ta_cmd_t ta_cmd_translate = {
     .name = "translate",
     .summary = "share of neighbours that are dictionary translations",
-    .usage = USAGE,
-    .help = "  --neighbors FILE.h5    neighbours file written by `neighbors`\n"
-            "  --vocab PATH           the model's vocabulary (tokenizer.json, .model, JSON list,\n"
-            "                         text, model.h5)\n"
-            "  --dict DIR             MUSE dictionaries: DIR/en-xx.txt, lines `english other`\n"
-            "  --top N                neighbours other than the token itself (default 50)\n"
-            "  --categories PATH      summaries by category (categorize TSV or model.h5)\n"
-            "  --scheme paper|script  scheme read from a model.h5 (default paper)\n"
-            "  --out FILE.h5          output (default: beside the neighbours file,\n"
-            "                         STEM.translate.h5); STEM.translate.tsv beside it\n",
-    .main = cmd_main,
+    .opts = opts,
+    .opts_size = sizeof(ta_translate_opts_t),
+    .run = run_any,
     .flags = TA_CMD_MPI,
 };

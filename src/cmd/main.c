@@ -6,17 +6,15 @@
 #include "io/ta_h5.h"
 #include "io/ta_prov.h"
 #include "mpi/ta_mpi.h"
-#include "cmd/ta_args.h"
 #include "cmd/ta_cmd.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const ta_command_t *const commands[] = {
-    &ta_command_run,       &ta_command_ingest, &ta_command_categorize, &ta_command_neighbors,
-    &ta_command_diversity, &ta_command_probe,  &ta_command_translate,  &ta_command_compare,
-    &ta_command_report,    &ta_command_synth,
+static const ta_cmd_t *const commands[] = {
+    &ta_cmd_run,   &ta_cmd_ingest,    &ta_cmd_categorize, &ta_cmd_neighbors, &ta_cmd_diversity,
+    &ta_cmd_probe, &ta_cmd_translate, &ta_cmd_compare,    &ta_cmd_report,    &ta_cmd_synth,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 
@@ -35,19 +33,28 @@ static void print_overview(FILE *fp)
     fprintf(fp, "\n  --version   print the version and git commit\n");
 }
 
-void ta_cmd_print_help(const ta_command_t *c)
-{
-    printf("usage: tokenatlas %s\n\n%s\n", c->usage, c->summary);
-    if (c->help && *c->help)
-        printf("\n%s", c->help);
-}
-
-static const ta_command_t *find_command(const char *name)
+static const ta_cmd_t *find_command(const char *name)
 {
     for (size_t i = 0; i < NCOMMANDS; i++)
         if (strcmp(commands[i]->name, name) == 0)
             return commands[i];
     return NULL;
+}
+
+/* Parses the options, records the command line and runs the command (Collective for
+ * TA_CMD_MPI commands: the options are the same on every rank, so they fail alike). */
+static int run_command(const ta_cmd_t *cmd, int argc, char **argv)
+{
+    void *opts = calloc(1, cmd->opts_size);
+    TA_CHECK_ALLOC(opts, cmd->opts_size);
+    int rc = ta_opt_parse(cmd, argc, argv, opts);
+    if (!rc)
+        rc = ta_cmd_record(cmd, opts, NULL);
+    if (!rc)
+        rc = cmd->run(opts);
+    ta_opt_free(cmd, opts);
+    free(opts);
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -66,19 +73,19 @@ int main(int argc, char **argv)
     }
     if (strcmp(name, "help") == 0 || strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
         if (argc >= 3 && strcmp(name, "help") == 0) {
-            const ta_command_t *c = find_command(argv[2]);
+            const ta_cmd_t *c = find_command(argv[2]);
             if (!c) {
                 fprintf(stderr, "tokenatlas: error: unknown command '%s'; see tokenatlas help\n",
                         argv[2]);
                 return TA_EINPUT;
             }
-            ta_cmd_print_help(c);
+            ta_opt_print_help(c, stdout);
             return 0;
         }
         print_overview(stdout);
         return 0;
     }
-    const ta_command_t *cmd = find_command(name);
+    const ta_cmd_t *cmd = find_command(name);
     if (!cmd) {
         fprintf(stderr,
                 "tokenatlas: error: unknown command '%s'; usage: tokenatlas COMMAND [OPTIONS] "
@@ -86,13 +93,12 @@ int main(int argc, char **argv)
                 name);
         return TA_EINPUT;
     }
-    if (ta_args_wants_help(argc - 1, argv + 1)) {
-        ta_cmd_print_help(cmd);
+    if (ta_opt_wants_help(argc - 2, argv + 2)) {
+        ta_opt_print_help(cmd, stdout);
         return 0;
     }
 
     ta_h5_quiet();
-    ta_prov_set_command(argc, argv);
     ta_signal_install();
     int rc = 0;
     if (cmd->flags & TA_CMD_MPI) {
@@ -105,7 +111,7 @@ int main(int argc, char **argv)
     }
     if (ta_blas_note()[0])
         ta_log_warn("%s", ta_blas_note());
-    rc = cmd->main(argc - 1, argv + 1);
+    rc = run_command(cmd, argc - 2, argv + 2);
     if (rc && ta_mpi_rank() == 0) {
         ta_err_print();
         if (rc == TA_EINTERRUPTED)

@@ -1,26 +1,26 @@
-/* Subcommands. Each lives in src/cmd_<name>.c and defines one ta_command_t; main.c dispatches.
- * A command's main receives argv with argv[0] = the subcommand name and returns 0 or a TA_E*
- * code (the exit code). Commands flagged TA_CMD_MPI run after MPI_Init and must have their ranks
- * agree (ta_mpi_agree) before returning, so that every rank returns the same code. */
+/* The commands. Each lives in src/cmd/cmd_<name>.c with its options struct and typed entry point
+ * in cmd_<name>.h, and defines one ta_cmd_t (ta_opt.h) that main.c lists. A command's run
+ * function returns 0 or a TA_E* code (the exit code); commands flagged TA_CMD_MPI are Collective:
+ * their ranks agree (ta_mpi_agree) before returning, so every rank returns the same code. */
 #ifndef TA_CMD_H
 #define TA_CMD_H
 
-enum { TA_CMD_MPI = 1 };
+#include "cmd/ta_opt.h"
 
-typedef struct {
-    const char *name;
-    const char *summary; /* one line for `tokenatlas help` */
-    const char *usage;   /* the usage line without "tokenatlas " */
-    const char *help;    /* the option list printed by --help */
-    int (*main)(int argc, char **argv);
-    int flags;
-} ta_command_t;
+extern const ta_cmd_t ta_cmd_run, ta_cmd_ingest, ta_cmd_categorize, ta_cmd_neighbors,
+    ta_cmd_diversity, ta_cmd_probe, ta_cmd_translate, ta_cmd_compare, ta_cmd_report, ta_cmd_synth;
 
-extern const ta_command_t ta_command_run, ta_command_ingest, ta_command_categorize,
-    ta_command_neighbors, ta_command_diversity, ta_command_probe, ta_command_translate,
-    ta_command_compare, ta_command_report, ta_command_synth;
+/* The values of every --scheme option, in ta_scheme_t order. */
+extern const char *const ta_cmd_schemes[];
+/* The values of every --protocol option: the tool's definitions or the paper's scripts'. */
+extern const char *const ta_cmd_protocols[];
+enum { TA_PROTOCOL_TOKENATLAS = 0, TA_PROTOCOL_PAPER = 1 };
 
-/* Local. Prints "usage: tokenatlas USAGE" and the help text to stdout. */
-void ta_cmd_print_help(const ta_command_t *c);
+/* Local. Sets the provenance command line (every output file's `command_line`) to the line that
+ * gives o (ta_opt_format); *line, when not NULL, receives a malloc'd copy. */
+int ta_cmd_record(const ta_cmd_t *c, const void *o, char **line);
+
+/* Local. A malloc'd formatted string (paths: no fixed buffers, nothing truncated). */
+int ta_cmd_sprintf(char **out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

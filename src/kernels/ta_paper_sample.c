@@ -1,6 +1,6 @@
 #include "kernels/ta_paper_sample.h"
 
-#include "kernels/ta_mt19937.h"
+#include "base/ta_mt19937.h"
 
 int64_t ta_paper_undersample(const uint8_t *y, int64_t n, uint32_t seed, int64_t *idx,
                              uint8_t *y_out, int64_t *work)

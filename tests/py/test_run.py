@@ -154,6 +154,20 @@ for m in ("sc", "ma"):
                    "diversity/count", "probe/mean_accuracy", "translate/count"):
             tahelp.check(np.array_equal(f2[ds][()], f3[ds][()]), "%s: %s differs at 3 ranks" % (m, ds))
 
+# protocol: the probe steps record theirs; a paper run's probe is the paper's (tests/py/
+# test_probe_paper.py checks the protocol itself).
+p = tahelp.run(["run", cfg, "--set", "run=tinyp", "--set", "protocol=paper"], np=2)
+tahelp.check("protocol: paper" in open(os.path.join(results, "tinyp", "run.yaml")).read(),
+             "run.yaml records protocol: paper")
+for m in ("sc", "ma"):
+    for run, want in (("tiny", "tokenatlas"), ("tinyp", "paper")):
+        with h5py.File(os.path.join(results, run, m + ".h5"), "r") as f:
+            got = f["probe"].attrs["protocol"]
+            got = got.decode() if isinstance(got, bytes) else got
+            tahelp.check(got == want, "%s %s: probe protocol %r, expected %r" % (run, m, got, want))
+            tahelp.check(f["probe"].attrs["max_iter"] == (100 if want == "paper" else 10000),
+                         "%s %s: probe max_iter" % (run, m))
+
 # A changed config must not take the old step files as its results.
 tahelp.expect_input_error(["run", cfg, "--set", "neighbors.k=15"], ["sc.neighbors.h5", "k 15"], np=2)
 tahelp.expect_input_error(["run", cfg, "--set", "neighbors.k=10"], ["neighbors.k = 10", "diversity.top = 10"], np=2)

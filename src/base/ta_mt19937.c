@@ -1,4 +1,4 @@
-#include "kernels/ta_mt19937.h"
+#include "base/ta_mt19937.h"
 
 enum { MT_M = 397 };
 #define MT_MATRIX_A 0x9908b0dfu

@@ -10,7 +10,7 @@
  * key[i] = 1812433253 (key[i-1] ^ key[i-1] >> 30) + i); an array seed would go through
  * init_by_array. The tests check the state against RandomState(seed).get_state().
  *
- * Kernels: plain arrays, no allocation, no output. */
+ * Every function here is Local and pure: plain arrays, no allocation, no output. */
 #ifndef TA_MT19937_H
 #define TA_MT19937_H
 

@@ -1,0 +1,25 @@
+/* `tokenatlas neighbors`: exact top-k cosine neighbours over the whole vocabulary. */
+#ifndef CMD_NEIGHBORS_H
+#define CMD_NEIGHBORS_H
+
+#include <stdint.h>
+
+typedef struct {
+    const char *embeddings; /* --embeddings PATH */
+    const char *tensor;     /* --tensor NAME, NULL = found by its known names */
+    int64_t k;              /* -k K */
+    const char *queries;    /* --queries all|sample:FRACTION:SEED|FILE */
+    int exclude_self;       /* --exclude-self */
+    int64_t block_rows;     /* --block-rows N, 0 = auto */
+    const char *out;        /* --out FILE.h5 */
+    const char *tsv;        /* --tsv FILE, NULL = none */
+    const char *vocab;      /* --vocab PATH: tokens of the TSV */
+    int64_t threads;        /* --threads N, 0 = cores / ranks per node */
+    int no_checkpoint;      /* --no-checkpoint */
+    int quiet;              /* --quiet */
+} ta_neighbors_opts_t;
+
+/* Collective. */
+int ta_cmd_neighbors_run(const ta_neighbors_opts_t *o);
+
+#endif
