@@ -253,10 +253,8 @@ static int prepare(nb_t *nb)
 static void report_run(const nb_t *nb)
 {
     const ta_nbr_result_t *res = &nb->res;
-    if (res->zero_rows)
-        ta_log_warn("%s: %lld rows have norm 0; they are neither queries nor neighbours (index -1, "
-                    "score NaN)",
-                    nb->o->embeddings, (long long)res->zero_rows);
+    ta_embed_warn_zero_rows(&nb->e, &(ta_rownorm_zeros_t){res->zero_rows, -1},
+                            "they are neither queries nor neighbours (index -1, score NaN)");
     double gflops = res->gemm_flops / (res->seconds > 0 ? res->seconds : 1) * 1e-9;
     ta_log_info("neighbors: %.2f s, %.1f GFLOP/s (GEMM %s %.2f s, top-k %.2f s, communication "
                 "%.2f s, rescoring %.2f s on the slowest rank; %lld rows recomputed exactly)",
