@@ -506,20 +506,11 @@ out:
     return rc;
 }
 
-static int run_any(const void *o)
-{
-    return ta_cmd_map_run(o);
-}
-
-const ta_cmd_t ta_cmd_map = {
-    .name = "map",
+TA_CMD_DEFINE(
+    map, ta_map_opts_t,
     .summary = "a 2-D UMAP layout of the queries from the exact neighbour graph (Figure 1)",
     .about = "UMAP (McInnes, Healy & Melville 2018) as umap-learn 0.5 computes it, from the "
              "neighbours file's exact k-NN graph (distance sqrt(2 - 2 cos)) instead of an "
              "approximate one: fuzzy graph, spectral initial layout, 200 epochs of SGD (500 up "
-             "to 10,000 queries). The same seed gives the same map for any rank count.",
-    .opts = opts,
-    .opts_size = sizeof(ta_map_opts_t),
-    .run = run_any,
-    .flags = TA_CMD_MPI,
-};
+             "to 10,000 points). The same seed gives the same map for any rank count.",
+    .flags = TA_CMD_MPI);

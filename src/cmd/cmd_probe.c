@@ -705,16 +705,7 @@ int ta_cmd_probe_run(const ta_probe_opts_t *o)
     return rc;
 }
 
-static int run_any(const void *o)
-{
-    return ta_cmd_probe_run(o);
-}
-
-const ta_cmd_t ta_cmd_probe = {
-    .name = "probe",
+TA_CMD_DEFINE(
+    probe, ta_probe_opts_t,
     .summary = "one-vs-rest logistic-regression probes per category, k-fold cross-validation",
-    .opts = opts,
-    .opts_size = sizeof(ta_probe_opts_t),
-    .run = run_any,
-    .flags = TA_CMD_MPI,
-};
+    .flags = TA_CMD_MPI);
