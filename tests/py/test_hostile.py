@@ -2163,7 +2163,8 @@ def map_case(name, extra, mention, nb=None):
     @case("map", name, needs="map")
     def _(c):
         p = nb(c) if nb else fx(c, "nn.h5")
-        c.args = ["map", "--neighbors", p, "--out", c.p("map.h5")] + extra
+        c.args = ["map", "--neighbors", p, "--out", c.p("map.h5")] + (
+            extra if "--n-neighbors" in extra else ["--n-neighbors", "5"] + extra)
         c.mention = mention
         c.outputs = [c.p("map.h5")]
 
