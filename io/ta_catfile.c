@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char ta__hdf5_signature[8] = {'\x89', 'H', 'D', 'F', '\r', '\n', '\x1a', '\n'};
 static const char ta__tsv_header[] = "id\tcategory\ttoken";
@@ -17,12 +18,14 @@ static const char ta__tsv_header[] = "id\tcategory\ttoken";
 static int ta__is_hdf5(const char *path)
 {
     char sig[8];
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
+    int fd;
+    if (ta_file_open_read(path, &fd, NULL) != 0) {
+        ta_err_clear(); /* the TSV reader reports it */
         return 0;
-    size_t got = fread(sig, 1, sizeof sig, fp);
-    fclose(fp);
-    return got == sizeof sig && memcmp(sig, ta__hdf5_signature, sizeof sig) == 0;
+    }
+    ssize_t got = read(fd, sig, sizeof sig);
+    close(fd);
+    return got == (ssize_t)sizeof sig && memcmp(sig, ta__hdf5_signature, sizeof sig) == 0;
 }
 
 static int ta__read_h5(const char *path, const char *scheme, ta_catset_t *out)

@@ -162,8 +162,13 @@ int ta_ckpt_read(const char *dir, const char *name, const char *fingerprint, con
 {
     char path[PATH_CAP];
     TA_CALL(file_path(path, dir, name));
-    FILE *fp = fopen(path, "rb");
-    TA_CHECK(fp, TA_EINPUT, "%s: cannot open checkpoint file: %s", path, strerror(errno));
+    int fd;
+    TA_CALL(ta_file_open_read(path, &fd, NULL));
+    FILE *fp = fdopen(fd, "rb");
+    if (!fp) {
+        close(fd);
+        return TA_ERR(TA_ERESOURCE, "%s: cannot open checkpoint file: %s", path, strerror(errno));
+    }
     int rc = read_header(fp, path, fingerprint, state);
     for (int p = 0; p < nparts && !rc; p++) {
         uint64_t sz = 0;

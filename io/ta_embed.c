@@ -368,25 +368,11 @@ static int pread_full(int fd, const char *path, void *buf, size_t n, int64_t off
     return 0;
 }
 
-static int open_fd(const char *path, int *fd, int64_t *size)
-{
-    *fd = open(path, O_RDONLY | O_CLOEXEC);
-    TA_CHECK(*fd >= 0, TA_EINPUT, "%s: cannot open: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(*fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(*fd);
-        *fd = -1;
-        return TA_ERR(TA_EINPUT, "%s: not a regular file", path);
-    }
-    *size = (int64_t)st.st_size;
-    return 0;
-}
-
 /* Reads and validates the header of a safetensors file. */
 static int st_read_header(const char *path, int *fd, ta_st_header_t *h)
 {
     int64_t size;
-    TA_CALL(open_fd(path, fd, &size));
+    TA_CALL(ta_file_open_read(path, fd, &size));
     int rc = 0;
     unsigned char len8[8] = {0};
     char *json = NULL;
@@ -587,7 +573,7 @@ static int npy_open(const char *path, ta_embed_t *e)
 {
     ta__embed_impl_t *m = e->impl;
     int64_t size;
-    TA_CALL(open_fd(path, &m->fd, &size));
+    TA_CALL(ta_file_open_read(path, &m->fd, &size));
     unsigned char head[4096 + 16];
     size_t n = (size_t)(size < (int64_t)sizeof head ? size : (int64_t)sizeof head);
     TA_CALL(pread_full(m->fd, path, head, n, 0));
@@ -964,8 +950,8 @@ static int ends_with(const char *s, const char *suffix)
 static int open_file(const char *path, const char *want, int64_t min_rows, ta_embed_t *e)
 {
     unsigned char head[8] = {0};
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    TA_CHECK(fd >= 0, TA_EINPUT, "%s: cannot open: %s", path, strerror(errno));
+    int fd;
+    TA_CALL(ta_file_open_read(path, &fd, NULL));
     ssize_t got = pread(fd, head, sizeof head, 0);
     close(fd);
     if (got >= 6 && memcmp(head, "\x93NUMPY", 6) == 0)
@@ -1037,12 +1023,11 @@ int ta_embed_open_ex(const char *spec, const char *tensor, int64_t min_rows, ta_
         if (colon && (size_t)(colon - spec) < sizeof file) {
             memcpy(file, spec, (size_t)(colon - spec));
             file[colon - spec] = '\0';
-            if (ta_file_is_regular(file))
+            rc = ta_file_check_regular(file);
+            if (!rc)
                 rc = h5_open(file, tensor ? tensor : colon + 1, e);
-            else
-                rc = TA_ERR(TA_EINPUT, "%s: no such file", file);
         } else {
-            rc = TA_ERR(TA_EINPUT, "%s: no such file or directory", spec);
+            rc = ta_file_check_regular(spec); /* says what is there instead, or that nothing is */
         }
     }
     if (rc) {

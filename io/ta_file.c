@@ -10,29 +10,85 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+const char *ta_file_kind(unsigned mode)
+{
+    return S_ISDIR(mode)    ? "a directory"
+           : S_ISFIFO(mode) ? "a FIFO (named pipe)"
+           : S_ISCHR(mode)  ? "a character device"
+           : S_ISBLK(mode)  ? "a block device"
+           : S_ISSOCK(mode) ? "a socket"
+                            : "not a regular file";
+}
+
+/* Why a file could not be opened, for messages. */
+static const char *open_error(int e)
+{
+    return e == ENOENT   ? "no such file or directory"
+           : e == EACCES ? "cannot open: permission denied"
+                         : strerror(e);
+}
+
+int ta_file_check_regular(const char *path)
+{
+    struct stat st;
+    TA_CHECK(stat(path, &st) == 0, TA_EINPUT, "%s: %s", path, open_error(errno));
+    TA_CHECK(S_ISREG(st.st_mode), TA_EINPUT, "%s: is %s, not a regular file", path,
+             ta_file_kind(st.st_mode));
+    TA_CHECK(access(path, R_OK) == 0, TA_EINPUT, "%s: %s", path, open_error(errno));
+    return 0;
+}
+
+int ta_file_open_read(const char *path, int *fd, int64_t *size)
+{
+    /* O_NONBLOCK: opening a FIFO without a writer returns at once instead of waiting for one
+     * (a signal would not end that wait: the handlers restart system calls). */
+    *fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+    TA_CHECK(*fd >= 0, TA_EINPUT, "%s: %s", path, open_error(errno));
+    struct stat st;
+    int ok = fstat(*fd, &st) == 0;
+    if (!ok || !S_ISREG(st.st_mode)) {
+        int e = errno;
+        close(*fd);
+        *fd = -1;
+        if (!ok)
+            return TA_ERR(TA_EINPUT, "%s: cannot open: %s", path, strerror(e));
+        return TA_ERR(TA_EINPUT, "%s: is %s, not a regular file", path, ta_file_kind(st.st_mode));
+    }
+    fcntl(*fd, F_SETFL, fcntl(*fd, F_GETFL) & ~O_NONBLOCK);
+    if (size)
+        *size = (int64_t)st.st_size;
+    return 0;
+}
+
 int ta_file_read_all(const char *path, char **data, size_t *len)
 {
     *data = NULL;
     *len = 0;
-    FILE *fp = fopen(path, "rb");
-    TA_CHECK(fp, TA_EINPUT, "%s: cannot open: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
-        fclose(fp);
-        return TA_ERR(TA_EINPUT, "%s: not a regular file", path);
-    }
-    size_t n = (size_t)st.st_size;
+    int fd;
+    int64_t size;
+    TA_CALL(ta_file_open_read(path, &fd, &size));
+    size_t n = (size_t)size, got = 0;
     char *buf = ta_malloc(n + 1);
     if (!buf) {
-        fclose(fp);
-        return TA_ERESOURCE;
+        close(fd);
+        return TA_ERR(TA_ERESOURCE, "%s: out of memory for its %zu bytes", path, n);
     }
-    size_t got = n ? fread(buf, 1, n, fp) : 0;
-    int err = ferror(fp);
-    fclose(fp);
-    if (got != n || err) {
+    int e = 0;
+    while (got < n) {
+        ssize_t r = read(fd, buf + got, n - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            e = r < 0 ? errno : 0;
+            break;
+        }
+        got += (size_t)r;
+    }
+    close(fd);
+    if (got != n) {
         free(buf);
-        return TA_ERR(TA_EINPUT, "%s: read error after %zu of %zu bytes", path, got, n);
+        return TA_ERR(TA_EINPUT, "%s: read error after %zu of %zu bytes%s%s", path, got, n,
+                      e ? ": " : " (file shrank while read)", e ? strerror(e) : "");
     }
     buf[n] = '\0';
     *data = buf;
@@ -62,8 +118,8 @@ int ta_file_is_dir(const char *path)
 
 int ta_file_sha256(const char *path, char hex[65])
 {
-    int fd = open(path, O_RDONLY);
-    TA_CHECK(fd >= 0, TA_EINPUT, "%s: cannot open: %s", path, strerror(errno));
+    int fd;
+    TA_CALL(ta_file_open_read(path, &fd, NULL));
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     enum { BUF = 1 << 20 };
     unsigned char *buf = malloc(BUF);

@@ -7,6 +7,16 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* Local. Opens an existing file for reading, the one way every reader opens its input: anything
+ * but a regular file (a FIFO, a device, a directory, a socket) is refused with a message naming
+ * the path and what it is, and a FIFO is refused without waiting for a writer. *size (may be
+ * NULL) receives the size; the caller closes *fd. */
+int ta_file_open_read(const char *path, int *fd, int64_t *size);
+/* Local. The same checks for a path handed to a library that opens it itself (HDF5): it must be
+ * a readable regular file. */
+int ta_file_check_regular(const char *path);
+/* Local. "a directory", "a FIFO (named pipe)", ... for an st_mode that is not a regular file. */
+const char *ta_file_kind(unsigned mode);
 /* Local. Reads the whole file (NUL-terminated for convenience; *len excludes the NUL). */
 int ta_file_read_all(const char *path, char **data, size_t *len);
 /* Local. Size in bytes; errors name the file. */

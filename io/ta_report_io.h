@@ -47,15 +47,14 @@ typedef struct {
     char missing[1024];
 } ta_report_model_t;
 
-/* Local. Reads the model file at path (complete = 1 required). */
+/* Local. Reads the model file at path (complete = 1 required). Every attribute and dataset read
+ * is checked for type, shape and range first (e.g. the histogram has top + 2 bins, each
+ * per-category table one row per category name); a malformed one is TA_EINPUT naming file and
+ * object. */
 int ta_report_read_model(const char *path, ta_report_model_t *m);
 void ta_report_free_model(ta_report_model_t *m);
 /* Local. Index of name in list (-1 when absent). */
 int64_t ta_report_find(char *const *list, int64_t n, const char *name);
-
-/* Local. A numeric attribute (any integer or float type) of object obj ("/" for the file) as a
- * double; returns 1 when found, 0 when absent (never an error). */
-int ta_report_attr_num(hid_t file, const char *obj, const char *name, double *value);
 
 /* Local. Whether a gnuplot is on PATH, and whether it has the pngcairo terminal (else the plain
  * png terminal is used). Probed once. */

@@ -224,7 +224,7 @@ static int load_norms(div_t_ *d)
     hid_t f;
     TA_CALL(ta_h5_open_read(src, &f));
     int64_t n = 0;
-    int rc = ta_h5_read_all(f, src, "/norms", TA_ELEM_F64, (void **)&d->norms, &n);
+    int rc = ta_h5_read_all(f, src, "/norms", TA_ELEM_F64, 1, (void **)&d->norms, &n);
     ta_h5_close(f);
     TA_CALL(rc);
     TA_CHECK(n == d->cs.n, TA_EINPUT, "%s: /norms has %lld entries but %s has %lld tokens", src,

@@ -146,7 +146,7 @@ def slot_attacks(cmd, slot, name, argfn, attacks, np2=(), extra=None, skip=(), a
         def fn(c, make=make, problem=problem, kind=kind):
             path = make(c, name)
             c.args = argfn(c, path)
-            c.mention = [base(path)] + ([re.compile(problem)] if problem else [])
+            c.mention = [base(path)] + ([re.compile(problem, re.I)] if problem else [])
             c.outputs = [a for a in c.args if isinstance(a, str) and c.d in a and a != path
                          and not os.path.exists(a)]
         case(cmd, "%s_%s" % (slot, kind), np2=kind in np2)(fn)
@@ -228,7 +228,7 @@ NB_MUTATIONS = {
                                            f["neighbors/query"][()].astype("f8") + 0.5),
                       ["/neighbors/query"], False),
     "query_duplicate": (lambda f: f["neighbors/query"].__setitem__(9, 8), ["/neighbors/query",
-                                                                          "row 9"], True),
+                                                                          "rows 8 and 9"], True),
     "query_out_of_range": (lambda f: f["neighbors/query"].__setitem__(9, 1000),
                            ["/neighbors/query", "row 9"], False),
     "query_short": (lambda f: replace_ds(f, "neighbors/query", f["neighbors/query"][:5]),
@@ -1799,6 +1799,7 @@ def _(c):
 def _(c):
     report_dir(c)
     c.fifo("run/zz.h5")
+    c.timeout = 30  # the report draws its figures
     c.expect = (0, 2)
     c.mention = ["zz.h5"]
 
