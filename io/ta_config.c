@@ -230,13 +230,24 @@ static void ta__render_sections(FILE *fp, const ta_config_t *cfg)
         fprintf(fp, "\n  block_rows: %lld", (long long)cfg->block_rows);
     else
         fputs("\n  block_rows: auto", fp);
-    fprintf(fp, "\n  exclude_self: %s\n", cfg->exclude_self ? "true" : "false");
+    fprintf(fp, "\n  exclude_self: %s\n  gemm: %s\n", cfg->exclude_self ? "true" : "false",
+            cfg->gemm);
     fprintf(fp, "diversity:\n  top: %lld\n", (long long)cfg->top);
     fprintf(fp,
             "probe:\n  folds: %lld\n  min_tokens: %lld\n  seed: %lld\n  balance: %s\n"
             "  enabled: %s\n",
             (long long)cfg->folds, (long long)cfg->min_tokens, (long long)cfg->seed, cfg->balance,
             cfg->probe_enabled ? "true" : "false");
+    /* min_dist in its shortest form that reads back as the same double. */
+    char md[32];
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(md, sizeof md, "%.*g", prec, cfg->map_min_dist);
+        if (strtod(md, NULL) == cfg->map_min_dist)
+            break;
+    }
+    fprintf(fp, "map:\n  n_neighbors: %lld\n  min_dist: %s\n  seed: %lld\n  enabled: %s\n",
+            (long long)cfg->map_neighbors, md, (long long)cfg->map_seed,
+            cfg->map_enabled ? "true" : "false");
     fputs("translate:\n  dictionaries: ", fp);
     ta__put_optstr(fp, cfg->dictionaries);
     fprintf(fp, "\ncategories:\n  scheme: %s\ncompare:\n  pairs:", cfg->scheme);

@@ -20,6 +20,8 @@ typedef enum {
     TA__F_SCHEME,    /* paper | script */
     TA__F_BALANCE,   /* undersample */
     TA__F_PROTOCOL,  /* tokenatlas | paper */
+    TA__F_GEMM,      /* auto | f32 | bf16 | bf16x3 */
+    TA__F_UNIT,      /* a number in [0, 1] (double) */
 } ta__ftype_t;
 
 typedef struct {

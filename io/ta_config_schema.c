@@ -6,6 +6,7 @@
 #include "base/ta_error.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,20 +28,25 @@ static const ta__field_t ta__fields[] = {
     {"neighbors", "queries", TA__F_QUERIES, TA__C(queries), 0, offsetof(ta_config_t, queries_line)},
     {"neighbors", "block_rows", TA__F_BLOCKROWS, TA__C(block_rows), 0, 0},
     {"neighbors", "exclude_self", TA__F_BOOL, TA__C(exclude_self), 0, 0},
+    {"neighbors", "gemm", TA__F_GEMM, TA__C(gemm), 0, 0},
     {"diversity", "top", TA__F_INT, TA__C(top), 1, 0},
     {"probe", "folds", TA__F_INT, TA__C(folds), 2, 0},
     {"probe", "min_tokens", TA__F_INT, TA__C(min_tokens), 1, 0},
     {"probe", "seed", TA__F_INT, TA__C(seed), INT64_MIN, 0},
     {"probe", "balance", TA__F_BALANCE, TA__C(balance), 0, 0},
     {"probe", "enabled", TA__F_BOOL, TA__C(probe_enabled), 0, 0},
+    {"map", "n_neighbors", TA__F_INT, TA__C(map_neighbors), 2, 0},
+    {"map", "min_dist", TA__F_UNIT, TA__C(map_min_dist), 0, 0},
+    {"map", "seed", TA__F_INT, TA__C(map_seed), 0, 0},
+    {"map", "enabled", TA__F_BOOL, TA__C(map_enabled), 0, 0},
     {"translate", "dictionaries", TA__F_OPTSTR, TA__C(dictionaries), 0,
      offsetof(ta_config_t, dictionaries_line)},
     {"categories", "scheme", TA__F_SCHEME, TA__C(scheme), 0, 0},
 };
 #define TA__NFIELDS ((int)(sizeof ta__fields / sizeof ta__fields[0]))
 
-static const char *const ta__sections[] = {"neighbors", "diversity",  "probe",
-                                           "translate", "categories", "compare"};
+static const char *const ta__sections[] = {"neighbors",  "diversity", "probe", "translate",
+                                           "categories", "compare",   "map"};
 #define TA__NSECTIONS ((int)(sizeof ta__sections / sizeof ta__sections[0]))
 
 const ta__field_t ta__pair_field = {"compare", "pairs", TA__F_NAME, 0, 128, 0, 0};
@@ -163,6 +169,24 @@ static int ta__valid_queries(const char *s, const char **why)
     return 1;
 }
 
+/* A number in [0, 1] written plain, into the double at dst. */
+static int set_unit(ta__ctx_t *c, char *dst, const ta__scalar_t *v, int line, const char *key)
+{
+    char buf[64], show[80], *end = NULL;
+    double x = NAN;
+    if (v->plain && v->len > 0 && v->len < sizeof buf) {
+        memcpy(buf, v->s, v->len);
+        buf[v->len] = '\0';
+        errno = 0;
+        x = strtod(buf, &end);
+    }
+    if (!end || *end || errno || !(x >= 0.0 && x <= 1.0))
+        return ta__fail(c, line, key, "expected a number from 0 to 1, got '%s'",
+                        ta__is_null(v) ? "null" : ta__show(v, show, sizeof show));
+    *(double *)dst = x;
+    return 0;
+}
+
 /* The numeric and boolean types (INT, BOOL, BLOCKROWS) into dst. */
 static int set_number(ta__ctx_t *c, const ta__field_t *f, char *dst, const ta__scalar_t *v,
                       int line, const char *key)
@@ -229,6 +253,12 @@ static int check_string(ta__ctx_t *c, const ta__field_t *f, const char *s, const
             return ta__fail(c, line, key, "expected tokenatlas or paper, got '%s'",
                             ta__show(v, show, sizeof show));
         break;
+    case TA__F_GEMM:
+        if (strcmp(s, "auto") != 0 && strcmp(s, "f32") != 0 && strcmp(s, "bf16") != 0 &&
+            strcmp(s, "bf16x3") != 0)
+            return ta__fail(c, line, key, "expected auto, f32, bf16 or bf16x3, got '%s'",
+                            ta__show(v, show, sizeof show));
+        break;
     case TA__F_BALANCE:
         if (strcmp(s, "undersample") != 0)
             return ta__fail(c, line, key, "expected undersample (the only method), got '%s'",
@@ -248,6 +278,8 @@ int ta__set_field(ta__ctx_t *c, const ta__field_t *f, void *base, const ta__scal
         *(int *)((char *)base + f->line_off) = line;
     if (f->type == TA__F_INT || f->type == TA__F_BOOL || f->type == TA__F_BLOCKROWS)
         return set_number(c, f, dst, v, line, key);
+    if (f->type == TA__F_UNIT)
+        return set_unit(c, dst, v, line, key);
     /* String types. */
     if (ta__is_null(v)) {
         if (f->type == TA__F_OPTSTR) {
@@ -302,7 +334,7 @@ const char *ta__keys_of(const char *section, char *buf, size_t cap)
     if (section[0] == '\0')
         snprintf(buf + j, cap - j,
                  ", models, neighbors, diversity, probe, translate, "
-                 "categories, compare");
+                 "categories, compare, map");
     else if (strcmp(section, "compare") == 0)
         snprintf(buf, cap, "pairs");
     return buf;
@@ -317,11 +349,16 @@ void ta__defaults(ta_config_t *cfg)
     snprintf(cfg->queries, sizeof cfg->queries, "all");
     cfg->block_rows = 0;
     cfg->exclude_self = 0;
+    snprintf(cfg->gemm, sizeof cfg->gemm, "auto");
     cfg->top = 50;
     cfg->folds = 10;
     cfg->min_tokens = 500;
     cfg->seed = 150;
     snprintf(cfg->balance, sizeof cfg->balance, "undersample");
     cfg->probe_enabled = 1;
+    cfg->map_neighbors = 15;
+    cfg->map_min_dist = 0.2;
+    cfg->map_seed = 150;
+    cfg->map_enabled = 1;
     snprintf(cfg->scheme, sizeof cfg->scheme, "paper");
 }
