@@ -167,6 +167,13 @@ for m in ("sc", "ma"):
             tahelp.check(got == want, "%s %s: probe protocol %r, expected %r" % (run, m, got, want))
             tahelp.check(f["probe"].attrs["max_iter"] == (100 if want == "paper" else 10000),
                          "%s %s: probe max_iter" % (run, m))
+            # diversity, translate and compare run with the config's protocol too; the paper's
+            # extra datasets (hub counts) come with it.
+            for grp in ["diversity", "translate"] + ["compare/" + x for x in f["compare"].keys()]:
+                got = f[grp].attrs["protocol"]
+                got = got.decode() if isinstance(got, bytes) else got
+                tahelp.check(got == want, "%s %s: %s protocol %r, expected %r" % (run, m, grp, got, want))
+            tahelp.check(("hub_token" in f["diversity"]) == (want == "paper"), "%s %s: hub counts" % (run, m))
 
 # A changed config must not take the old step files as its results.
 tahelp.expect_input_error(["run", cfg, "--set", "neighbors.k=15"], ["sc.neighbors.h5", "k 15"], np=2)
