@@ -3,7 +3,9 @@
 #include "base/ta_error.h"
 #include "io/ta_file.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,29 +13,42 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char magic[8] = {'T', 'A', 'C', 'K', 'P', 'T', '0', '1'};
+static const char magic[8] = {'T', 'A', 'C', 'K', 'P', 'T', '0', '2'};
 
-static void rank_path(char *buf, size_t cap, const char *dir, int rank)
+enum { PATH_CAP = 4200 };
+
+static int file_path(char *buf, const char *dir, const char *name)
 {
-    snprintf(buf, cap, "%s/rank-%d.bin", dir, rank);
+    int n = snprintf(buf, PATH_CAP, "%s/%s", dir, name);
+    TA_CHECK(n > 0 && n < PATH_CAP, TA_EINPUT, "%s: checkpoint path too long", dir);
+    return 0;
 }
 
-int ta_ckpt_write_rank(const char *dir, int rank, const char *header, const void *const *parts,
-                       const size_t *sizes, int nparts)
+int ta_ckpt_begin(const char *dir)
 {
-    char path[4200];
-    rank_path(path, sizeof path, dir, rank);
+    char path[PATH_CAP];
+    TA_CALL(file_path(path, dir, "MANIFEST"));
     TA_CALL(ta_file_mkdirs(dir));
+    TA_CHECK(unlink(path) == 0 || errno == ENOENT, TA_EINPUT, "%s: cannot remove: %s", path,
+             strerror(errno));
+    return 0;
+}
+
+int ta_ckpt_write(const char *dir, const char *name, const char *fingerprint, const char *state,
+                  const ta_ckpt_part_t *parts, int nparts)
+{
+    char path[PATH_CAP];
+    TA_CALL(file_path(path, dir, name));
     ta_outfile_t o;
     TA_CALL(ta_outfile_open(&o, path));
-    uint64_t hl = strlen(header);
+    uint64_t fl = strlen(fingerprint), sl = strlen(state), hl = fl + sl;
     int bad = fwrite(magic, 1, sizeof magic, o.fp) != sizeof magic;
     bad |= fwrite(&hl, sizeof hl, 1, o.fp) != 1;
-    bad |= fwrite(header, 1, hl, o.fp) != hl;
+    bad |= fwrite(fingerprint, 1, fl, o.fp) != fl || fwrite(state, 1, sl, o.fp) != sl;
     for (int p = 0; p < nparts && !bad; p++) {
-        uint64_t sz = sizes[p];
+        uint64_t sz = parts[p].size;
         bad |= fwrite(&sz, sizeof sz, 1, o.fp) != 1;
-        bad |= sz && fwrite(parts[p], 1, sz, o.fp) != sz;
+        bad |= sz && fwrite(parts[p].data, 1, sz, o.fp) != sz;
     }
     if (bad) {
         int e = errno;
@@ -41,89 +56,143 @@ int ta_ckpt_write_rank(const char *dir, int rank, const char *header, const void
         return TA_ERR(e == ENOSPC ? TA_ERESOURCE : TA_EINPUT, "%s: cannot write checkpoint: %s",
                       path, strerror(e));
     }
+    return ta_outfile_commit(&o);
+}
+
+/* The rename of the manifest reaches the disk with its directory entry. */
+static void sync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+int ta_ckpt_commit(const char *dir, const char *fingerprint, const char *state)
+{
+    char path[PATH_CAP];
+    TA_CALL(file_path(path, dir, "MANIFEST"));
+    ta_outfile_t o;
+    TA_CALL(ta_outfile_open(&o, path));
+    if (fputs(fingerprint, o.fp) < 0 || fputs(state, o.fp) < 0) {
+        int e = errno;
+        ta_outfile_abort(&o);
+        return TA_ERR(e == ENOSPC ? TA_ERESOURCE : TA_EINPUT, "%s: cannot write: %s", path,
+                      strerror(e));
+    }
     TA_CALL(ta_outfile_commit(&o));
+    sync_dir(dir);
     return 0;
 }
 
-int ta_ckpt_read_rank(const char *dir, int rank, const char *header, void *const *parts,
-                      const size_t *sizes, int nparts)
+static size_t line_len(const char *s)
 {
-    char path[4200];
-    rank_path(path, sizeof path, dir, rank);
-    FILE *fp = fopen(path, "rb");
-    TA_CHECK(fp, TA_EINPUT, "%s: cannot open checkpoint file: %s", path, strerror(errno));
+    const char *e = strchr(s, '\n');
+    return e ? (size_t)(e - s) : strlen(s);
+}
+
+/* The manifest m must start with the fingerprint's lines; *rest = what follows them. */
+static int match_fingerprint(const char *dir, const char *m, const char *fingerprint,
+                             const char **rest)
+{
+    const char *a = m, *b = fingerprint;
+    while (*b) {
+        size_t la = line_len(a), lb = line_len(b);
+        TA_CHECK(*a, TA_EINPUT,
+                 "%s: checkpoint of another run: its fingerprint ends before this run's line "
+                 "'%.*s'; remove the directory to start afresh",
+                 dir, (int)lb, b);
+        TA_CHECK(la == lb && memcmp(a, b, la) == 0, TA_EINPUT,
+                 "%s: checkpoint of another run: its line '%.*s' differs from this run's '%.*s' "
+                 "(inputs or parameters changed); remove the directory to start afresh",
+                 dir, (int)la, a, (int)lb, b);
+        a += la + (a[la] == '\n');
+        b += lb + (b[lb] == '\n');
+    }
+    *rest = a;
+    return 0;
+}
+
+int ta_ckpt_open(const char *dir, const char *fingerprint, char **state)
+{
+    char path[PATH_CAP];
+    *state = NULL;
+    TA_CALL(file_path(path, dir, "MANIFEST"));
+    if (!ta_file_is_regular(path))
+        return 0;
+    char *m = NULL;
+    size_t len = 0;
+    TA_CALL(ta_file_read_all(path, &m, &len));
+    const char *rest = NULL;
+    int rc = match_fingerprint(dir, m, fingerprint, &rest);
+    if (!rc) {
+        *state = ta_malloc(strlen(rest) + 1);
+        if (*state)
+            memcpy(*state, rest, strlen(rest) + 1);
+        else
+            rc = TA_ERR(TA_ERESOURCE, "out of memory reading %s", path);
+    }
+    free(m);
+    return rc;
+}
+
+/* The data file's header: the magic, then fingerprint and state as written. */
+static int read_header(FILE *fp, const char *path, const char *fingerprint, const char *state)
+{
     char m[8];
     uint64_t hl = 0;
-    int rc = 0;
-    char *h = NULL;
-    if (fread(m, 1, 8, fp) != 8 || memcmp(m, magic, 8) != 0 || fread(&hl, sizeof hl, 1, fp) != 1 ||
-        hl != strlen(header)) {
-        rc = TA_ERR(TA_EINPUT, "%s: not a checkpoint of this run (header differs)", path);
-        goto done;
-    }
-    h = ta_malloc(hl + 1);
-    if (!h) {
-        rc = TA_ERESOURCE;
-        goto done;
-    }
-    if (fread(h, 1, hl, fp) != hl || memcmp(h, header, hl) != 0) {
-        rc = TA_ERR(TA_EINPUT, "%s: not a checkpoint of this run (header differs)", path);
-        goto done;
-    }
-    for (int p = 0; p < nparts; p++) {
+    size_t fl = strlen(fingerprint), sl = strlen(state);
+    TA_CHECK(fread(m, 1, 8, fp) == 8 && memcmp(m, magic, 8) == 0, TA_EINPUT,
+             "%s: not a tokenatlas checkpoint file", path);
+    TA_CHECK(fread(&hl, sizeof hl, 1, fp) == 1 && hl == fl + sl, TA_EINPUT,
+             "%s: written for another checkpoint (its header differs from the manifest)", path);
+    char *h = ta_malloc(hl + 1);
+    TA_CHECK_ALLOC(h, hl + 1);
+    int same = fread(h, 1, hl, fp) == hl && memcmp(h, fingerprint, fl) == 0 &&
+               memcmp(h + fl, state, sl) == 0;
+    free(h);
+    TA_CHECK(same, TA_EINPUT,
+             "%s: written for another checkpoint (its header differs from the manifest)", path);
+    return 0;
+}
+
+int ta_ckpt_read(const char *dir, const char *name, const char *fingerprint, const char *state,
+                 const ta_ckpt_part_t *parts, int nparts)
+{
+    char path[PATH_CAP];
+    TA_CALL(file_path(path, dir, name));
+    FILE *fp = fopen(path, "rb");
+    TA_CHECK(fp, TA_EINPUT, "%s: cannot open checkpoint file: %s", path, strerror(errno));
+    int rc = read_header(fp, path, fingerprint, state);
+    for (int p = 0; p < nparts && !rc; p++) {
         uint64_t sz = 0;
-        if (fread(&sz, sizeof sz, 1, fp) != 1 || sz != sizes[p] ||
-            (sz && fread(parts[p], 1, sz, fp) != sz)) {
+        if (fread(&sz, sizeof sz, 1, fp) != 1 || sz != parts[p].size ||
+            (sz && fread(parts[p].data, 1, sz, fp) != sz))
             rc =
                 TA_ERR(TA_EINPUT, "%s: checkpoint part %d truncated or of the wrong size", path, p);
-            goto done;
-        }
     }
-done:
-    free(h);
     fclose(fp);
     return rc;
 }
 
-int ta_ckpt_write_manifest(const char *dir, const char *text)
+void ta_ckpt_remove(const char *dir)
 {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/MANIFEST", dir);
-    TA_CALL(ta_file_mkdirs(dir));
-    ta_outfile_t o;
-    TA_CALL(ta_outfile_open(&o, path));
-    fputs(text, o.fp);
-    TA_CALL(ta_outfile_commit(&o));
-    return 0;
-}
-
-void ta_ckpt_remove_manifest(const char *dir)
-{
-    char path[4200];
-    snprintf(path, sizeof path, "%s/MANIFEST", dir);
-    unlink(path);
-}
-
-int ta_ckpt_read_manifest(const char *dir, char **text)
-{
-    char path[4200];
-    snprintf(path, sizeof path, "%s/MANIFEST", dir);
-    *text = NULL;
-    if (!ta_file_is_regular(path))
-        return 0;
-    size_t len;
-    TA_CALL(ta_file_read_all(path, text, &len));
-    return 0;
-}
-
-void ta_ckpt_remove(const char *dir, int nranks)
-{
-    char path[4200];
-    ta_ckpt_remove_manifest(dir);
-    for (int r = 0; r < nranks; r++) {
-        rank_path(path, sizeof path, dir, r);
-        unlink(path);
+    char path[PATH_CAP];
+    if (file_path(path, dir, "MANIFEST") != 0) {
+        ta_err_clear();
+        return;
     }
+    unlink(path);
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *ent;
+    while ((ent = readdir(d)) != NULL)
+        if (strcmp(ent->d_name, ".") != 0 && strcmp(ent->d_name, "..") != 0 &&
+            file_path(path, dir, ent->d_name) == 0)
+            unlink(path);
+    closedir(d);
     rmdir(dir);
 }
 

@@ -1,13 +1,13 @@
 #include "io/ta_probe_out.h"
 
 #include "base/ta_error.h"
-#include "base/ta_log.h"
+#include "io/ta_ckpt.h"
 #include "io/ta_h5.h"
 
 #include <hdf5.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 int ta_probe_write_tsv(const char *path, const ta_probe_result_t *r)
 {
@@ -172,74 +172,55 @@ int ta_probe_folds_add(ta_outfile_t *o, const char *category, const int64_t *ids
     return 0;
 }
 
-static const char ckpt_magic[8] = {'T', 'A', 'P', 'R', 'C', 'K', '0', '1'};
+enum { MAX_PHASES = 4 };
 
-int ta_probe_ckpt_write(const char *path, const int64_t *key, int nkey,
-                        const ta_probe_ckpt_phase_t *ph, int nphase)
+/* The checkpoint's data parts: each phase's done flags, then its result rows. */
+static int ckpt_parts(const ta_probe_ckpt_phase_t *ph, int nphase, ta_ckpt_part_t *parts)
 {
-    ta_outfile_t o;
-    TA_CALL(ta_outfile_open(&o, path));
-    fwrite(ckpt_magic, 1, sizeof ckpt_magic, o.fp);
-    int64_t nk = nkey;
-    fwrite(&nk, sizeof nk, 1, o.fp);
-    fwrite(key, sizeof *key, (size_t)nkey, o.fp);
+    TA_ASSERT(nphase <= MAX_PHASES);
     for (int p = 0; p < nphase; p++) {
-        fwrite(&ph[p].ntasks, sizeof(int64_t), 1, o.fp);
-        fwrite(&ph[p].slot, sizeof(int64_t), 1, o.fp);
-        fwrite(ph[p].done, 1, (size_t)ph[p].ntasks, o.fp);
-        fwrite(ph[p].results, sizeof(double), (size_t)(ph[p].ntasks * ph[p].slot), o.fp);
+        parts[2 * p] = (ta_ckpt_part_t){ph[p].done, (size_t)ph[p].ntasks};
+        parts[2 * p + 1] =
+            (ta_ckpt_part_t){ph[p].results, (size_t)(ph[p].ntasks * ph[p].slot) * sizeof(double)};
     }
-    return ta_outfile_commit(&o);
+    return 2 * nphase;
 }
 
-int ta_probe_ckpt_read(const char *path, const int64_t *key, int nkey, ta_probe_ckpt_phase_t *ph,
+static void state_line(const ta_probe_ckpt_phase_t *ph, int nphase, char *buf, size_t cap)
+{
+    int64_t done = 0, all = 0;
+    for (int p = 0; p < nphase; p++) {
+        all += ph[p].ntasks;
+        for (int64_t t = 0; t < ph[p].ntasks; t++)
+            done += ph[p].done[t] != 0;
+    }
+    snprintf(buf, cap, "tasks done %lld of %lld\n", (long long)done, (long long)all);
+}
+
+int ta_probe_ckpt_write(const char *dir, const char *fingerprint, const ta_probe_ckpt_phase_t *ph,
+                        int nphase)
+{
+    ta_ckpt_part_t parts[2 * MAX_PHASES];
+    int np = ckpt_parts(ph, nphase, parts);
+    char state[96];
+    state_line(ph, nphase, state, sizeof state);
+    TA_CALL(ta_ckpt_begin(dir));
+    TA_CALL(ta_ckpt_write(dir, "tasks.bin", fingerprint, state, parts, np));
+    return ta_ckpt_commit(dir, fingerprint, state);
+}
+
+int ta_probe_ckpt_read(const char *dir, const char *fingerprint, ta_probe_ckpt_phase_t *ph,
                        int nphase, int *found)
 {
     *found = 0;
-    if (!ta_file_is_regular(path))
+    char *state = NULL;
+    TA_CALL(ta_ckpt_open(dir, fingerprint, &state));
+    if (!state)
         return 0;
-    char *data = NULL;
-    size_t len = 0;
-    TA_CALL(ta_file_read_all(path, &data, &len));
-    size_t need = sizeof ckpt_magic + 8 + (size_t)nkey * 8;
-    for (int p = 0; p < nphase; p++)
-        need += 16 + (size_t)ph[p].ntasks * (1 + 8 * (size_t)ph[p].slot);
-    int ok = len == need && memcmp(data, ckpt_magic, sizeof ckpt_magic) == 0;
-    const char *q = data + sizeof ckpt_magic;
-    int64_t v;
-    if (ok) {
-        memcpy(&v, q, 8);
-        ok = v == nkey && memcmp(q + 8, key, (size_t)nkey * 8) == 0;
-        q += 8 + (size_t)nkey * 8;
-    }
-    for (int p = 0; p < nphase && ok; p++) {
-        int64_t nt, slot;
-        memcpy(&nt, q, 8);
-        memcpy(&slot, q + 8, 8);
-        ok = nt == ph[p].ntasks && slot == ph[p].slot;
-        q += 16 + (size_t)ph[p].ntasks * (1 + 8 * (size_t)ph[p].slot);
-    }
-    if (!ok) {
-        free(data);
-        ta_log_warn("%s: checkpoint of a different run (inputs or options changed): ignored, "
-                    "starting over",
-                    path);
-        return 0;
-    }
-    q = data + sizeof ckpt_magic + 8 + (size_t)nkey * 8;
-    for (int p = 0; p < nphase; p++) {
-        q += 16;
-        memcpy(ph[p].done, q, (size_t)ph[p].ntasks);
-        q += ph[p].ntasks;
-        memcpy(ph[p].results, q, (size_t)(ph[p].ntasks * ph[p].slot) * 8);
-        q += (size_t)(ph[p].ntasks * ph[p].slot) * 8;
-    }
-    free(data);
-    *found = 1;
-    return 0;
-}
-
-void ta_probe_ckpt_remove(const char *path)
-{
-    unlink(path);
+    ta_ckpt_part_t parts[2 * MAX_PHASES];
+    int np = ckpt_parts(ph, nphase, parts);
+    int rc = ta_ckpt_read(dir, "tasks.bin", fingerprint, state, parts, np);
+    free(state);
+    *found = rc == 0;
+    return rc;
 }

@@ -45,9 +45,11 @@ int ta_probe_folds_open(ta_outfile_t *o, const char *path);
 int ta_probe_folds_add(ta_outfile_t *o, const char *category, const int64_t *ids,
                        const uint8_t *label, const int32_t *fold, int64_t n);
 
-/* A checkpoint of the probe's task results, written atomically when a run is stopped: a header
- * of nkey int64 values that identify the run (sizes, options, a hash of the inputs), then for each
- * of the two phases its task count, done flags and result rows (slot doubles each). */
+/* The probe's checkpoint, in the one checkpoint format (io/ta_ckpt.h): the directory OUT.ckpt/
+ * with tasks.bin (for each phase its task count's done flags and result rows of `slot` doubles)
+ * and the MANIFEST: the run's fingerprint (inputs, options, hashes of the samples and of the
+ * matrix), then the state line "tasks done N of M". Written by rank 0 when a run is stopped (the
+ * task farm leaves the same results on every rank); the rank count may change on resume. */
 typedef struct {
     int64_t ntasks, slot;
     uint8_t *done;
@@ -55,13 +57,11 @@ typedef struct {
 } ta_probe_ckpt_phase_t;
 
 /* Local. */
-int ta_probe_ckpt_write(const char *path, const int64_t *key, int nkey,
-                        const ta_probe_ckpt_phase_t *ph, int nphase);
-/* Local. Fills ph[] from path when it exists and its key and sizes match (*found = 1); a file
- * that does not match is left alone (*found = 0, with a warning). */
-int ta_probe_ckpt_read(const char *path, const int64_t *key, int nkey, ta_probe_ckpt_phase_t *ph,
+int ta_probe_ckpt_write(const char *dir, const char *fingerprint, const ta_probe_ckpt_phase_t *ph,
+                        int nphase);
+/* Local. Fills ph[] from the checkpoint in dir when there is one (*found = 1); a checkpoint of
+ * another run (its fingerprint differs) is refused: TA_EINPUT naming dir and the line. */
+int ta_probe_ckpt_read(const char *dir, const char *fingerprint, ta_probe_ckpt_phase_t *ph,
                        int nphase, int *found);
-/* Local. Removes the checkpoint (after the outputs are complete). */
-void ta_probe_ckpt_remove(const char *path);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static int mpi_active;
@@ -108,12 +109,28 @@ int ta_mpi_agree(int rc)
     return m.code;
 }
 
+void ta_mpi_wait_all(int n, MPI_Request *req)
+{
+    int done = 0;
+    for (;;) {
+        if (MPI_Testall(n, req, &done, MPI_STATUSES_IGNORE) != MPI_SUCCESS)
+            ta_mpi_abort(TA_EINTERNAL);
+        if (done)
+            return;
+        struct timespec ts = {0, 50000};
+        nanosleep(&ts, NULL);
+    }
+}
+
 int ta_mpi_stop_requested(void)
 {
     int local = ta_signal_stop_requested(), any = local;
-    if (mpi_active && tool_size > 1 &&
-        MPI_Allreduce(&local, &any, 1, MPI_INT, MPI_MAX, tool_comm) != MPI_SUCCESS)
-        ta_mpi_abort(TA_EINTERNAL);
+    if (mpi_active && tool_size > 1) {
+        MPI_Request r;
+        if (MPI_Iallreduce(&local, &any, 1, MPI_INT, MPI_MAX, tool_comm, &r) != MPI_SUCCESS)
+            ta_mpi_abort(TA_EINTERNAL);
+        ta_mpi_wait_all(1, &r);
+    }
     return any;
 }
 

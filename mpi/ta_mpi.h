@@ -28,8 +28,20 @@ int ta_mpi_size(void);
  * that rank 0 can print it once. */
 int ta_mpi_agree(int rc);
 
-/* Collective. True on every rank when any rank received SIGTERM or SIGUSR1. */
+/* Stop requests (SIGTERM, SIGUSR1, TA_STOP_AFTER; base/ta_signal.h) arrive at one rank or at
+ * all, at different times. Loops whose ranks move in step (the neighbours ring, the pipeline's
+ * steps) ask ta_mpi_stop_requested at safe points, so that every rank stops at the same place;
+ * the task farm, whose ranks take different tasks, polls the local flag between tasks and
+ * spreads a stop through its task counter (mpi/ta_farm.h). */
+/* Collective. True on every rank when any rank received a stop request. Waits by sleeping, so a
+ * rank that is ahead leaves its core to the others (ta_mpi_wait_all). */
 int ta_mpi_stop_requested(void);
+
+/* Local. Completes the n requests, testing them with sleeps of 50 us in between instead of
+ * spinning in MPI's progress engine: a rank that waits then leaves its core to the others (ranks
+ * x threads may share cores, and SGEMM threads or other jobs run beside it). A failure ends the
+ * job (ta_mpi_abort): the other ranks would wait forever for the failed transfer. */
+void ta_mpi_wait_all(int n, MPI_Request *req);
 
 /* Local. Ends the whole job (for unrecoverable errors on one rank). */
 _Noreturn void ta_mpi_abort(int code);

@@ -1,8 +1,13 @@
-# neighbors: top-k kernels (unit) and the distributed command against numpy / FAISS oracles.
-ta_add_unit_test(topk test_topk.c)
+# neighbors: the top-k kernels and the ring schedule (unit), and the distributed command against
+# numpy / FAISS oracles and its checkpoints (integration).
+ta_add_unit_test(neighbors_unit_topk test_neighbors_topk.c)
 # The same kernels without their AVX-512 variants (the scalar selection everywhere).
-add_test(NAME topk_scalar COMMAND topk)
-set_tests_properties(topk_scalar PROPERTIES TIMEOUT 300 LABELS unit ENVIRONMENT "TA_NO_AVX512=1")
+add_test(NAME neighbors_unit_topk_scalar COMMAND neighbors_unit_topk)
+set_tests_properties(neighbors_unit_topk_scalar PROPERTIES TIMEOUT 300 LABELS unit ENVIRONMENT "TA_NO_AVX512=1")
+# The ring schedule covers every tile pair exactly once for P = 1..8 (no MPI).
+ta_add_unit_test(neighbors_unit_sched test_neighbors_sched.c)
+# The one checkpoint format (io/ta_ckpt.h) and the probe's use of it: round trip, refusals.
+ta_add_unit_test(neighbors_unit_ckpt test_neighbors_ckpt.c)
 ta_add_unit_test(team test_team.c)
-ta_add_py_test(neighbors test_neighbors.py TIMEOUT 300 SANITIZE)
+ta_add_py_test(neighbors_oracle test_neighbors_oracle.py TIMEOUT 300 SANITIZE)
 ta_add_py_test(neighbors_ckpt test_neighbors_ckpt.py TIMEOUT 300)

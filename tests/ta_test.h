@@ -3,7 +3,10 @@
 #ifndef TA_TEST_H
 #define TA_TEST_H
 
+#include "base/ta_rand.h"
+
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +50,25 @@ static int ta_test_failures;
             ta_test_failures++;                                                                    \
         }                                                                                          \
     } while (0)
+
+/* Deterministic test data: one xoshiro256** stream (base/ta_rand.h) and normal deviates from it
+ * (Box-Muller). */
+static ta_xoshiro_t ta_test_rng_state;
+static int ta_test_rng_seeded;
+static inline uint64_t ta_test_rand(void)
+{
+    if (!ta_test_rng_seeded) {
+        ta_xoshiro_seed(&ta_test_rng_state, 20240601, 0, 0);
+        ta_test_rng_seeded = 1;
+    }
+    return ta_xoshiro_next(&ta_test_rng_state);
+}
+static inline double ta_test_gauss(void)
+{
+    double u1 = (double)((ta_test_rand() >> 11) + 1) * 0x1p-53;
+    double u2 = (double)(ta_test_rand() >> 11) * 0x1p-53;
+    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+}
 
 /* Returns the process exit code and prints the CTest-readable summary line. */
 static inline int ta_test_finish(const char *name)

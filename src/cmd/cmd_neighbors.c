@@ -414,7 +414,7 @@ int ta_cmd_neighbors_run(const ta_neighbors_opts_t *o)
     if (o->tsv)
         TA_CALL_GOTO(write_tsv_all(&nb), out);
     if (nb.ckdir && ta_mpi_rank() == 0)
-        ta_ckpt_remove(nb.ckdir, ta_mpi_size());
+        ta_ckpt_remove(nb.ckdir);
 out:
     rc = ta_mpi_agree(rc);
     nb_free(&nb);

@@ -20,6 +20,7 @@
 #include "kernels/ta_paper_sample.h"
 #include "kernels/ta_probe.h"
 #include "io/ta_catfile.h"
+#include "io/ta_ckpt.h"
 #include "io/ta_embed.h"
 #include "io/ta_file.h"
 #include "io/ta_probe_out.h"
@@ -523,14 +524,12 @@ static int export_folds(const ta_probe_opts_t *a, const probe_state_t *s)
     return ta_outfile_commit(&o);
 }
 
-/* What identifies a run for its checkpoint: sizes, options, and hashes of the samples and of a
- * strided selection of the normalised matrix. */
-enum { NKEY = 10 };
-static void ckpt_key(const ta_probe_opts_t *a, const probe_state_t *s, int64_t key[NKEY])
+/* What identifies a run for its checkpoint: inputs, sizes, options, and hashes of the samples and
+ * of a strided selection of the normalised matrix (*text malloc'd, compared line by line on
+ * resume). The rank count is not part of it: the farm's results do not depend on it. */
+static int ckpt_fingerprint(const ta_probe_opts_t *a, const probe_state_t *s, char **text)
 {
     uint64_t h = TA_FNV1A_BASIS;
-    if (a->protocol == TA_PROTOCOL_PAPER) /* (a tokenatlas run's key stays as it was) */
-        h = ta_fnv1a_mix(h, 0x9a9e5u);
     for (int k = 0; k < s->nprobe; k++) {
         const cat_sample_t *cs = &s->sample[s->probe_cat[k]];
         for (const char *p = s->cats.name[s->probe_cat[k]]; *p; p++)
@@ -546,10 +545,20 @@ static void ckpt_key(const ta_probe_opts_t *a, const probe_state_t *s, int64_t k
         memcpy(&bits, &s->X[i], 4);
         hx = ta_fnv1a_mix(hx, bits);
     }
-    int64_t k[NKEY] = {1,          s->cats.n,     s->emb.cols,   a->folds,
-                       a->seed,    a->min_tokens, a->cold_start, s->nprobe,
-                       (int64_t)h, (int64_t)hx};
-    memcpy(key, k, sizeof k);
+    size_t cap = strlen(a->embeddings) + strlen(a->categories) + strlen(s->emb.tensor) + 512;
+    *text = ta_malloc(cap);
+    TA_CHECK_ALLOC(*text, cap);
+    snprintf(*text, cap,
+             "tokenatlas probe checkpoint v2\n"
+             "embeddings %s tensor %s rows %lld dim %lld\n"
+             "categories %s scheme %s\n"
+             "protocol %s folds %lld seed %lld min_tokens %lld cold_start %d\n"
+             "probed %d samples %016llx matrix %016llx\n",
+             a->embeddings, s->emb.tensor, (long long)s->cats.n, (long long)s->emb.cols,
+             a->categories, ta_cmd_schemes[a->scheme], ta_cmd_protocols[a->protocol],
+             (long long)a->folds, (long long)a->seed, (long long)a->min_tokens, a->cold_start,
+             s->nprobe, (unsigned long long)h, (unsigned long long)hx);
+    return 0;
 }
 
 static int run_probe(const ta_probe_opts_t *a, probe_state_t *s)
@@ -589,15 +598,16 @@ static int run_probe(const ta_probe_opts_t *a, probe_state_t *s)
         free(done);
         return rc;
     }
-    /* A checkpoint of an interrupted run with the same inputs and options: its tasks are kept. */
-    char ckpt[4200];
+    /* A checkpoint of an interrupted run with the same inputs and options: its tasks are kept;
+     * a checkpoint of another run is refused (exit 2). */
+    char ckpt[4200], *fp = NULL;
     snprintf(ckpt, sizeof ckpt, "%s.ckpt", a->out);
-    int64_t key[NKEY];
-    ckpt_key(a, s, key);
     ta_probe_ckpt_phase_t ph[2] = {{np, slot, done, s->final},
                                    {np * F, slot, done + np, s->folds_res}};
     int found = 0;
-    rc = ta_probe_ckpt_read(ckpt, key, NKEY, ph, 2, &found);
+    rc = ckpt_fingerprint(a, s, &fp);
+    if (!rc)
+        rc = ta_probe_ckpt_read(ckpt, fp, ph, 2, &found);
     if (!rc && found) {
         int64_t ndone = 0;
         for (int64_t t = 0; t < np * (F + 1); t++)
@@ -626,16 +636,18 @@ static int run_probe(const ta_probe_opts_t *a, probe_state_t *s)
     ta_blas_set_threads(threads);
     free(cost);
     if (rc == TA_EINTERRUPTED) {
-        int wrc = ta_mpi_rank() == 0 ? ta_probe_ckpt_write(ckpt, key, NKEY, ph, 2) : 0;
+        int wrc = ta_mpi_rank() == 0 ? ta_probe_ckpt_write(ckpt, fp, ph, 2) : 0;
         wrc = ta_mpi_agree(wrc);
         free(done);
+        free(fp);
         return wrc ? wrc : rc;
     }
     free(done);
+    free(fp);
     TA_CALL(rc);
     TA_CALL(write_outputs(a, s));
-    if (found && ta_mpi_rank() == 0)
-        ta_probe_ckpt_remove(ckpt);
+    if (ta_mpi_rank() == 0)
+        ta_ckpt_remove(ckpt);
     return 0;
 }
 

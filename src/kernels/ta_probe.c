@@ -1,6 +1,7 @@
 #include "kernels/ta_probe.h"
 
 #include "base/ta_error.h"
+#include "kernels/ta_blocking.h"
 
 #include <cblas.h>
 #include <float.h>
@@ -103,24 +104,16 @@ void ta_probe_opt_default(ta_probe_opt_t *o)
     o->threads = 1;
 }
 
-/* Rows per block: about 256 KiB of f32 rows, so that a block read by the first sgemv is still in
- * the L2 cache for the second. */
+/* Rows per block and the chunk count: ta_blocking.h (they fix the order of the sums). */
 static int64_t block_rows_for(int64_t d, const ta_probe_opt_t *o)
 {
-    if (o->block_rows > 0)
-        return o->block_rows;
-    int64_t rows = (int64_t)(262144 / (4 * (d > 0 ? d : 1)));
-    if (rows < 32)
-        rows = 32;
-    if (rows > 4096)
-        rows = 4096;
-    return rows;
+    return ta_probe_block_rows(d, o->block_rows);
 }
 
 /* The rows are cut into at most MAX_CHUNKS chunks of whole blocks, a cut that depends only on n
  * and d; each chunk's sums are kept apart and added up in chunk order, so that F and its gradient
  * are the same whichever thread computed which chunk. */
-enum { MAX_CHUNKS = 64 };
+enum { MAX_CHUNKS = TA_PROBE_MAX_CHUNKS };
 
 static int64_t chunk_rows_for(int64_t n, int64_t br)
 {

@@ -1,6 +1,7 @@
 #include "kernels/ta_topk.h"
 
 #include "base/ta_error.h"
+#include "kernels/ta_blocking.h"
 
 #include <math.h>
 #include <stdatomic.h>
@@ -19,7 +20,8 @@ static inline int worse(float sa, int32_t ia, float sb, int32_t ib)
 
 size_t ta_topk_row_bytes(int kk)
 {
-    return (size_t)(2 * kk) * sizeof(uint64_t) + sizeof(int32_t) + 2 * sizeof(float);
+    return (size_t)(TA_TOPK_CAP_FACTOR * kk) * sizeof(uint64_t) + sizeof(int32_t) +
+           2 * sizeof(float);
 }
 
 void ta_topk_reset(ta_topk_t *t)
@@ -35,10 +37,10 @@ int ta_topk_alloc(ta_topk_t *t, int64_t rows, int kk)
 {
     memset(t, 0, sizeof *t);
     size_t cells, nr = (size_t)(rows > 0 ? rows : 1);
-    TA_CALL(ta_mul_size(nr, (size_t)(2 * kk), &cells));
+    TA_CALL(ta_mul_size(nr, (size_t)(TA_TOPK_CAP_FACTOR * kk), &cells));
     t->rows = rows;
     t->kk = kk;
-    t->cap = 2 * kk;
+    t->cap = TA_TOPK_CAP_FACTOR * kk;
     t->key = ta_malloc(cells * sizeof(uint64_t));
     t->count = ta_malloc(nr * sizeof(int32_t));
     t->thr = ta_malloc(nr * sizeof(float));
@@ -116,7 +118,7 @@ static void select_best_scalar(uint64_t *a, int n, int m)
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
-enum { SELECT_512_MAX = 1024 };
+enum { SELECT_512_MAX = TA_TOPK_SELECT512_MAX };
 
 /* The same selection with an AVX-512 partition: 8 keys per compare, the two sides compressed
  * into scratch buffers and copied back (keys above the pivot first). The m largest keys are a
@@ -221,7 +223,8 @@ void ta_topk_finish_rows(ta_topk_t *t, int64_t lo, int64_t hi)
  * branch-free reduction (vectorisable) against the row threshold and the column thresholds; only
  * chunks holding a candidate are looked at one by one. After the first tiles almost every chunk
  * is skipped, so the cost is a compare per score. */
-enum { W = 16 };
+enum { W = TA_TOPK_SCAN_WIDTH };
+_Static_assert(W == 16, "ge_mask16 tests 16 scores");
 
 static inline void offer_one(ta_topk_t *rowt, int64_t ri, int32_t rid, ta_topk_t *colt, int64_t cj,
                              int32_t cid, float v, const uint8_t *col_ok, int64_t j,

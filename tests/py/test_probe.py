@@ -11,7 +11,7 @@ Synthetic data (numpy), N = 4000 tokens, d = 32, categories of graded separabili
 Checks: the exported samples and folds have exact class counts; every probed category's mean
 accuracy is within 1.5 points of sklearn's on the same folds; the stored weights reproduce the
 fold accuracies; TSV bytes and HDF5 arrays are identical for 1, 2, 3 and 4 ranks, for 3 threads and
-after a stop and resume; bad input exits 2.
+after a stop and resume; a checkpoint of other parameters is refused (exit 2); bad input exits 2.
 """
 import os
 
@@ -147,7 +147,12 @@ for np_ in (2, 3, 4):
 # resumed on 3 ranks: the same bytes as the uninterrupted run, and the checkpoint is gone.
 outr = os.path.join(tmp, "resumed.h5")
 p = t.run(base + ["--out", outr], np=2, env={"TA_FARM_STOP_AFTER": "3"}, expect=4)
-t.check(os.path.exists(outr + ".ckpt") and not os.path.exists(outr), "stopped run leaves a checkpoint and no output")
+t.check(os.path.exists(outr + ".ckpt/MANIFEST") and not os.path.exists(outr), "stopped run leaves a checkpoint and no output")
+# A checkpoint of other parameters is refused (exit 2 naming it and the line that differs), and
+# left in place for the matching command.
+other = [a if a != "7" else "8" for a in base]
+t.expect_input_error(other + ["--out", outr], [outr + ".ckpt", "seed 7"], np=2)
+t.check(os.path.exists(outr + ".ckpt/MANIFEST"), "refused checkpoint left in place")
 p = t.run(base + ["--out", outr], np=3)
 t.check("resuming from" in p.stderr, "resumed run says so: %r" % p.stderr[-500:])
 t.check(not os.path.exists(outr + ".ckpt"), "checkpoint removed after the outputs are complete")

@@ -283,5 +283,5 @@ int main(void)
     test_keys();
     test_canon();
     test_final();
-    return ta_test_finish("topk");
+    return ta_test_finish("neighbors_unit_topk");
 }

@@ -1,4 +1,4 @@
-"""neighbors: exact top-k cosine neighbours against a float64 numpy brute-force oracle; identical
+"""neighbors_oracle: exact top-k cosine neighbours against a float64 numpy brute-force oracle; identical
 index and score arrays for 1-4 ranks, 1-3 threads per rank and tile sizes down to 5 rows; queries all / sample / file;
 --exclude-self; zero-norm rows; planted duplicates (exact ties ordered by index, including more
 tied rows than k + slack so that the exact fallback runs); TSV output; FAISS IndexFlatIP; bad
@@ -251,4 +251,4 @@ np.save(nanp, nanx)
 t.expect_input_error(["neighbors", "--embeddings", nanp, "-k", "3", "--out", out], ["row 33"], np=2)
 t.check(not os.path.exists(out), "no output after errors")
 
-t.finish("neighbors")
+t.finish("neighbors_oracle")
