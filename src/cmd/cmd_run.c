@@ -216,6 +216,7 @@ static int step_diversity(run_t *r, const ta_config_model_t *m, const char *mode
     o.top = r->cfg->top;
     o.scheme = scheme_of(r->cfg);
     o.protocol = value_of(ta_cmd_protocols, r->cfg->protocol);
+    o.frequencies = m->frequencies[0] ? m->frequencies : NULL;
     o.out = out;
     int rc = run_step(r, m->name, &ta_cmd_diversity, &o, out);
     free(out);
