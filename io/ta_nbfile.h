@@ -48,7 +48,7 @@ int ta_nbfile_top_others(const ta_nbfile_t *nb, int64_t row, int32_t query, cons
 /* Local. Whether the file holds /vocab/token, and reading it (free with ta_h5_free_strings). */
 int ta_nbfile_has_tokens(const ta_nbfile_t *nb);
 int ta_nbfile_read_tokens(ta_nbfile_t *nb, char ***tok, int64_t *n);
-/* Local. */
+/* Local. Also on a zeroed struct that was never opened. */
 void ta_nbfile_close(ta_nbfile_t *nb);
 
 #endif

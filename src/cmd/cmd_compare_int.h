@@ -4,11 +4,18 @@
 #define CMD_COMPARE_INT_H
 
 #include "kernels/ta_category.h"
+#include "kernels/ta_stats.h"
 #include "io/ta_nbfile.h"
 #include "io/ta_tokens.h"
 #include "cmd/cmd_compare.h"
 
 #include <stdint.h>
+
+typedef struct {
+    ta_summary_t jac, ov;
+    int32_t ncat;
+    ta_summary_t *cjac, *cov; /* [ncat] */
+} ta__cmp_summ_t;
 
 typedef struct {
     const ta_compare_opts_t *o;
@@ -33,7 +40,8 @@ typedef struct {
     int64_t m_all;
     int32_t *all_qa, *all_inter;
     double *all_jac, *all_ov;
-    char h5path[4096], base[4096];
+    ta__cmp_summ_t s;    /* the summaries */
+    char *h5path, *base; /* the output and the stem of its tables */
 } ta__cmp_t;
 
 /* Local. Sorts v[0..n) and drops repeats; returns the new length. */

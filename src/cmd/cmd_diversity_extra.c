@@ -23,6 +23,7 @@
 #include "io/ta_file.h"
 #include "io/ta_prov.h"
 #include "mpi/ta_gather.h"
+#include "cmd/ta_ana.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -264,9 +265,7 @@ int ta__div_extra_write_h5(ta__div_t *d, const ta__div_extra_t *x, hid_t g)
 /* Opens STEM.diversity.SUFFIX and writes its header line. */
 static int open_tsv(const ta__div_t *d, const char *suffix, const char *header, ta_outfile_t *f)
 {
-    char path[4200];
-    snprintf(path, sizeof path, "%s.%s", d->base, suffix);
-    TA_CALL(ta_outfile_open(f, path));
+    TA_CALL(ta_ana_open_table(f, d->base, suffix));
     fprintf(f->fp, "%s\n", header);
     return 0;
 }
@@ -274,7 +273,7 @@ static int open_tsv(const ta__div_t *d, const char *suffix, const char *header, 
 static int write_hubs_tsv(ta__div_t *d, const ta__div_extra_t *x)
 {
     ta_outfile_t f;
-    TA_CALL(open_tsv(d, "hubs.tsv", "rank\tcount\tid\ttoken", &f));
+    TA_CALL(open_tsv(d, ".hubs.tsv", "rank\tcount\tid\ttoken", &f));
     for (int64_t i = 0; i < x->nhub; i++) {
         int32_t key = x->hub[i], t = d->hid[key];
         fprintf(f.fp, "%lld\t%lld\t%d\t", (long long)i + 1, (long long)d->hcount[key], t);
@@ -299,7 +298,7 @@ static int write_vocabcats_tsv(ta__div_t *d, const ta__div_extra_t *x)
             order[j - 1] = t;
         }
     ta_outfile_t f;
-    int rc = open_tsv(d, "vocabcats.tsv", "category\ttokens\tshare", &f);
+    int rc = open_tsv(d, ".vocabcats.tsv", "category\ttokens\tshare", &f);
     if (!rc) {
         for (int32_t i = 0; i < C; i++) {
             int32_t c = order[i];
@@ -317,7 +316,7 @@ static int write_vocabcats_tsv(ta__div_t *d, const ta__div_extra_t *x)
 static int write_freq_tsv(ta__div_t *d, const ta__div_extra_t *x)
 {
     ta_outfile_t f;
-    TA_CALL(open_tsv(d, "freqdeciles.tsv", "decile\tmin_count\tmax_count\tn\tmean\tstd\tci", &f));
+    TA_CALL(open_tsv(d, ".freqdeciles.tsv", "decile\tmin_count\tmax_count\tn\tmean\tstd\tci", &f));
     for (int i = 0; i < 10; i++) {
         fprintf(f.fp, "%d\t%lld\t%lld", i + 1, (long long)x->fmin[i], (long long)x->fmax[i]);
         ta_anaout_summary_cells(f.fp, &x->fsum[i]);

@@ -17,6 +17,26 @@
 /* Hub tokens listed (count_similar.py prints most_common(30)). */
 #define TA__DIV_HUBS 30
 
+/* What rank 0 derives for the extras. */
+typedef struct {
+    int64_t nhub;
+    int32_t hub[TA__DIV_HUBS];  /* keys, most frequent first */
+    double skew;                /* of the hub counts of the query tokens' keys */
+    int64_t skew_n;             /* keys in that population */
+    int64_t *vocab_n;           /* [C] tokens of the vocabulary per category */
+    int32_t *fdec;              /* [Q] frequency decile 1..10 of each query, NULL without */
+    ta_summary_t fsum[10];      /* category count by frequency decile */
+    int64_t fmin[10], fmax[10]; /* count range of each decile over the vocabulary, -1 if empty */
+} ta__div_extra_t;
+
+/* Everything rank 0 derives from the gathered per-token values. */
+typedef struct {
+    ta_summary_t all, ent_all;
+    ta_summary_t *cat, *ent, *dec, *mat, *norm; /* [C], [C], [10], [C*C], [C] */
+    int64_t *histogram;                         /* [top + 2], index = count */
+    ta__div_extra_t x;                          /* hubs, vocabulary categories, frequencies */
+} ta__div_summ_t;
+
 typedef struct {
     const ta_diversity_opts_t *o;
     int paper; /* --protocol paper */
@@ -43,22 +63,11 @@ typedef struct {
     /* Rank 0, after the gather. */
     int32_t *all_count;
     double *all_entropy;
-    double *norms; /* [N] or NULL */
-    char normsrc[4096];
-    char h5path[4096], base[4096];
+    double *norms;       /* [N] or NULL */
+    const char *normsrc; /* the file they came from */
+    char *h5path, *base; /* the output and the stem of its tables */
+    ta__div_summ_t s;    /* rank 0: the summaries */
 } ta__div_t;
-
-/* What rank 0 derives for the extras. */
-typedef struct {
-    int64_t nhub;
-    int32_t hub[TA__DIV_HUBS];  /* keys, most frequent first */
-    double skew;                /* of the hub counts of the query tokens' keys */
-    int64_t skew_n;             /* keys in that population */
-    int64_t *vocab_n;           /* [C] tokens of the vocabulary per category */
-    int32_t *fdec;              /* [Q] frequency decile 1..10 of each query, NULL without */
-    ta_summary_t fsum[10];      /* category count by frequency decile */
-    int64_t fmin[10], fmax[10]; /* count range of each decile over the vocabulary, -1 if empty */
-} ta__div_extra_t;
 
 /* Local. Token strings (paper: required; with --frequencies: when the inputs have them), the hub
  * keys (paper) and the frequencies. */

@@ -186,19 +186,13 @@ static int write_serial(hid_t file, const ta_vocab_t *v, const ta_embed_t *e, in
                     "/zero_rows and left out of neighbour searches",
                     e->file, (long long)nz, nz == 1 ? " is all" : "s are all", (long long)zero[0],
                     v->piece[zero[0]]);
-    hid_t ds = H5Dopen2(file, "/embeddings", H5P_DEFAULT);
-    TA_CHECK_GOTO(ds >= 0, TA_EINTERNAL, done, "cannot reopen /embeddings");
     int64_t shape[2] = {e->rows, e->cols};
-    rc = ta_h5_attr_str(ds, "tensor", e->tensor);
-    if (!rc)
-        rc = ta_h5_attr_str(ds, "source_dtype", e->dtype);
-    if (!rc)
-        rc = ta_h5_attr_int64_array(ds, "source_shape", shape, 2);
-    if (!rc)
-        rc = ta_h5_attr_int(ds, "rows_dropped", dropped);
-    if (!rc)
-        rc = ta_h5_attr_str(ds, "source", e->spec);
-    H5Dclose(ds);
+    const ta_h5_attr_t attrs[] = {
+        TA_H5_ATTR_STR_("tensor", e->tensor),       TA_H5_ATTR_STR_("source_dtype", e->dtype),
+        TA_H5_ATTR_INTS_("source_shape", shape, 2), TA_H5_ATTR_INT_("rows_dropped", dropped),
+        TA_H5_ATTR_STR_("source", e->spec),
+    };
+    rc = ta_h5_write_attrs(file, "/embeddings", attrs, sizeof attrs / sizeof attrs[0]);
 done:
     free(norms);
     free(zero);
@@ -312,21 +306,12 @@ done:
     return rc;
 }
 
-static int run_any(const void *o)
-{
-    return ta_cmd_ingest_run(o);
-}
-
-const ta_cmd_t ta_cmd_ingest = {
-    .name = "ingest",
+TA_CMD_DEFINE(
+    ingest, ta_ingest_opts_t,
     .summary = "embeddings + vocabulary + categories of one model into one HDF5 file",
     .about = "Reads the input embedding matrix and the vocabulary of a checkpoint and writes one "
              "HDF5 model file: /embeddings (f32), /norms, /zero_rows, /vocab/token, /vocab/flags, "
              "/categories/{paper,script} and their _names, with provenance attributes.",
     .notes = "Rows past the vocabulary are dropped with a warning; fewer rows than tokens, NaN or "
              "Inf values are errors (exit 2). Under mpirun each rank reads its own rows.",
-    .opts = opts,
-    .opts_size = sizeof(ta_ingest_opts_t),
-    .run = run_any,
-    .flags = TA_CMD_MPI,
-};
+    .flags = TA_CMD_MPI);

@@ -12,6 +12,7 @@
 #include "io/ta_file.h"
 #include "io/ta_h5.h"
 #include "io/ta_prov.h"
+#include "io/ta_subset.h"
 #include "io/ta_vocab.h"
 #include "mpi/ta_h5par.h"
 #include "mpi/ta_mpi.h"
@@ -34,7 +35,7 @@ static const ta_opt_t opts[] = {
      .alias = 'k'},
     {TA_OPT_STRING_(O, queries, "queries", TA_OPT_ALWAYS, "all", "all|sample:FRACTION:SEED|FILE",
                     "all tokens, a sample (round(FRACTION x N) ids, seeded), or a file of token "
-                    "ids (one per line, # comments)")},
+                    "ids (one per line, # comments, or a .npy array of ids)")},
     {TA_OPT_FLAG_(O, exclude_self, "exclude-self", "drop the query token itself from its list")},
     {TA_OPT_INT_(O, block_rows, "block-rows", 0, NULL, 0, 1 << 16, "N",
                  "tile rows (0 or absent = auto: 1024 for d <= 2048, else 512)")},
@@ -105,59 +106,24 @@ static int sample_queries(const char *spec, int64_t n, int32_t **ids, int64_t *n
     return 0;
 }
 
-/* One id per line of text ('#' starts a comment), appended to *v. */
-static int parse_id_lines(const char *spec, char *text, int64_t n, int32_t **v, int64_t *cap,
-                          int64_t *cnt)
-{
-    int64_t line = 1;
-    for (char *p = text; *p; line++) {
-        char *eol = strchr(p, '\n');
-        if (eol)
-            *eol = '\0';
-        char *hash = strchr(p, '#');
-        if (hash)
-            *hash = '\0';
-        char *s = p + strspn(p, " \t\r");
-        if (*s) {
-            char *end;
-            long long x = strtoll(s, &end, 10);
-            end += strspn(end, " \t\r");
-            TA_CHECK(*end == '\0' && end != s, TA_EINPUT, "%s:%lld: '%s' is not a token id", spec,
-                     (long long)line, s);
-            TA_CHECK(x >= 0 && x < n, TA_EINPUT, "%s:%lld: token id %lld out of range [0, %lld)",
-                     spec, (long long)line, x, (long long)n);
-            TA_CALL(ta_grow(v, cap, *cnt + 1, sizeof **v));
-            (*v)[(*cnt)++] = (int32_t)x;
-        }
-        if (!eol)
-            break;
-        p = eol + 1;
-    }
-    return 0;
-}
-
-/* FILE: the ids it lists, sorted; each at most once. */
+/* FILE: the ids it lists (a subset file, io/ta_subset.h: text or .npy; each at most once),
+ * sorted. */
 static int read_queries(const char *spec, int64_t n, int32_t **ids, int64_t *nq)
 {
-    char *text;
-    size_t len;
-    TA_CALL(ta_file_read_all(spec, &text, &len));
-    int32_t *v = NULL;
-    int64_t cap = 0, cnt = 0;
-    int rc = 0;
-    TA_CALL_GOTO(parse_id_lines(spec, text, n, &v, &cap, &cnt), out);
-    TA_CHECK_GOTO(cnt > 0, TA_EINPUT, out, "%s: no token ids", spec);
-    qsort(v, (size_t)cnt, sizeof *v, cmp_i32);
-    for (int64_t i = 1; i < cnt; i++)
-        TA_CHECK_GOTO(v[i] != v[i - 1], TA_EINPUT, out, "%s: token id %d listed twice", spec,
-                      (int)v[i]);
-    *ids = v;
-    *nq = cnt;
-    v = NULL;
-out:
+    int64_t *v, cnt;
+    TA_CALL(ta_subset_read(spec, n, &v, &cnt));
+    int32_t *q = ta_malloc((size_t)cnt * sizeof *q);
+    if (!q) {
+        free(v);
+        return TA_ERR(TA_ERESOURCE, "out of memory for the queries of %s", spec);
+    }
+    for (int64_t i = 0; i < cnt; i++)
+        q[i] = (int32_t)v[i];
     free(v);
-    free(text);
-    return rc;
+    qsort(q, (size_t)cnt, sizeof *q, cmp_i32);
+    *ids = q;
+    *nq = cnt;
+    return 0;
 }
 
 static int queries_from_file(const char *spec)
@@ -307,30 +273,20 @@ static void report_run(const nb_t *nb)
 static int write_serial(const nb_t *nb, ta_h5out_t *h)
 {
     const ta_neighbors_opts_t *o = nb->o;
-    int rc = 0;
-    hid_t g = H5Gopen2(h->file, "/neighbors", H5P_DEFAULT);
-    if (g < 0)
-        rc = TA_ERR(TA_EINTERNAL, "%s: cannot open /neighbors", h->tmp);
-    if (!rc)
-        rc = ta_h5_attr_int(g, "k", o->k);
-    if (!rc)
-        rc = ta_h5_attr_int(g, "exclude_self", o->exclude_self);
-    if (!rc)
-        rc = ta_h5_attr_int(g, "n_tokens", nb->e.rows);
-    if (!rc)
-        rc = ta_h5_attr_str(g, "queries", o->queries);
-    if (!rc)
-        rc = ta_h5_attr_str(g, "embeddings", o->embeddings);
-    if (!rc)
-        rc = ta_h5_attr_int(g, "block_rows", nb->block_rows);
-    if (!rc)
-        rc = ta_h5_attr_int(g, "zero_rows", nb->res.zero_rows);
-    if (g >= 0)
-        H5Gclose(g);
-    if (!rc && nb->have_vocab && is_model_h5(&nb->e) && nb->voc.n == nb->e.rows)
-        rc = ta_h5_write_strings(h->file, "/vocab/token", (const char *const *)nb->voc.piece,
-                                 nb->voc.n);
-    return rc;
+    const ta_h5_attr_t attrs[] = {
+        TA_H5_ATTR_INT_("k", o->k),
+        TA_H5_ATTR_INT_("exclude_self", o->exclude_self),
+        TA_H5_ATTR_INT_("n_tokens", nb->e.rows),
+        TA_H5_ATTR_STR_("queries", o->queries),
+        TA_H5_ATTR_STR_("embeddings", o->embeddings),
+        TA_H5_ATTR_INT_("block_rows", nb->block_rows),
+        TA_H5_ATTR_INT_("zero_rows", nb->res.zero_rows),
+    };
+    TA_CALL(ta_h5_write_attrs(h->file, "/neighbors", attrs, sizeof attrs / sizeof attrs[0]));
+    if (nb->have_vocab && is_model_h5(&nb->e) && nb->voc.n == nb->e.rows)
+        TA_CALL(ta_h5_write_strings(h->file, "/vocab/token", (const char *const *)nb->voc.piece,
+                                    nb->voc.n));
+    return 0;
 }
 
 /* Collective. OUT.h5: every rank its rows, then rank 0 the attributes. */
@@ -421,16 +377,6 @@ out:
     return rc;
 }
 
-static int run_any(const void *o)
-{
-    return ta_cmd_neighbors_run(o);
-}
-
-const ta_cmd_t ta_cmd_neighbors = {
-    .name = "neighbors",
-    .summary = "exact top-k cosine neighbours over the whole vocabulary",
-    .opts = opts,
-    .opts_size = sizeof(ta_neighbors_opts_t),
-    .run = run_any,
-    .flags = TA_CMD_MPI,
-};
+TA_CMD_DEFINE(neighbors, ta_neighbors_opts_t,
+              .summary = "exact top-k cosine neighbours over the whole vocabulary",
+              .flags = TA_CMD_MPI);
