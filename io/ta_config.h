@@ -33,6 +33,7 @@ typedef struct {
     char queries[4096]; /* "all" | "sample:FRACTION:SEED" | FILE; default "all" */
     int64_t block_rows; /* 0 = auto */
     int exclude_self;   /* default 0 */
+    char gemm[16];      /* "auto" (default) | "f32" | "bf16" | "bf16x3": neighbors --gemm */
     /* diversity */
     int64_t top; /* default 50 */
     /* probe */
@@ -41,6 +42,11 @@ typedef struct {
     int64_t seed;       /* default 150 */
     char balance[32];   /* "undersample" (only value) */
     int probe_enabled;  /* default 1 */
+    /* map (UMAP layout, `tokenatlas map`) */
+    int64_t map_neighbors; /* n_neighbors, default 15 */
+    double map_min_dist;   /* min_dist in [0, 1], default 0.2 */
+    int64_t map_seed;      /* default 150 */
+    int map_enabled;       /* default 1 */
     /* translate */
     char dictionaries[4096]; /* "" when not given */
     /* categories */

@@ -9,12 +9,15 @@
 
 extern const ta_cmd_t ta_cmd_run, ta_cmd_ingest, ta_cmd_categorize, ta_cmd_neighbors,
     ta_cmd_diversity, ta_cmd_probe, ta_cmd_translate, ta_cmd_compare, ta_cmd_report, ta_cmd_synth,
-    ta_cmd_overlap;
+    ta_cmd_map, ta_cmd_overlap;
 
 /* The values of every --scheme option, in ta_scheme_t order. */
 extern const char *const ta_cmd_schemes[];
 /* The values of every --protocol option: the tool's definitions or the paper's scripts'. */
 extern const char *const ta_cmd_protocols[];
+/* The values of neighbors --gemm (and the config's neighbors.gemm): index - 1 is the
+ * ta_gemm_kind_t, auto = -1. */
+extern const char *const ta_cmd_gemms[];
 enum { TA_PROTOCOL_TOKENATLAS = 0, TA_PROTOCOL_PAPER = 1 };
 
 /* Local. Sets the provenance command line (every output file's `command_line`) to the line that
