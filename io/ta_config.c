@@ -217,6 +217,8 @@ static void ta__render_models(FILE *fp, const ta_config_t *cfg)
         ta__put_optstr(fp, m->tensor);
         fputs("\n    vocab: ", fp);
         ta__put_optstr(fp, m->vocab);
+        fputs("\n    frequencies: ", fp);
+        ta__put_optstr(fp, m->frequencies);
         fputs("\n", fp);
     }
 }
@@ -320,6 +322,9 @@ int ta_config_check_files(const ta_config_t *cfg, const char *const *overrides)
         snprintf(key, sizeof key, "models.%d.vocab", i);
         if (m->vocab[0] && !ta_file_is_regular(m->vocab))
             return ta__fail(&c, m->vocab_line, key, "%s: no such file", m->vocab);
+        snprintf(key, sizeof key, "models.%d.frequencies", i);
+        if (m->frequencies[0] && !ta_file_is_regular(m->frequencies))
+            return ta__fail(&c, m->frequencies_line, key, "%s: no such file", m->frequencies);
     }
     if (strcmp(cfg->queries, "all") != 0 && strncmp(cfg->queries, "sample:", 7) != 0 &&
         !ta_file_is_regular(cfg->queries))

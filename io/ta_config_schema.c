@@ -24,6 +24,8 @@ static const ta__field_t ta__fields[] = {
     {"models", "path", TA__F_STR, TA__M(path), 0, offsetof(ta_config_model_t, path_line)},
     {"models", "tensor", TA__F_OPTSTR, TA__M(tensor), 0, 0},
     {"models", "vocab", TA__F_OPTSTR, TA__M(vocab), 0, offsetof(ta_config_model_t, vocab_line)},
+    {"models", "frequencies", TA__F_OPTSTR, TA__M(frequencies), 0,
+     offsetof(ta_config_model_t, frequencies_line)},
     {"neighbors", "k", TA__F_INT, TA__C(k), 1, 0},
     {"neighbors", "queries", TA__F_QUERIES, TA__C(queries), 0, offsetof(ta_config_t, queries_line)},
     {"neighbors", "block_rows", TA__F_BLOCKROWS, TA__C(block_rows), 0, 0},
