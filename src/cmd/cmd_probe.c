@@ -17,6 +17,7 @@
 #include "base/ta_error.h"
 #include "base/ta_log.h"
 #include "base/ta_rand.h"
+#include "kernels/ta_blocking.h"
 #include "kernels/ta_paper_sample.h"
 #include "kernels/ta_probe.h"
 #include "io/ta_catfile.h"
@@ -228,7 +229,7 @@ static int run_farm(probe_ctx_t *c, int64_t ntasks, const int64_t *cost, ta_farm
 /* Reads rows [0, n) of the embeddings, L2-normalised in place (norms accumulated in double). */
 static int read_normalised(ta_embed_t *e, int64_t n, float *X)
 {
-    const int64_t d = e->cols, step = 16384;
+    const int64_t d = e->cols, step = TA_PROBE_READ_ROWS;
     for (int64_t r0 = 0; r0 < n; r0 += step) {
         int64_t rows = n - r0 < step ? n - r0 : step;
         TA_CALL(ta_embed_read_rows(e, r0, rows, X + r0 * d));
