@@ -142,6 +142,7 @@ int ta_probe_write_group(hid_t file, const ta_probe_result_t *r)
     TA_CALL_GOTO(ta_h5_attr_int(g, "warm_start", r->warm_start), done);
     TA_CALL_GOTO(ta_h5_attr_int(g, "max_iter", r->max_iter), done);
     TA_CALL_GOTO(ta_h5_attr_str(g, "protocol", r->protocol), done);
+    TA_CALL_GOTO(ta_h5_attr_str(g, "subset", r->subset), done);
     TA_CALL_GOTO(ta_h5_attr_str(g, "balance", "undersample"), done);
     TA_CALL_GOTO(ta_h5_attr_str(g, "embeddings", r->embeddings), done);
     TA_CALL_GOTO(ta_h5_attr_str(g, "categories", r->categories), done);

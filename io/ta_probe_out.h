@@ -28,6 +28,7 @@ typedef struct {
     int warm_start;
     int max_iter;         /* L-BFGS iteration limit of every fit */
     const char *protocol; /* "tokenatlas" or "paper" */
+    const char *subset;   /* the --subset file, "" for every token */
     const char *embeddings, *categories;
 } ta_probe_result_t;
 

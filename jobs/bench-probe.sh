@@ -7,7 +7,8 @@
 #    with numpy (jobs/bench_probe.py). tokenatlas probe (1 rank, then NP ranks) exports its
 #    balanced samples and folds; scikit-learn's LogisticRegression(lbfgs, C=1, tol=1e-4) with
 #    cross_val_score(cv=PredefinedSplit(those folds)) fits the same splits in the same run.
-#    Prints both times, their ratio and the accuracies side by side.
+#    Prints both times, their ratio and the accuracies side by side; also the time of
+#    --protocol paper (the paper's own sample and folds, every fit from zero, 100 iterations).
 # 2. large (LARGE=0 skips it): 250,000 x 768 (an XLM-R-base-sized vocabulary), tokenatlas only,
 #    time and peak memory from /usr/bin/time -v.
 # Environment: TA_BIN (default build/tokenatlas), BENCH_DIR (scratch, default
@@ -49,6 +50,7 @@ read -r t1 m1 c1 < <(timed "$BIN" "${args[@]}" --out "$S/np1.h5" --export-folds 
 # shellcheck disable=SC2086
 read -r tn mn cn < <(timed $LAUNCH "$NP" "$BIN" "${args[@]}" --out "$S/np$NP.h5")
 read -r tc mc cc < <(timed "$BIN" "${args[@]}" --cold-start --out "$S/cold.tsv")
+read -r tpp mpp cpp < <(timed "$BIN" "${args[@]}" --protocol paper --out "$S/paper.tsv")
 cmp -s "$S/np1.tsv" "$S/np$NP.tsv" && same=identical || same=DIFFERENT
 # scikit-learn on the same folds; its own timer covers the fits only (not numpy's file reading).
 "$PY" "$TOP/jobs/bench_probe.py" sklearn "$S" "$S/folds.tsv" "$S/np1.tsv" | tee "$DIR/sklearn.txt"
@@ -63,6 +65,7 @@ printf "  %-34s %8.2f %8.2f s  peak %6d MB\n" "tokenatlas, 1 rank" "$t1" "$c1" $
 [ "$cn" = 0.00 ] && cn=n/a
 printf "  %-34s %8.2f %8s s  (results %s to 1 rank)\n" "tokenatlas, $NP ranks" "$tn" "$cn" "$same"
 printf "  %-34s %8.2f %8.2f s\n" "tokenatlas, 1 rank, --cold-start" "$tc" "$cc"
+printf "  %-34s %8.2f %8.2f s\n" "tokenatlas, 1 rank, paper protocol" "$tpp" "$cpp"
 printf "  %-34s %8.2f %8.2f s\n" "scikit-learn (fits only)" "$tsk" "$csk"
 awk -v a="$tsk" -v b="$t1" -v c="$tn" -v np="$NP" -v ca="$csk" -v cb="$c1" 'BEGIN {
     printf "  speed-up vs scikit-learn: wall %.1fx (1 rank), %.1fx (%d ranks); cpu time %.1fx\n",

@@ -12,6 +12,7 @@
 #include "io/ta_file.h"
 #include "io/ta_h5.h"
 #include "io/ta_prov.h"
+#include "io/ta_subset.h"
 #include "io/ta_vocab.h"
 #include "mpi/ta_h5par.h"
 #include "mpi/ta_mpi.h"
@@ -34,7 +35,7 @@ static const ta_opt_t opts[] = {
      .alias = 'k'},
     {TA_OPT_STRING_(O, queries, "queries", TA_OPT_ALWAYS, "all", "all|sample:FRACTION:SEED|FILE",
                     "all tokens, a sample (round(FRACTION x N) ids, seeded), or a file of token "
-                    "ids (one per line, # comments)")},
+                    "ids (one per line, # comments, or a .npy array of ids)")},
     {TA_OPT_FLAG_(O, exclude_self, "exclude-self", "drop the query token itself from its list")},
     {TA_OPT_INT_(O, block_rows, "block-rows", 0, NULL, 0, 1 << 16, "N",
                  "tile rows (0 or absent = auto: 1024 for d <= 2048, else 512)")},
@@ -105,59 +106,24 @@ static int sample_queries(const char *spec, int64_t n, int32_t **ids, int64_t *n
     return 0;
 }
 
-/* One id per line of text ('#' starts a comment), appended to *v. */
-static int parse_id_lines(const char *spec, char *text, int64_t n, int32_t **v, int64_t *cap,
-                          int64_t *cnt)
-{
-    int64_t line = 1;
-    for (char *p = text; *p; line++) {
-        char *eol = strchr(p, '\n');
-        if (eol)
-            *eol = '\0';
-        char *hash = strchr(p, '#');
-        if (hash)
-            *hash = '\0';
-        char *s = p + strspn(p, " \t\r");
-        if (*s) {
-            char *end;
-            long long x = strtoll(s, &end, 10);
-            end += strspn(end, " \t\r");
-            TA_CHECK(*end == '\0' && end != s, TA_EINPUT, "%s:%lld: '%s' is not a token id", spec,
-                     (long long)line, s);
-            TA_CHECK(x >= 0 && x < n, TA_EINPUT, "%s:%lld: token id %lld out of range [0, %lld)",
-                     spec, (long long)line, x, (long long)n);
-            TA_CALL(ta_grow(v, cap, *cnt + 1, sizeof **v));
-            (*v)[(*cnt)++] = (int32_t)x;
-        }
-        if (!eol)
-            break;
-        p = eol + 1;
-    }
-    return 0;
-}
-
-/* FILE: the ids it lists, sorted; each at most once. */
+/* FILE: the ids it lists (a subset file, io/ta_subset.h: text or .npy; each at most once),
+ * sorted. */
 static int read_queries(const char *spec, int64_t n, int32_t **ids, int64_t *nq)
 {
-    char *text;
-    size_t len;
-    TA_CALL(ta_file_read_all(spec, &text, &len));
-    int32_t *v = NULL;
-    int64_t cap = 0, cnt = 0;
-    int rc = 0;
-    TA_CALL_GOTO(parse_id_lines(spec, text, n, &v, &cap, &cnt), out);
-    TA_CHECK_GOTO(cnt > 0, TA_EINPUT, out, "%s: no token ids", spec);
-    qsort(v, (size_t)cnt, sizeof *v, cmp_i32);
-    for (int64_t i = 1; i < cnt; i++)
-        TA_CHECK_GOTO(v[i] != v[i - 1], TA_EINPUT, out, "%s: token id %d listed twice", spec,
-                      (int)v[i]);
-    *ids = v;
-    *nq = cnt;
-    v = NULL;
-out:
+    int64_t *v, cnt;
+    TA_CALL(ta_subset_read(spec, n, &v, &cnt));
+    int32_t *q = ta_malloc((size_t)cnt * sizeof *q);
+    if (!q) {
+        free(v);
+        return TA_ERR(TA_ERESOURCE, "out of memory for the queries of %s", spec);
+    }
+    for (int64_t i = 0; i < cnt; i++)
+        q[i] = (int32_t)v[i];
     free(v);
-    free(text);
-    return rc;
+    qsort(q, (size_t)cnt, sizeof *q, cmp_i32);
+    *ids = q;
+    *nq = cnt;
+    return 0;
 }
 
 static int queries_from_file(const char *spec)

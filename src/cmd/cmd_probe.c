@@ -25,6 +25,7 @@
 #include "io/ta_embed.h"
 #include "io/ta_file.h"
 #include "io/ta_probe_out.h"
+#include "io/ta_subset.h"
 #include "io/ta_prov.h"
 #include "mpi/ta_farm.h"
 #include "mpi/ta_h5par.h"
@@ -37,7 +38,8 @@
 
 typedef struct {
     int64_t n_tokens, m; /* m = size of each class after undersampling */
-    int64_t *ids;        /* [2m] token ids: ascending (tokenatlas), the resampled order (paper) */
+    int64_t *ids;        /* [2m] token ids, in the sample's order: ascending rows (tokenatlas), the
+                            resampled order (paper); rows are token ids, or subset positions */
     uint8_t *label;      /* [2m] */
     int32_t *fold;       /* [2m] */
 } cat_sample_t;
@@ -263,6 +265,10 @@ static const ta_opt_t opts[] = {
                  "seed of the undersampling and the folds (the paper's is 150)")},
     {TA_OPT_STRING_(O, tensor, "tensor", 0, NULL, "NAME",
                     "the embedding tensor, when it cannot be found by name")},
+    {TA_OPT_PATH_(O, subset, "subset", 0, "FILE",
+                  "probe only these tokens, in this order: a .npy array of token ids (as the "
+                  "paper's vocab maps) or a text file with one id per line; the counts, samples "
+                  "and folds are over these rows, the outputs keep the original ids")},
     {TA_OPT_ENUM_(O, protocol, "protocol", 0, "tokenatlas", ta_cmd_protocols,
                   "tokenatlas: SplitMix64 samples, shuffled folds, warm starts; paper: exactly "
                   "RandomUnderSampler(random_state=S) and unshuffled StratifiedKFold as the "
@@ -288,6 +294,7 @@ typedef struct {
     ta_embed_t emb;
     int emb_open;
     float *X;
+    int64_t *pool, npool; /* the rows probed: pool[i] is a token id (NULL: row i is token i) */
     cat_sample_t *sample;
     int *probe_cat;
     int nprobe;
@@ -305,6 +312,7 @@ static void state_free(probe_state_t *s)
         }
     free(s->sample);
     free(s->probe_cat);
+    free(s->pool);
     free(s->final);
     free(s->folds_res);
     free(s->X);
@@ -339,6 +347,13 @@ static int load_inputs(const ta_probe_opts_t *a, probe_state_t *s)
     s->X = ta_malloc(bytes);
     TA_CHECK_ALLOC(s->X, bytes);
     TA_CALL(read_normalised(&s->emb, n, s->X));
+    s->npool = n;
+    if (a->subset) {
+        TA_CALL(ta_subset_read(a->subset, n, &s->pool, &s->npool));
+        TA_CHECK(s->npool >= 2, TA_EINPUT, "%s: nothing to probe (%lld token)", a->subset,
+                 (long long)s->npool);
+        TA_CALL(ta_prov_add_input(a->subset));
+    }
     TA_CALL(ta_prov_add_input(a->categories));
     TA_CALL(ta_prov_add_input(s->emb.file));
     return 0;
@@ -347,19 +362,25 @@ static int load_inputs(const ta_probe_opts_t *a, probe_state_t *s)
 /* Phase 2: samples and folds; the list of probed categories. */
 static int make_samples(const ta_probe_opts_t *a, probe_state_t *s)
 {
-    const int64_t n = s->cats.n;
+    const int64_t n = s->npool;
     const int ncat = s->cats.ncat;
     s->sample = ta_calloc((size_t)ncat + 1, sizeof *s->sample);
     s->probe_cat = ta_calloc((size_t)ncat + 1, sizeof *s->probe_cat);
     int64_t *work = ta_malloc((size_t)n * sizeof *work);
     uint8_t *y = a->protocol == TA_PROTOCOL_PAPER ? ta_malloc((size_t)n) : NULL;
-    if (!s->sample || !s->probe_cat || !work || (a->protocol == TA_PROTOCOL_PAPER && !y)) {
+    /* The categories of the rows probed, in their order. */
+    int32_t *code = s->pool ? ta_malloc((size_t)n * sizeof *code) : s->cats.code;
+    if (!s->sample || !s->probe_cat || !work || (a->protocol == TA_PROTOCOL_PAPER && !y) || !code) {
         free(work);
         free(y);
+        if (s->pool)
+            free(code);
         return TA_ERR(TA_ERESOURCE, "out of memory for the samples");
     }
+    for (int64_t i = 0; s->pool && i < n; i++)
+        code[i] = s->cats.code[s->pool[i]];
     for (int64_t i = 0; i < n; i++)
-        s->sample[s->cats.code[i]].n_tokens++;
+        s->sample[code[i]].n_tokens++;
     int rc = 0;
     for (int c = 0; c < ncat && !rc; c++) {
         cat_sample_t *cs = &s->sample[c];
@@ -377,19 +398,23 @@ static int make_samples(const ta_probe_opts_t *a, probe_state_t *s)
             /* The paper's y for this category over the rows in token order, its
              * RandomUnderSampler(random_state=seed) sample and StratifiedKFold(folds). */
             for (int64_t i = 0; i < n; i++)
-                y[i] = s->cats.code[i] == c;
+                y[i] = code[i] == c;
             cs->m = ta_paper_undersample(y, n, (uint32_t)a->seed, cs->ids, cs->label, work);
             ta_paper_skfold(cs->label, 2 * cs->m, (int)a->folds, cs->fold);
         } else {
             ta_splitmix_t r;
             ta_probe_rng_seed(&r, (uint64_t)a->seed, s->cats.name[c]);
-            cs->m = ta_probe_undersample(s->cats.code, n, c, &r, cs->ids, cs->label, work);
+            cs->m = ta_probe_undersample(code, n, c, &r, cs->ids, cs->label, work);
             ta_probe_folds(cs->label, 2 * cs->m, (int)a->folds, &r, cs->fold, work);
         }
+        for (int64_t k = 0; s->pool && k < 2 * cs->m; k++)
+            cs->ids[k] = s->pool[cs->ids[k]];
         s->probe_cat[s->nprobe++] = c;
     }
     free(work);
     free(y);
+    if (s->pool)
+        free(code);
     return rc;
 }
 
@@ -470,7 +495,8 @@ static int write_outputs(const ta_probe_opts_t *a, probe_state_t *s)
                              .final_b = finb,
                              .seed = a->seed,
                              .min_tokens = a->min_tokens,
-                             .n_rows = s->cats.n,
+                             .n_rows = s->npool,
+                             .subset = a->subset ? a->subset : "",
                              .C = s->ctx.opt.C,
                              .gtol = s->ctx.opt.gtol,
                              .ftol = s->ctx.opt.ftol,

@@ -11,6 +11,7 @@ typedef struct {
     int64_t min_tokens;       /* --min-tokens N */
     int64_t seed;             /* --seed S */
     const char *tensor;       /* --tensor NAME, NULL = found by its known names */
+    const char *subset;       /* --subset FILE: the rows probed, in order; NULL = every token */
     int protocol;             /* --protocol tokenatlas|paper (TA_PROTOCOL_*) */
     int scheme;               /* --scheme paper|script (ta_scheme_t) */
     const char *export_folds; /* --export-folds FILE.tsv, NULL = none */

@@ -8,7 +8,8 @@ rows X (L2-normalised) in their order:
 Checks:
   1. samples and folds, index for index, against imbalanced-learn's sample_indices_ and
      scikit-learn's StratifiedKFold(10), on several seeds, class sizes (the category the minority,
-     the majority, a tie) and row orders (blocks, shuffled, reversed, interleaved);
+     the majority, a tie) and row orders (blocks, shuffled, reversed, interleaved), and on a
+     subset of the rows in a given order (--subset, as the paper's shared-vocabulary maps);
   2. mean accuracies within 0.002 of cross_val_score(LogisticRegression(), ...) on the same data;
   3. identical outputs for 1, 2 and 3 ranks; /probe records protocol = paper;
   4. bad input exits 2.
@@ -114,6 +115,58 @@ for ci, (seed, sizes, order, mt) in enumerate(cases):
         t.check(res[c][0] == y.sum() and res[c][1] == len(idx), "case %d %s: counts %r" % (ci, c, res[c]))
     t.check(sorted(got) == sorted(want_probed), "case %d: probed %r, expected %r" % (ci, sorted(got), want_probed))
     print("case %d (seed %d, %s, %r): %d categories compared" % (ci, seed, order, sizes, len(want_probed)))
+
+# ---- 1b. a subset in a given order (the paper's X = embeddings[vocab_map]) ------------------
+# 70% of the rows of case 0 in a random order, as the paper's map files hold the shared tokens in
+# Python set order; as .npy (numpy.save of int64, as make_maps.py writes them) and as text.
+cat = make_cat(cases[0][1], "shuffled", rng)
+n = len(cat)
+emb, cats = write_inputs("sub", rng.normal(size=(n, 4)), cat)
+vmap = rng.permutation(n)[: int(0.7 * n)]
+mapfile = os.path.join(tmp, "m_x_u_map.npy")
+np.save(mapfile, vmap.astype(np.int64))
+txtmap = os.path.join(tmp, "map.txt")
+with open(txtmap, "w") as f:
+    f.write("# shared tokens\n" + "".join("%d\n" % v for v in vmap))
+sub_cat = cat[vmap]
+for mf in (mapfile, txtmap):
+    fo = os.path.join(tmp, "sub.folds.tsv")
+    out = os.path.join(tmp, "subout.h5")
+    t.run(["probe", "--protocol", "paper", "--embeddings", emb, "--categories", cats, "--subset", mf,
+           "--seed", "150", "--min-tokens", "50", "--export-folds", fo, "--out", out])
+    got = po.read_folds(fo)
+    res = po.read_tsv(out[:-3] + ".tsv")
+    for c in np.unique(sub_cat):
+        y = (sub_cat == c).astype(np.int64)
+        if y.sum() < 50:
+            t.check(c not in got, "subset: %s (%d tokens in the subset) skipped" % (c, y.sum()))
+            continue
+        idx, y_res, fold = oracle_split(y, 150)
+        ids, lab, fd = got.get(c, (np.zeros(0), np.zeros(0), np.zeros(0)))
+        t.check(np.array_equal(ids, vmap[idx]), "subset %s: %s: sample differs from imbalanced-learn's on X[map]" % (mf, c))
+        t.check(np.array_equal(lab, y_res) and np.array_equal(fd, fold), "subset %s: %s: labels or folds differ" % (mf, c))
+        t.check(res[c][0] == y.sum(), "subset: %s counted over the subset: %r" % (c, res[c]))
+    with h5py.File(out, "r") as h:
+        t.check(h["probe"].attrs["n_tokens_total"] == len(vmap), "subset: n_tokens_total is the subset's size")
+# The tokenatlas protocol with a subset: every sampled token from the subset, counts over it.
+fo = os.path.join(tmp, "subt.folds.tsv")
+t.run(["probe", "--embeddings", emb, "--categories", cats, "--subset", txtmap, "--seed", "3",
+       "--min-tokens", "50", "--export-folds", fo, "--out", os.path.join(tmp, "subt.tsv")])
+res = po.read_tsv(os.path.join(tmp, "subt.tsv"))
+inmap = np.zeros(n, bool)
+inmap[vmap] = True
+for c, (ids, lab, fd) in po.read_folds(fo).items():
+    t.check(inmap[ids].all(), "tokenatlas protocol, subset: %s sampled outside the subset" % c)
+    t.check(np.array_equal(lab, (cat[ids] == c).astype(np.uint8)), "tokenatlas protocol, subset: %s labels" % c)
+    t.check(res[c][0] == int((sub_cat == c).sum()), "tokenatlas protocol, subset: %s count" % c)
+bad = os.path.join(tmp, "bad.npy")
+np.save(bad, np.array([0, 5, 5], np.int64))
+t.expect_input_error(["probe", "--embeddings", emb, "--categories", cats, "--subset", bad, "--out",
+                      os.path.join(tmp, "x.tsv")], ["bad.npy", "element 2", "listed twice"])
+np.save(bad, np.array([0, n], np.int64))
+t.expect_input_error(["probe", "--embeddings", emb, "--categories", cats, "--subset", bad, "--out",
+                      os.path.join(tmp, "x.tsv")], ["bad.npy", "element 1", "out of range"])
+print("subset: .npy and text maps compared")
 
 # ---- 2. accuracies against cross_val_score(LogisticRegression(), ...) ----------------------
 N, D = 6000, 48
