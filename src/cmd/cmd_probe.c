@@ -572,17 +572,19 @@ static int ckpt_fingerprint(const ta_probe_opts_t *a, const probe_state_t *s, ch
         memcpy(&bits, &s->X[i], 4);
         hx = ta_fnv1a_mix(hx, bits);
     }
-    size_t cap = strlen(a->embeddings) + strlen(a->categories) + strlen(s->emb.tensor) + 512;
+    const char *subset = a->subset ? a->subset : "(all rows)";
+    size_t cap = strlen(a->embeddings) + strlen(a->categories) + strlen(s->emb.tensor) +
+                 strlen(subset) + 512;
     *text = ta_malloc(cap);
     TA_CHECK_ALLOC(*text, cap);
     snprintf(*text, cap,
              "tokenatlas probe checkpoint v2\n"
              "embeddings %s tensor %s rows %lld dim %lld\n"
-             "categories %s scheme %s\n"
+             "categories %s scheme %s subset %s\n"
              "protocol %s folds %lld seed %lld min_tokens %lld cold_start %d\n"
              "probed %d samples %016llx matrix %016llx\n",
              a->embeddings, s->emb.tensor, (long long)s->cats.n, (long long)s->emb.cols,
-             a->categories, ta_cmd_schemes[a->scheme], ta_cmd_protocols[a->protocol],
+             a->categories, ta_cmd_schemes[a->scheme], subset, ta_cmd_protocols[a->protocol],
              (long long)a->folds, (long long)a->seed, (long long)a->min_tokens, a->cold_start,
              s->nprobe, (unsigned long long)h, (unsigned long long)hx);
     return 0;
