@@ -5,7 +5,7 @@ mpirun), 2 and 3 ranks (at 1 and 2, with 1 and 2 threads per rank in turn) and e
 byte-identical (index and score arrays) to an uninterrupted run; (2) a checkpoint of other parameters or another rank count is refused with exit 2 naming
 it; (3) kill -USR1 to mpirun (forwarded to the ranks) and SIGTERM to the ranks (what Slurm sends)
 save a checkpoint and exit 4, kill -TERM to mpirun saves it too (mpirun exits 1; the test gives
-the ranks 60 s before mpirun's SIGKILL instead of its default 1 s, which a loaded machine can
+the ranks 10 s before mpirun's SIGKILL instead of its default 1 s, which a loaded machine can
 exceed), and the rerun resumes; (4) SIGKILL of one rank ends the job with a non-zero status
 within 30 s; (5) the OpenBLAS re-exec path sets the kernel it names."""
 import os
@@ -79,14 +79,16 @@ env = t.mpi_env()
 env["TA_PROGRESS_INTERVAL"] = "0.05"
 
 
-def start(out, np_=2, grace=True):
-    """Starts a run in the background. grace: mpirun waits up to 60 s (not its default 1 s) between
-    forwarding SIGTERM to the ranks and killing them, so that a loaded machine still has time to
-    finish the work item and write the checkpoint (Slurm's KillWait plays this part under srun)."""
+def start(out, np_=2, grace=None):
+    """Starts a run in the background. grace: seconds mpirun waits between sending SIGTERM to the
+    ranks and killing them (odls_base_sigkill_timeout, default 1 s). Needed when mpirun itself is
+    told to stop: a loaded machine can take more than a second to finish the work item and write
+    the checkpoint. mpirun also waits it per rank whenever it ends a job after a rank's non-zero
+    exit (exit 4 included), so it is raised only where needed."""
     cmd = ["mpirun", "--oversubscribe", "--bind-to", "none", "-np", str(np_), t.BIN] + bigargs + ["--out", out]
     e = dict(env)
     if grace:
-        e["OMPI_MCA_odls_base_sigkill_timeout"] = "60"
+        e["OMPI_MCA_odls_base_sigkill_timeout"] = str(grace)
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=e)
 
 
@@ -115,7 +117,7 @@ def wait_progress(p, what, timeout=120):
     return False if started or rc is None else None
 
 
-def start_running(out, what, np_=2, grace=True):
+def start_running(out, what, np_=2, grace=None):
     """start() until the tile loop runs (at most 3 launches); the process, or None (failed)."""
     for attempt in range(3):
         p = start(out, np_, grace)
@@ -137,11 +139,11 @@ bigref = os.path.join(tmp, "bigref.h5")
 t.run(bigargs + ["--out", bigref, "--quiet"], np=2)
 bref = arrays(bigref)
 
-def interrupt_case(name, what, send, exit_ok, exit_desc):
+def interrupt_case(name, what, send, exit_ok, exit_desc, grace=None):
     """Starts the 2-rank run, sends the signal(s) once the tile loop runs, checks the exit code,
     the checkpoint, and that the rerun resumes from it with the uninterrupted run's arrays."""
     out = os.path.join(tmp, name + ".h5")
-    p = start_running(out, what)
+    p = start_running(out, what, grace=grace)
     if p is None:
         return
     send(p)
@@ -163,15 +165,16 @@ interrupt_case("usr1", "SIGUSR1 to mpirun", lambda p: p.send_signal(signal.SIGUS
 # 3b. SIGTERM to every rank (as Slurm does at the time limit).
 interrupt_case("term", "SIGTERM to the ranks", term_ranks, lambda rc: rc == 4, "exit 4")
 # 3c. kill -TERM mpirun: Open MPI 4.1 forwards SIGTERM to the ranks, which save the checkpoint;
-#     mpirun itself then exits non-zero (1) whatever the ranks return.
+#     mpirun itself then exits non-zero (1) whatever the ranks return. It kills the ranks
+#     odls_base_sigkill_timeout after the SIGTERM: 10 s here instead of 1 (see start()).
 interrupt_case("term-mpirun", "SIGTERM to mpirun", lambda p: p.send_signal(signal.SIGTERM), lambda rc: rc != 0,
-               "non-zero exit")
+               "non-zero exit", grace=10)
 
 # 4. A rank killed with SIGKILL: mpirun ends the job, non-zero, within 30 s.
 # The default grace (1 s): mpirun's SIGTERM to the survivors makes them try to agree on a stop
 # with the dead rank; its SIGKILL one second later ends them.
 out = os.path.join(tmp, "kill.h5")
-p = start_running(out, "SIGKILL of a rank", np_=3, grace=False)
+p = start_running(out, "SIGKILL of a rank", np_=3)
 if p is not None:
     victims = ranks_of(p)
     t.check(len(victims) == 3, "three rank processes: %r" % victims)
