@@ -7,33 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void strip_h5(char *s)
-{
-    size_t n = strlen(s);
-    if (n > 3 && strcmp(s + n - 3, ".h5") == 0)
-        s[n - 3] = '\0';
-}
-
-int ta_anaout_paths(const char *nbpath, const char *out_opt, const char *suffix, char *h5,
-                    size_t h5cap, char *base, size_t basecap)
-{
-    int n;
-    if (out_opt) {
-        n = snprintf(h5, h5cap, "%s", out_opt);
-    } else {
-        char stem[4096];
-        TA_CHECK(strlen(nbpath) < sizeof stem, TA_EINPUT, "%s: path too long", nbpath);
-        snprintf(stem, sizeof stem, "%s", nbpath);
-        strip_h5(stem);
-        n = snprintf(h5, h5cap, "%s%s", stem, suffix);
-    }
-    TA_CHECK(n > 0 && (size_t)n < h5cap, TA_EINPUT, "output path too long");
-    TA_CHECK(strlen(h5) < basecap, TA_EINPUT, "%s: path too long", h5);
-    snprintf(base, basecap, "%s", h5);
-    strip_h5(base);
-    return 0;
-}
-
 int ta_anaout_write_summaries(hid_t loc, const char *prefix, const ta_summary_t *s, int64_t n)
 {
     int64_t *cnt = ta_malloc((size_t)(n ? n : 1) * sizeof *cnt);

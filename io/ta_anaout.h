@@ -1,5 +1,5 @@
-/* Output helpers shared by the analyses (diversity, translate, compare): default output names
- * beside the neighbours file, summary tables as HDF5 datasets and TSV cells. */
+/* Output helpers shared by the analyses (diversity, translate, compare): summary tables as HDF5
+ * datasets and attributes, and TSV cells. */
 #ifndef TA_ANAOUT_H
 #define TA_ANAOUT_H
 
@@ -8,11 +8,6 @@
 #include <hdf5.h>
 #include <stddef.h>
 #include <stdio.h>
-
-/* Local. The HDF5 output path (out_opt, or the neighbours path without ".h5" plus suffix, e.g.
- * ".diversity.h5") and the base name of the TSV tables (the HDF5 path without ".h5"). */
-int ta_anaout_paths(const char *nbpath, const char *out_opt, const char *suffix, char *h5,
-                    size_t h5cap, char *base, size_t basecap);
 
 /* Local (serial phase, rank 0). Datasets PREFIX_n (int64), PREFIX_mean, PREFIX_std and
  * PREFIX_ci (float64), each [n], under loc. */

@@ -390,7 +390,8 @@ int ta_h5_read_file_attr_str(const char *path, const char *name, char **value)
 
 int ta_h5_open_object(hid_t file, const char *path, hid_t *obj)
 {
-    *obj = ta_h5_exists(file, path) ? H5Oopen(file, path, H5P_DEFAULT) : H5I_INVALID_HID;
+    int there = strcmp(path, "/") == 0 || ta_h5_exists(file, path);
+    *obj = there ? H5Oopen(file, path, H5P_DEFAULT) : H5I_INVALID_HID;
     TA_CHECK(*obj >= 0, TA_EINTERNAL, "cannot open %s in the HDF5 file", path);
     return 0;
 }
@@ -411,4 +412,69 @@ void ta_h5_close(hid_t id)
     default:
         H5Idec_ref(id);
     }
+}
+
+static int write_one_attr(hid_t loc, const ta_h5_attr_t *a)
+{
+    switch (a->kind) {
+    case TA_H5_ATTR_STR:
+        return ta_h5_attr_str(loc, a->name, a->s);
+    case TA_H5_ATTR_INT:
+        return ta_h5_attr_int(loc, a->name, a->i);
+    case TA_H5_ATTR_DOUBLE:
+        return ta_h5_attr_double(loc, a->name, a->d);
+    case TA_H5_ATTR_STRS:
+        return ta_h5_attr_str_array(loc, a->name, (const char *const *)a->array, a->n);
+    case TA_H5_ATTR_INTS:
+        return ta_h5_attr_int64_array(loc, a->name, (const int64_t *)a->array, a->n);
+    }
+    TA_ASSERT(!"attribute kind");
+    return TA_EINTERNAL;
+}
+
+int ta_h5_write_attrs(hid_t loc, const char *obj, const ta_h5_attr_t *a, int n)
+{
+    hid_t o = loc;
+    if (obj)
+        TA_CALL(ta_h5_open_object(loc, obj, &o));
+    int rc = 0;
+    for (int i = 0; i < n && !rc; i++)
+        rc = write_one_attr(o, &a[i]);
+    if (obj)
+        ta_h5_close(o);
+    return rc;
+}
+
+int ta_h5_read_all(hid_t file, const char *path_for_msgs, const char *name, ta_elem_t type,
+                   void **buf, int64_t *n)
+{
+    int nd = 0;
+    int64_t dims[2] = {0, 1};
+    *buf = NULL;
+    *n = 0;
+    TA_CALL(ta_h5_dims(file, path_for_msgs, name, &nd, dims));
+    int64_t total = nd == 2 ? dims[0] * dims[1] : dims[0];
+    size_t elem = ta_elem_size(type);
+    void *b = ta_malloc((size_t)(total ? total : 1) * elem);
+    TA_CHECK_ALLOC(b, (size_t)total * elem);
+    int rc = total ? ta_h5_read_rows(file, path_for_msgs, name, type, 0, dims[0], b) : 0;
+    if (rc) {
+        free(b);
+        return rc;
+    }
+    *buf = b;
+    *n = total;
+    return 0;
+}
+
+int ta_h5_file_has(const char *path, const char *obj, int *has)
+{
+    *has = 0;
+    if (!ta_h5_is_hdf5(path))
+        return 0;
+    hid_t f;
+    TA_CALL(ta_h5_open_read(path, &f));
+    *has = ta_h5_exists(f, obj);
+    H5Fclose(f);
+    return 0;
 }

@@ -36,6 +36,33 @@ int ta_h5_attr_double(hid_t loc, const char *name, double value);
 int ta_h5_attr_str_array(hid_t loc, const char *name, const char *const *values, int n);
 int ta_h5_attr_int64_array(hid_t loc, const char *name, const int64_t *values, int n);
 
+/* One attribute for ta_h5_write_attrs, made with the TA_H5_ATTR_* macros. */
+typedef enum {
+    TA_H5_ATTR_STR,
+    TA_H5_ATTR_INT,
+    TA_H5_ATTR_DOUBLE,
+    TA_H5_ATTR_STRS,
+    TA_H5_ATTR_INTS
+} ta_h5_attr_kind_t;
+typedef struct {
+    const char *name;
+    ta_h5_attr_kind_t kind;
+    const char *s;     /* STR */
+    int64_t i;         /* INT */
+    double d;          /* DOUBLE */
+    const void *array; /* STRS: const char *const [n]; INTS: const int64_t [n] */
+    int n;
+} ta_h5_attr_t;
+#define TA_H5_ATTR_STR_(N, V) {.name = (N), .kind = TA_H5_ATTR_STR, .s = (V)}
+#define TA_H5_ATTR_INT_(N, V) {.name = (N), .kind = TA_H5_ATTR_INT, .i = (int64_t)(V)}
+#define TA_H5_ATTR_DOUBLE_(N, V) {.name = (N), .kind = TA_H5_ATTR_DOUBLE, .d = (V)}
+#define TA_H5_ATTR_STRS_(N, V, CNT) {.name = (N), .kind = TA_H5_ATTR_STRS, .array = (V), .n = (CNT)}
+#define TA_H5_ATTR_INTS_(N, V, CNT) {.name = (N), .kind = TA_H5_ATTR_INTS, .array = (V), .n = (CNT)}
+
+/* Local (serial phase). Writes the n attributes a on the group or dataset at path obj of loc ("/"
+ * for the root), or on loc itself when obj is NULL. */
+int ta_h5_write_attrs(hid_t loc, const char *obj, const ta_h5_attr_t *a, int n);
+
 /* Reading. */
 /* Local. 1 when path is an HDF5 file whose root has complete = 1, else 0 (never an error). */
 int ta_h5_is_complete(const char *path);
@@ -47,6 +74,10 @@ int ta_h5_dims(hid_t file, const char *path_for_msgs, const char *name, int *ndi
 /* Local. Rows [row0, row0+nrows) of a 1-D or 2-D dataset converted to type. */
 int ta_h5_read_rows(hid_t file, const char *path_for_msgs, const char *name, ta_elem_t type,
                     int64_t row0, int64_t nrows, void *buf);
+/* Local. A whole 1-D or 2-D dataset converted to type, into *buf (malloc'd, at least one
+ * element); *n = its number of elements. */
+int ta_h5_read_all(hid_t file, const char *path_for_msgs, const char *name, ta_elem_t type,
+                   void **buf, int64_t *n);
 /* Local. A variable-length string dataset; *s is an array of n malloc'd strings
  * (free with ta_h5_free_strings). */
 int ta_h5_read_strings(hid_t file, const char *path_for_msgs, const char *name, char ***s,
@@ -58,6 +89,9 @@ int ta_h5_read_attr_str(hid_t loc, const char *name, char **value);
 int ta_h5_exists(hid_t file, const char *name);
 /* Local. Whether path is an HDF5 file (complete or not; never an error). */
 int ta_h5_is_hdf5(const char *path);
+/* Local. *has = whether path is an HDF5 file holding the object obj; an HDF5 file without
+ * complete = 1 is an error (as for ta_h5_open_read), anything else not HDF5 is *has = 0. */
+int ta_h5_file_has(const char *path, const char *obj, int *has);
 /* Local. A string attribute of the root of the complete file at path (malloc'd). */
 int ta_h5_read_file_attr_str(const char *path, const char *name, char **value);
 

@@ -173,7 +173,8 @@ int ta_nbfile_read_tokens(ta_nbfile_t *nb, char ***tok, int64_t *n)
 
 void ta_nbfile_close(ta_nbfile_t *nb)
 {
-    if (nb->file >= 0)
+    /* HDF5 identifiers are positive: a zeroed struct holds no file. */
+    if (nb->file > 0)
         H5Fclose(nb->file);
     nb->file = H5I_INVALID_HID;
     free(nb->query);

@@ -44,7 +44,7 @@ int ta_nbfile_each_row_full(ta_nbfile_t *nb, int64_t lo, int64_t hi, ta_nbfile_f
 /* Local. Whether the file holds /vocab/token, and reading it (free with ta_h5_free_strings). */
 int ta_nbfile_has_tokens(const ta_nbfile_t *nb);
 int ta_nbfile_read_tokens(ta_nbfile_t *nb, char ***tok, int64_t *n);
-/* Local. */
+/* Local. Also on a zeroed struct that was never opened. */
 void ta_nbfile_close(ta_nbfile_t *nb);
 
 #endif

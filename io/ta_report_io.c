@@ -5,6 +5,7 @@
 #include "io/ta_h5.h"
 
 #include <dirent.h>
+#include <math.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -169,4 +170,246 @@ int ta_report_gnuplot_run(const char *dir, const char *name)
     int rc = TA_ERR(TA_EINTERNAL, "%s/%s: gnuplot failed (exit %d): %s", dir, script, st, last);
     free(text);
     return rc;
+}
+
+/* ---- the model files ------------------------------------------------------------------------ */
+
+static void note_missing(ta_report_model_t *m, const char *what)
+{
+    size_t len = strlen(m->missing);
+    snprintf(m->missing + len, sizeof m->missing - len, "%s%s", len ? ", " : "", what);
+}
+
+/* Reads string-named per-category values: names + one double dataset of the same length. */
+static int read_named(hid_t f, const char *path, const char *names, const char *values, char ***cat,
+                      int64_t *ncat, double **val)
+{
+    TA_CALL(ta_h5_read_strings(f, path, names, cat, ncat));
+    int64_t n = 0;
+    void *buf = NULL;
+    TA_CALL(ta_h5_read_all(f, path, values, TA_ELEM_F64, &buf, &n));
+    *val = buf;
+    TA_CHECK(n == *ncat, TA_EINPUT, "%s: %s has %lld values for %lld names in %s", path, values,
+             (long long)n, (long long)*ncat, names);
+    return 0;
+}
+
+/* The first of the candidate names that exists in f (NULL when none). Other engineers' groups
+ * are read by their documented names; alternatives cover layouts of earlier versions. */
+static const char *first_existing(hid_t f, const char *const *cand)
+{
+    for (; *cand; cand++)
+        if (ta_h5_exists(f, *cand))
+            return *cand;
+    return NULL;
+}
+
+static int read_diversity(hid_t f, ta_report_model_t *m)
+{
+    const char *p = m->file;
+    if (!ta_h5_exists(f, "/diversity")) {
+        note_missing(m, "/diversity");
+        return 0;
+    }
+    m->has_div = 1;
+    ta_report_attr_num(f, "/diversity", "top", &m->top);
+    ta_report_attr_num(f, "/diversity", "k", &m->k);
+    m->count_mean = NAN;
+    m->ent_all = NAN;
+    ta_report_attr_num(f, "/diversity", "count_mean", &m->count_mean);
+    ta_report_attr_num(f, "/diversity", "entropy_mean", &m->ent_all);
+    void *buf = NULL;
+    if (ta_h5_exists(f, "/diversity/histogram")) {
+        TA_CALL(ta_h5_read_all(f, p, "/diversity/histogram", TA_ELEM_I64, &buf, &m->nhist));
+        m->hist = buf;
+    } else {
+        note_missing(m, "/diversity/histogram");
+    }
+    if (!ta_h5_exists(f, "/diversity/categories") || !ta_h5_exists(f, "/diversity/cat_mean")) {
+        note_missing(m, "/diversity per-category tables");
+        return 0;
+    }
+    TA_CALL(read_named(f, p, "/diversity/categories", "/diversity/cat_mean", &m->dcat, &m->ndcat,
+                       &m->dcat_mean));
+    int64_t n = 0;
+    if (ta_h5_exists(f, "/diversity/cat_n")) {
+        TA_CALL(ta_h5_read_all(f, p, "/diversity/cat_n", TA_ELEM_I64, &buf, &n));
+        m->dcat_n = buf;
+        TA_CHECK(n == m->ndcat, TA_EINPUT, "%s: /diversity/cat_n has %lld rows, expected %lld", p,
+                 (long long)n, (long long)m->ndcat);
+    }
+    if (ta_h5_exists(f, "/diversity/entropy_cat_mean")) {
+        TA_CALL(ta_h5_read_all(f, p, "/diversity/entropy_cat_mean", TA_ELEM_F64, &buf, &n));
+        m->ent_mean = buf;
+        TA_CHECK(n == m->ndcat, TA_EINPUT, "%s: /diversity/entropy_cat_mean has %lld rows", p,
+                 (long long)n);
+    }
+    if (ta_h5_exists(f, "/diversity/matrix_mean")) {
+        TA_CALL(ta_h5_read_all(f, p, "/diversity/matrix_mean", TA_ELEM_F64, &buf, &n));
+        m->mat = buf;
+        TA_CHECK(n == m->ndcat * m->ndcat, TA_EINPUT,
+                 "%s: /diversity/matrix_mean has %lld cells, expected %lld^2", p, (long long)n,
+                 (long long)m->ndcat);
+    }
+    return 0;
+}
+
+static int read_probe(hid_t f, ta_report_model_t *m)
+{
+    if (!ta_h5_exists(f, "/probe/names") || !ta_h5_exists(f, "/probe/mean_accuracy")) {
+        note_missing(m, "/probe");
+        return 0;
+    }
+    m->has_probe = 1;
+    TA_CALL(read_named(f, m->file, "/probe/names", "/probe/mean_accuracy", &m->pcat, &m->npcat,
+                       &m->pacc));
+    void *buf = NULL;
+    int64_t n = 0;
+    if (ta_h5_exists(f, "/probe/std_accuracy")) {
+        TA_CALL(ta_h5_read_all(f, m->file, "/probe/std_accuracy", TA_ELEM_F64, &buf, &n));
+        m->pstd = buf;
+    }
+    if (ta_h5_exists(f, "/probe/n_tokens")) {
+        TA_CALL(ta_h5_read_all(f, m->file, "/probe/n_tokens", TA_ELEM_I64, &buf, &n));
+        m->pntok = buf;
+    }
+    ta_report_attr_num(f, "/probe", "folds", &m->folds);
+    double s = 0;
+    for (int64_t i = 0; i < m->npcat; i++)
+        s += m->pacc[i];
+    m->probe_avg = m->npcat ? s / (double)m->npcat : NAN;
+    return 0;
+}
+
+static int read_translate(hid_t f, ta_report_model_t *m)
+{
+    static const char *const names[] = {"/translate/categories", "/translate/names", NULL};
+    /* cat_mean: mean number of translations among a token's top N neighbours, per category. */
+    static const char *const shares[] = {"/translate/cat_mean", NULL};
+    if (!ta_h5_exists(f, "/translate")) {
+        note_missing(m, "/translate (no dictionaries configured)");
+        return 0;
+    }
+    m->has_tr = 1;
+    m->tr_all = NAN;
+    static const char *const overall[] = {"share_mean", NULL};
+    for (const char *const *o = overall; *o; o++)
+        if (ta_report_attr_num(f, "/translate", *o, &m->tr_all))
+            break;
+    const char *nm = first_existing(f, names), *sh = first_existing(f, shares);
+    double top = 0;
+    if (nm && sh && ta_report_attr_num(f, "/translate", "top", &top) && top > 0) {
+        TA_CALL(read_named(f, m->file, nm, sh, &m->tcat, &m->ntcat, &m->tshare));
+        for (int64_t i = 0; i < m->ntcat; i++)
+            m->tshare[i] /= top;
+    } else
+        note_missing(m, "/translate per-category shares");
+    return 0;
+}
+
+typedef struct {
+    ta_report_model_t *m;
+    hid_t f;
+} cmp_ctx_t;
+
+static herr_t read_one_compare(hid_t loc, const char *name, const H5L_info_t *info, void *data)
+{
+    (void)loc;
+    (void)info;
+    cmp_ctx_t *c = data;
+    ta_report_model_t *m = c->m;
+    if (m->ncmp >= TA_REPORT_MAX_CMP)
+        return 0;
+    char grp[512];
+    snprintf(grp, sizeof grp, "/compare/%s", name);
+    static const char *const means[] = {"jaccard_mean", NULL};
+    static const char *const shared[] = {"n_shared_tokens", NULL};
+    double v = NAN, s = NAN;
+    for (const char *const *o = means; *o; o++)
+        if (ta_report_attr_num(c->f, grp, *o, &v))
+            break;
+    for (const char *const *o = shared; *o; o++)
+        if (ta_report_attr_num(c->f, grp, *o, &s))
+            break;
+    snprintf(m->cmp_other[m->ncmp], sizeof m->cmp_other[0], "%s", name);
+    m->cmp_mean[m->ncmp] = v;
+    m->cmp_shared[m->ncmp] = s;
+    m->ncmp++;
+    return 0;
+}
+
+int ta_report_read_model(const char *path, ta_report_model_t *m)
+{
+    memset(m, 0, sizeof *m);
+    snprintf(m->file, sizeof m->file, "%s", path);
+    hid_t f = H5I_INVALID_HID;
+    TA_CALL(ta_h5_open_read(path, &f));
+    int rc = 0;
+    char *s = NULL;
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    if (H5Aexists(f, "model") > 0 && ta_h5_read_attr_str(f, "model", &s) == 0) {
+        snprintf(m->name, sizeof m->name, "%s", s);
+        free(s);
+    } else {
+        snprintf(m->name, sizeof m->name, "%.*s", (int)(strlen(base) - 3), base);
+    }
+    if (H5Aexists(f, "tool_version") > 0 && ta_h5_read_attr_str(f, "tool_version", &s) == 0) {
+        snprintf(m->version, sizeof m->version, "%s", s);
+        free(s);
+    }
+    ta_err_clear();
+    m->order = 1e9;
+    ta_report_attr_num(f, "/", "model_index", &m->order);
+    int nd = 0;
+    int64_t dims[2] = {0, 0};
+    if (ta_h5_exists(f, "/embeddings")) {
+        TA_CALL_GOTO(ta_h5_dims(f, path, "/embeddings", &nd, dims), done);
+        m->n_tokens = dims[0];
+        m->dim = nd == 2 ? dims[1] : 0;
+    } else {
+        note_missing(m, "/embeddings");
+        if (ta_h5_exists(f, "/vocab/token")) {
+            TA_CALL_GOTO(ta_h5_dims(f, path, "/vocab/token", &nd, dims), done);
+            m->n_tokens = dims[0];
+        }
+    }
+    if (!ta_h5_exists(f, "/neighbors"))
+        note_missing(m, "/neighbors");
+    TA_CALL_GOTO(read_diversity(f, m), done);
+    TA_CALL_GOTO(read_probe(f, m), done);
+    TA_CALL_GOTO(read_translate(f, m), done);
+    if (ta_h5_exists(f, "/compare")) {
+        cmp_ctx_t c = {m, f};
+        hsize_t idx = 0;
+        TA_CHECK_GOTO(H5Literate_by_name(f, "/compare", H5_INDEX_NAME, H5_ITER_INC, &idx,
+                                         read_one_compare, &c, H5P_DEFAULT) >= 0,
+                      TA_EINPUT, done, "%s: cannot list the comparisons in /compare", path);
+    }
+done:
+    H5Fclose(f);
+    return rc;
+}
+
+void ta_report_free_model(ta_report_model_t *m)
+{
+    free(m->hist);
+    ta_h5_free_strings(m->dcat, m->ndcat);
+    free(m->dcat_n);
+    free(m->dcat_mean);
+    free(m->ent_mean);
+    free(m->mat);
+    ta_h5_free_strings(m->pcat, m->npcat);
+    free(m->pacc);
+    free(m->pstd);
+    free(m->pntok);
+    ta_h5_free_strings(m->tcat, m->ntcat);
+    free(m->tshare);
+}
+
+int64_t ta_report_find(char *const *list, int64_t n, const char *name)
+{
+    for (int64_t i = 0; i < n; i++)
+        if (strcmp(list[i], name) == 0)
+            return i;
+    return -1;
 }

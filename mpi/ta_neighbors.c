@@ -28,11 +28,7 @@ int ta__nbr_read_rows(ta_embed_t *e, int64_t row0, int64_t rows, float *x, uint8
 {
     if (rows == 0)
         return 0;
-    TA_CALL(ta_embed_read_rows(e, row0, rows, x));
-    int64_t bad = ta_topk_normalize_rows(x, rows, e->cols, ok);
-    TA_CHECK(bad < 0, TA_EINPUT, "%s: row %lld holds a NaN or infinite value", e->spec,
-             (long long)(row0 + bad));
-    return 0;
+    return ta_embed_read_normalized(e, row0, rows, x, ok, NULL);
 }
 
 static void ctx_free(ta__nbr_t *c)

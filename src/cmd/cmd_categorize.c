@@ -66,14 +66,8 @@ int ta_cmd_categorize_run(const ta_categorize_opts_t *o)
     return ta_mpi_agree(rc);
 }
 
-static int run_any(const void *o)
-{
-    return ta_cmd_categorize_run(o);
-}
-
-const ta_cmd_t ta_cmd_categorize = {
-    .name = "categorize",
-    .summary = "a writing-system category per token, as TSV",
+TA_CMD_DEFINE(
+    categorize, ta_categorize_opts_t, .summary = "a writing-system category per token, as TSV",
     .about = "Gives every token of a vocabulary a writing-system category and writes the TSV "
              "'id<TAB>category<TAB>token' (one row per id 0..N-1 after a header line; tabs, "
              "newlines, carriage returns and backslashes in tokens are written as \\t \\n \\r "
@@ -81,8 +75,4 @@ const ta_cmd_t ta_cmd_categorize = {
     .notes = "Under mpirun only rank 0 works and writes. Exit 2 with a one-line message naming the "
              "file and the place in it for a malformed vocabulary.\n"
              "Example: tokenatlas categorize --vocab tokenizer.json --out categories.tsv",
-    .opts = opts,
-    .opts_size = sizeof(ta_categorize_opts_t),
-    .run = run_any,
-    .flags = TA_CMD_MPI,
-};
+    .flags = TA_CMD_MPI);

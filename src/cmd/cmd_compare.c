@@ -15,15 +15,11 @@
 #include "base/ta_strmap.h"
 #include "kernels/ta_stats.h"
 #include "io/ta_anaout.h"
-#include "io/ta_catfile.h"
-#include "io/ta_file.h"
-#include "io/ta_h5.h"
-#include "io/ta_nbfile.h"
 #include "io/ta_prov.h"
 #include "io/ta_vocab.h"
 #include "mpi/ta_gather.h"
-#include "mpi/ta_h5par.h"
 #include "mpi/ta_mpi.h"
+#include "cmd/ta_ana.h"
 #include "cmd/ta_cmd.h"
 
 #include <math.h>
@@ -61,6 +57,12 @@ typedef struct {
 } toks_t;
 
 typedef struct {
+    ta_summary_t jac, ov;
+    int32_t ncat;
+    ta_summary_t *cjac, *cov; /* [ncat] */
+} summ_t;
+
+typedef struct {
     const ta_compare_opts_t *o;
     ta_nbfile_t a, b;
     toks_t ta, tb;
@@ -80,7 +82,8 @@ typedef struct {
     int64_t m_all;
     int32_t *all_qa, *all_inter;
     double *all_jac;
-    char h5path[4096], base[4096];
+    summ_t s;            /* the summaries */
+    char *h5path, *base; /* the output and the stem of its tables */
 } cmp_t;
 
 static int load_tokens(ta_nbfile_t *nb, const char *vpath, const char *opt, toks_t *t)
@@ -102,9 +105,7 @@ static int load_tokens(ta_nbfile_t *nb, const char *vpath, const char *opt, toks
     TA_CHECK_ALLOC(t->len, (size_t)t->n * sizeof *t->len);
     for (int64_t i = 0; i < t->n; i++)
         t->len[i] = (uint32_t)strlen(t->s[i]);
-    char what[4200];
-    snprintf(what, sizeof what, "its /vocab/token");
-    return ta_nbfile_set_ntokens(nb, t->n, what);
+    return ta_nbfile_set_ntokens(nb, t->n, "its /vocab/token");
 }
 
 static void toks_free(toks_t *t)
@@ -163,28 +164,22 @@ done:
 
 static int load(cmp_t *d)
 {
-    TA_CALL(ta_nbfile_open(d->o->a, &d->a));
-    TA_CALL(ta_nbfile_open(d->o->b, &d->b));
-    TA_CALL(load_tokens(&d->a, d->o->vocab_a, "--vocab-a", &d->ta));
-    TA_CALL(load_tokens(&d->b, d->o->vocab_b, "--vocab-b", &d->tb));
-    TA_CHECK(d->o->top <= d->a.k, TA_EINPUT,
-             "%s: --top %lld is larger than the %lld neighbours per row", d->o->a,
-             (long long)d->o->top, (long long)d->a.k);
-    TA_CHECK(d->o->top <= d->b.k, TA_EINPUT,
-             "%s: --top %lld is larger than the %lld neighbours per row", d->o->b,
-             (long long)d->o->top, (long long)d->b.k);
-    if (d->o->categories) {
-        TA_CALL(ta_catfile_read(d->o->categories, ta_cmd_schemes[d->o->scheme], &d->cs));
-        TA_CHECK(d->cs.n == d->ta.n, TA_EINPUT, "%s: %lld tokens but model a (%s) has %lld",
-                 d->o->categories, (long long)d->cs.n, d->o->a, (long long)d->ta.n);
-        TA_CALL(ta_prov_add_input(d->o->categories));
+    const ta_compare_opts_t *o = d->o;
+    TA_CALL(ta_ana_open_neighbors(o->a, &d->a));
+    TA_CALL(ta_ana_open_neighbors(o->b, &d->b));
+    TA_CALL(load_tokens(&d->a, o->vocab_a, "--vocab-a", &d->ta));
+    TA_CALL(load_tokens(&d->b, o->vocab_b, "--vocab-b", &d->tb));
+    TA_CALL(ta_ana_check_top(&d->a, o->top));
+    TA_CALL(ta_ana_check_top(&d->b, o->top));
+    if (o->categories) {
+        char *what = NULL;
+        TA_CALL(ta_cmd_sprintf(&what, "model a (%s)", o->a));
+        int rc = ta_ana_read_categories(o->categories, o->scheme, d->ta.n, what, &d->cs);
+        free(what);
+        TA_CALL(rc);
     }
     TA_CALL(build_maps(d));
-    TA_CALL(ta_prov_add_input(d->o->a));
-    TA_CALL(ta_prov_add_input(d->o->b));
-    TA_CALL(ta_anaout_paths(d->o->a, d->o->out, ".compare.h5", d->h5path, sizeof d->h5path, d->base,
-                            sizeof d->base));
-    return 0;
+    return ta_ana_paths(o->a, o->out, ".compare.h5", &d->h5path, &d->base);
 }
 
 static int cmp_i32(const void *x, const void *y)
@@ -285,12 +280,6 @@ done:
     return rc;
 }
 
-typedef struct {
-    ta_summary_t jac, ov;
-    int32_t ncat;
-    ta_summary_t *cjac, *cov; /* [ncat] */
-} summ_t;
-
 static int summarise(cmp_t *d, summ_t *s)
 {
     int64_t M = d->m_all, top = d->o->top;
@@ -320,41 +309,46 @@ done:
     return rc;
 }
 
-static int write_h5_serial(cmp_t *d, summ_t *s, hid_t file)
+/* Rank 0, serial phase: everything in /compare but the per-query columns. */
+static int write_h5_serial(void *ctx, hid_t file)
 {
-    hid_t g = H5Gopen2(file, "/compare", H5P_DEFAULT);
-    TA_CHECK(g >= 0, TA_EINTERNAL, "cannot open /compare");
+    cmp_t *d = ctx;
+    summ_t *s = &d->s;
+    hid_t g;
+    TA_CALL(ta_h5_open_object(file, "/compare", &g));
+    int64_t na = d->ta.n, C = s->ncat;
+    const ta_h5_attr_t attrs[] = {
+        TA_H5_ATTR_INT_("top", d->o->top),
+        TA_H5_ATTR_INT_("n_tokens_a", d->ta.n),
+        TA_H5_ATTR_INT_("n_tokens_b", d->tb.n),
+        TA_H5_ATTR_INT_("n_shared_tokens", d->n_shared),
+        TA_H5_ATTR_INT_("n_shared_queries", d->m_all),
+        TA_H5_ATTR_STR_("a", d->o->a),
+        TA_H5_ATTR_STR_("b", d->o->b),
+    };
     int rc = 0;
-    int64_t na = d->ta.n;
     TA_CALL_GOTO(ta_h5_write_array(g, "map_a_to_b", TA_ELEM_I32, 1, &na, d->map_ab), done);
-    if (s->ncat) {
-        int64_t C = s->ncat;
+    if (C) {
         TA_CALL_GOTO(ta_h5_write_strings(g, "categories", (const char *const *)d->cs.name, C),
                      done);
         TA_CALL_GOTO(ta_anaout_write_summaries(g, "jaccard_cat", s->cjac, C), done);
         TA_CALL_GOTO(ta_anaout_write_summaries(g, "overlap_cat", s->cov, C), done);
         TA_CALL_GOTO(ta_h5_attr_str(g, "categories_source", d->o->categories), done);
     }
-    TA_CALL_GOTO(ta_h5_attr_int(g, "top", d->o->top), done);
-    TA_CALL_GOTO(ta_h5_attr_int(g, "n_tokens_a", d->ta.n), done);
-    TA_CALL_GOTO(ta_h5_attr_int(g, "n_tokens_b", d->tb.n), done);
-    TA_CALL_GOTO(ta_h5_attr_int(g, "n_shared_tokens", d->n_shared), done);
-    TA_CALL_GOTO(ta_h5_attr_int(g, "n_shared_queries", d->m_all), done);
-    TA_CALL_GOTO(ta_h5_attr_str(g, "a", d->o->a), done);
-    TA_CALL_GOTO(ta_h5_attr_str(g, "b", d->o->b), done);
+    TA_CALL_GOTO(ta_h5_write_attrs(g, NULL, attrs, sizeof attrs / sizeof attrs[0]), done);
     TA_CALL_GOTO(ta_anaout_attr_summary(g, "jaccard", &s->jac), done);
     TA_CALL_GOTO(ta_anaout_attr_summary(g, "overlap", &s->ov), done);
 done:
-    H5Gclose(g);
+    ta_h5_close(g);
     return rc;
 }
 
-static int write_tsvs(cmp_t *d, summ_t *s)
+static int write_tsvs(void *ctx)
 {
-    char path[4200];
+    cmp_t *d = ctx;
+    summ_t *s = &d->s;
     ta_outfile_t f;
-    snprintf(path, sizeof path, "%s.tsv", d->base);
-    TA_CALL(ta_outfile_open(&f, path));
+    TA_CALL(ta_ana_open_table(&f, d->base, ".tsv"));
     fprintf(f.fp, "category\tn\tjaccard_mean\tjaccard_std\tjaccard_ci\toverlap_n\toverlap_mean\t"
                   "overlap_std\toverlap_ci\n");
     for (int32_t c = 0; c < s->ncat; c++) {
@@ -369,8 +363,7 @@ static int write_tsvs(cmp_t *d, summ_t *s)
     fputc('\n', f.fp);
     TA_CALL(ta_outfile_commit(&f));
     /* The intersection map: every shared token, a id, b id, string. */
-    snprintf(path, sizeof path, "%s.map.tsv", d->base);
-    TA_CALL(ta_outfile_open(&f, path));
+    TA_CALL(ta_ana_open_table(&f, d->base, ".map.tsv"));
     fprintf(f.fp, "a_id\tb_id\ttoken\n");
     for (int64_t i = 0; i < d->ta.n; i++)
         if (d->map_ab[i] >= 0) {
@@ -382,8 +375,10 @@ static int write_tsvs(cmp_t *d, summ_t *s)
     return 0;
 }
 
-static void print_summary(cmp_t *d, summ_t *s)
+static void print_summary(void *ctx)
 {
+    cmp_t *d = ctx;
+    summ_t *s = &d->s;
     if (ta_log_quiet())
         return;
     printf("compare: %lld tokens in a, %lld in b, %lld shared; %lld shared queries, top %lld\n",
@@ -419,6 +414,29 @@ static void cleanup(cmp_t *d)
     free(d->all_qa);
     free(d->all_inter);
     free(d->all_jac);
+    free(d->s.cjac);
+    free(d->s.cov);
+    free(d->h5path);
+    free(d->base);
+}
+
+static const ta_ana_ops_t ops = {write_h5_serial, write_tsvs, print_summary};
+
+/* Collective. The shared queries of every rank on rank 0, summarised, and the outputs: each
+ * rank's shared queries follow those of the ranks before it. */
+static int write_outputs(cmp_t *d)
+{
+    int64_t before = 0, n1 = 0;
+    TA_CALL(ta_mpi_offset_i64(d->m, &before, &d->m_all));
+    TA_CALL(ta_mpi_gather_cat(d->qa, d->m, TA_ELEM_I32, (void **)&d->all_qa, &n1));
+    TA_CALL(ta_mpi_gather_cat(d->inter, d->m, TA_ELEM_I32, (void **)&d->all_inter, &n1));
+    TA_CALL(ta_mpi_gather_cat(d->jac, d->m, TA_ELEM_F64, (void **)&d->all_jac, &n1));
+    TA_CALL(ta_mpi_agree(ta_mpi_rank() == 0 ? summarise(d, &d->s) : 0));
+    const ta_ana_column_t cols[] = {{"/compare/query_a", TA_ELEM_I32, d->qa},
+                                    {"/compare/query_b", TA_ELEM_I32, d->qb},
+                                    {"/compare/intersection", TA_ELEM_I32, d->inter},
+                                    {"/compare/jaccard", TA_ELEM_F64, d->jac}};
+    return ta_ana_write(d->h5path, d->m_all, before, d->m, cols, 4, &ops, d);
 }
 
 int ta_cmd_compare_run(const ta_compare_opts_t *o)
@@ -426,71 +444,21 @@ int ta_cmd_compare_run(const ta_compare_opts_t *o)
     cmp_t d;
     memset(&d, 0, sizeof d);
     d.o = o;
-    d.a.file = d.b.file = H5I_INVALID_HID;
-    int rank = ta_mpi_rank(), size = ta_mpi_size();
     int rc = ta_opt_check(&ta_cmd_compare, o);
     if (!rc)
         rc = load(&d);
     rc = ta_mpi_agree(rc);
-    if (rc)
-        goto out;
-    ta_mpi_block_range(d.a.q, rank, size, &d.lo, &d.hi);
-    rc = ta_mpi_agree(compute(&d));
-    if (rc)
-        goto out;
-    int64_t before = 0, n1 = 0;
-    TA_CALL_GOTO(ta_mpi_offset_i64(d.m, &before, &d.m_all), out);
-    TA_CALL_GOTO(ta_mpi_gather_cat(d.qa, d.m, TA_ELEM_I32, (void **)&d.all_qa, &n1), out);
-    TA_CALL_GOTO(ta_mpi_gather_cat(d.inter, d.m, TA_ELEM_I32, (void **)&d.all_inter, &n1), out);
-    TA_CALL_GOTO(ta_mpi_gather_cat(d.jac, d.m, TA_ELEM_F64, (void **)&d.all_jac, &n1), out);
-    summ_t s;
-    memset(&s, 0, sizeof s);
-    if (rank == 0)
-        rc = summarise(&d, &s);
-    rc = ta_mpi_agree(rc);
-    ta_h5out_t h;
-    if (!rc)
-        rc = ta_h5out_create(&h, d.h5path, ta_mpi_comm());
     if (!rc) {
-        int64_t M = d.m_all;
-        rc = ta_h5_write_rows(h.file, "/compare/query_a", TA_ELEM_I32, M, 0, before, d.m, d.qa);
-        if (!rc)
-            rc = ta_h5_write_rows(h.file, "/compare/query_b", TA_ELEM_I32, M, 0, before, d.m, d.qb);
-        if (!rc)
-            rc = ta_h5_write_rows(h.file, "/compare/intersection", TA_ELEM_I32, M, 0, before, d.m,
-                                  d.inter);
-        if (!rc)
-            rc =
-                ta_h5_write_rows(h.file, "/compare/jaccard", TA_ELEM_F64, M, 0, before, d.m, d.jac);
-        rc = ta_mpi_agree(rc);
-        if (!rc)
-            rc = ta_h5out_to_serial(&h);
-        if (!rc && rank == 0)
-            rc = write_h5_serial(&d, &s, h.file);
-        rc = ta_h5out_commit(&h, rc);
-        if (!rc && rank == 0)
-            rc = write_tsvs(&d, &s);
-        rc = ta_mpi_agree(rc);
-        if (!rc && rank == 0)
-            print_summary(&d, &s);
+        ta_mpi_block_range(d.a.q, ta_mpi_rank(), ta_mpi_size(), &d.lo, &d.hi);
+        rc = ta_mpi_agree(compute(&d));
     }
-    free(s.cjac);
-    free(s.cov);
-out:
+    if (!rc)
+        rc = write_outputs(&d);
     cleanup(&d);
     return rc;
 }
 
-static int run_any(const void *o)
-{
-    return ta_cmd_compare_run(o);
-}
-
-const ta_cmd_t ta_cmd_compare = {
-    .name = "compare",
+TA_CMD_DEFINE(
+    compare, ta_compare_opts_t,
     .summary = "per-token Jaccard of neighbour sets of two models on the shared vocabulary",
-    .opts = opts,
-    .opts_size = sizeof(ta_compare_opts_t),
-    .run = run_any,
-    .flags = TA_CMD_MPI,
-};
+    .flags = TA_CMD_MPI);

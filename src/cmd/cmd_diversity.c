@@ -12,15 +12,11 @@
 #include "base/ta_log.h"
 #include "kernels/ta_stats.h"
 #include "io/ta_anaout.h"
-#include "io/ta_catfile.h"
 #include "io/ta_embed.h"
-#include "io/ta_file.h"
-#include "io/ta_h5.h"
-#include "io/ta_nbfile.h"
 #include "io/ta_prov.h"
 #include "mpi/ta_gather.h"
-#include "mpi/ta_h5par.h"
 #include "mpi/ta_mpi.h"
+#include "cmd/ta_ana.h"
 #include "cmd/ta_cmd.h"
 
 #include <math.h>
@@ -51,6 +47,13 @@ static const ta_opt_t opts[] = {
 };
 #undef O
 
+/* Everything rank 0 derives from the gathered per-token values. */
+typedef struct {
+    ta_summary_t all, ent_all;
+    ta_summary_t *cat, *ent, *dec, *mat, *norm; /* [C], [C], [10], [C*C], [C] */
+    int64_t *histogram;                         /* [top + 2], index = count */
+} summ_t;
+
 typedef struct {
     const ta_diversity_opts_t *o;
     ta_nbfile_t nb;
@@ -64,9 +67,10 @@ typedef struct {
     /* Rank 0, after the gather. */
     int32_t *all_count;
     double *all_entropy;
-    double *norms; /* [N] or NULL */
-    char normsrc[4096];
-    char h5path[4096], base[4096];
+    double *norms;       /* [N] or NULL */
+    const char *normsrc; /* the file they came from */
+    char *h5path, *base; /* the output and the stem of its tables */
+    summ_t s;            /* rank 0: the summaries */
 } div_t_;
 
 /* Marks the categories named in the comma-separated list; names absent from the categories file
@@ -93,18 +97,13 @@ static int parse_exclusions(div_t_ *d)
 /* Local phase: inputs opened and checked on every rank. */
 static int load(div_t_ *d)
 {
-    TA_CALL(ta_nbfile_open(d->o->neighbors, &d->nb));
-    TA_CALL(ta_catfile_read(d->o->categories, ta_cmd_schemes[d->o->scheme], &d->cs));
-    TA_CALL(ta_nbfile_set_ntokens(&d->nb, d->cs.n, d->o->categories));
-    TA_CHECK(d->o->top <= d->nb.k, TA_EINPUT,
-             "%s: --top %lld is larger than the %lld neighbours per row", d->o->neighbors,
-             (long long)d->o->top, (long long)d->nb.k);
+    const ta_diversity_opts_t *o = d->o;
+    TA_CALL(ta_ana_open_neighbors(o->neighbors, &d->nb));
+    TA_CALL(ta_ana_read_categories(o->categories, o->scheme, -1, NULL, &d->cs));
+    TA_CALL(ta_nbfile_set_ntokens(&d->nb, d->cs.n, o->categories));
+    TA_CALL(ta_ana_check_top(&d->nb, o->top));
     TA_CALL(parse_exclusions(d));
-    TA_CALL(ta_prov_add_input(d->o->neighbors));
-    TA_CALL(ta_prov_add_input(d->o->categories));
-    TA_CALL(ta_anaout_paths(d->o->neighbors, d->o->out, ".diversity.h5", d->h5path,
-                            sizeof d->h5path, d->base, sizeof d->base));
-    return 0;
+    return ta_ana_paths(o->neighbors, o->out, ".diversity.h5", &d->h5path, &d->base);
 }
 
 /* Scratch of the per-row callback. */
@@ -161,25 +160,13 @@ done:
     return rc;
 }
 
-/* Whether path is a complete HDF5 file holding /norms (a tokenatlas model.h5). */
-static int has_norms(const char *path, int *has)
-{
-    *has = 0;
-    if (!ta_file_is_regular(path) || H5Fis_hdf5(path) <= 0)
-        return 0;
-    hid_t f;
-    TA_CALL(ta_h5_open_read(path, &f));
-    *has = ta_h5_exists(f, "/norms");
-    H5Fclose(f);
-    return 0;
-}
-
 /* Rows of the embedding matrix read at a time when computing norms. */
 #define NORM_BLOCK_ROWS 2048
 
 /* Collective. Norms computed from an embedding matrix (--embeddings without /norms): each rank
- * reads its block of token rows through ta_embed, the per-token norms (sum of squares in double,
- * in column order, so the same on every rank count) are gathered to rank 0. */
+ * reads its block of token rows through ta_embed, the per-token norms (the one row normaliser's,
+ * kernels/ta_rownorm.h: the same on every rank count; NaN and Inf are errors naming the row) are
+ * gathered to rank 0. */
 static int compute_norms(div_t_ *d)
 {
     int64_t N = d->cs.n, lo, hi;
@@ -188,6 +175,7 @@ static int compute_norms(div_t_ *d)
     memset(&e, 0, sizeof e);
     double *mine = NULL;
     float *rows = NULL;
+    ta_rownorm_zeros_t z = {0, -1};
     int rc = ta_embed_open_ex(d->o->embeddings, NULL, N, &e);
     if (rc)
         return rc;
@@ -200,25 +188,23 @@ static int compute_norms(div_t_ *d)
     /* Blocks of NORM_BLOCK_ROWS token rows of this rank's range [lo, hi). */
     for (int64_t r0 = lo; r0 < hi; r0 += NORM_BLOCK_ROWS) {
         int64_t nr = hi - r0 < NORM_BLOCK_ROWS ? hi - r0 : NORM_BLOCK_ROWS;
-        TA_CALL_GOTO(ta_embed_read_rows(&e, r0, nr, rows), done);
-        for (int64_t i = 0; i < nr; i++) {
-            double ss = 0.0;
-            for (int64_t j = 0; j < e.cols; j++)
-                ss += (double)rows[i * e.cols + j] * rows[i * e.cols + j];
-            mine[r0 - lo + i] = sqrt(ss);
-        }
+        TA_CALL_GOTO(ta_embed_read_norms(&e, r0, nr, rows, mine + (r0 - lo), &z), done);
     }
 done:
-    ta_embed_close(&e);
     free(rows);
     rc = ta_mpi_agree(rc);
+    if (!rc) /* the count over all ranks (the first zero row is known on its rank only) */
+        rc = ta_mpi_sum_i64(&z.count, 1);
+    z.first = -1;
+    if (!rc)
+        ta_embed_warn_zero_rows(&e, &z, "their norm 0 counts in the norm statistics");
+    ta_embed_close(&e);
     if (!rc) {
         int64_t n_all;
         rc = ta_mpi_gather_cat(mine, hi - lo, TA_ELEM_F64, (void **)&d->norms, &n_all);
     }
     free(mine);
-    if (!rc)
-        snprintf(d->normsrc, sizeof d->normsrc, "%s", d->o->embeddings);
+    d->normsrc = d->o->embeddings;
     if (!rc)
         rc = ta_prov_add_input(d->o->embeddings);
     return rc;
@@ -232,34 +218,20 @@ static int load_norms(div_t_ *d)
         return 0; /* computed from the embedding matrix */
     const char *src = d->o->embeddings ? d->o->embeddings : d->o->categories;
     int has = 0;
-    TA_CALL(has_norms(src, &has));
+    TA_CALL(ta_h5_file_has(src, "/norms", &has));
     if (!has)
         return 0;
     hid_t f;
     TA_CALL(ta_h5_open_read(src, &f));
-    int nd = 0, rc = 0;
-    int64_t dims[2];
-    TA_CALL_GOTO(ta_h5_dims(f, src, "/norms", &nd, dims), done);
-    TA_CHECK_GOTO(nd == 1 && dims[0] == d->cs.n, TA_EINPUT, done,
-                  "%s: /norms has %lld entries but %s has %lld tokens", src, (long long)dims[0],
-                  d->o->categories, (long long)d->cs.n);
-    d->norms = ta_malloc((size_t)(dims[0] ? dims[0] : 1) * sizeof *d->norms);
-    TA_CHECK_GOTO(d->norms, TA_ERESOURCE, done, "out of memory for norms");
-    TA_CALL_GOTO(ta_h5_read_rows(f, src, "/norms", TA_ELEM_F64, 0, dims[0], d->norms), done);
-    snprintf(d->normsrc, sizeof d->normsrc, "%s", src);
-    if (src != d->o->categories)
-        rc = ta_prov_add_input(src);
-done:
-    H5Fclose(f);
-    return rc;
+    int64_t n = 0;
+    int rc = ta_h5_read_all(f, src, "/norms", TA_ELEM_F64, (void **)&d->norms, &n);
+    ta_h5_close(f);
+    TA_CALL(rc);
+    TA_CHECK(n == d->cs.n, TA_EINPUT, "%s: /norms has %lld entries but %s has %lld tokens", src,
+             (long long)n, d->o->categories, (long long)d->cs.n);
+    d->normsrc = src;
+    return src != d->o->categories ? ta_prov_add_input(src) : 0;
 }
-
-/* Everything rank 0 derives from the gathered per-token values. */
-typedef struct {
-    ta_summary_t all, ent_all;
-    ta_summary_t *cat, *ent, *dec, *mat, *norm; /* [C], [C], [10], [C*C], [C] */
-    int64_t *histogram;                         /* [top + 2], index = count */
-} summ_t;
 
 static void summ_free(summ_t *s)
 {
@@ -319,71 +291,81 @@ done:
     return rc;
 }
 
-static int write_h5_serial(div_t_ *d, summ_t *s, hid_t file)
+/* The category x category matrix: mean, ci and std datasets [C, C]. */
+static int write_matrix(hid_t g, const ta_summary_t *mat, int64_t C)
 {
-    int64_t C = d->cs.ncat;
-    hid_t g = H5Gopen2(file, "/diversity", H5P_DEFAULT);
-    TA_CHECK(g >= 0, TA_EINTERNAL, "cannot open /diversity");
+    double *mm = ta_malloc((size_t)(C * C + 1) * sizeof *mm);
+    TA_CHECK_ALLOC(mm, (size_t)(C * C + 1) * sizeof *mm);
+    static const char *const names[] = {"matrix_mean", "matrix_ci", "matrix_std"};
+    int64_t md[2] = {C, C};
+    int rc = 0;
+    for (int k = 0; k < 3 && !rc; k++) {
+        for (int64_t i = 0; i < C * C; i++)
+            mm[i] = k == 0 ? mat[i].mean : k == 1 ? mat[i].ci : mat[i].std;
+        rc = ta_h5_write_array(g, names[k], TA_ELEM_F64, 2, md, mm);
+    }
+    free(mm);
+    return rc;
+}
+
+/* The group's attributes. */
+static int write_attrs(div_t_ *d, summ_t *s, hid_t g)
+{
+    int64_t C = d->cs.ncat, nex = 0;
+    const char **ex = ta_malloc((size_t)(C + 1) * sizeof *ex);
+    TA_CHECK_ALLOC(ex, (size_t)(C + 1) * sizeof *ex);
+    for (int64_t c = 0; c < C; c++)
+        if (d->excluded[c])
+            ex[nex++] = d->cs.name[c];
+    const ta_h5_attr_t attrs[] = {
+        TA_H5_ATTR_INT_("top", d->o->top),
+        TA_H5_ATTR_INT_("k", d->nb.k),
+        TA_H5_ATTR_INT_("n_tokens", d->cs.n),
+        TA_H5_ATTR_STR_("neighbors", d->o->neighbors),
+        TA_H5_ATTR_STR_("categories_source", d->o->categories),
+        TA_H5_ATTR_STRS_("excluded_categories", ex, (int)nex),
+    };
+    int rc = ta_h5_write_attrs(g, NULL, attrs, sizeof attrs / sizeof attrs[0]);
+    free(ex);
+    TA_CALL(rc);
+    TA_CALL(ta_anaout_attr_summary(g, "count", &s->all));
+    return ta_anaout_attr_summary(g, "entropy", &s->ent_all);
+}
+
+/* Rank 0, serial phase: everything in /diversity but the per-row columns. */
+static int write_h5_serial(void *ctx, hid_t file)
+{
+    div_t_ *d = ctx;
+    summ_t *s = &d->s;
+    int64_t C = d->cs.ncat, hn = d->o->top + 2;
+    hid_t g;
+    TA_CALL(ta_h5_open_object(file, "/diversity", &g));
     int rc = 0;
     TA_CALL_GOTO(ta_h5_write_strings(g, "categories", (const char *const *)d->cs.name, C), done);
-    int64_t hn = d->o->top + 2;
     TA_CALL_GOTO(ta_h5_write_array(g, "histogram", TA_ELEM_I64, 1, &hn, s->histogram), done);
     TA_CALL_GOTO(ta_anaout_write_summaries(g, "cat", s->cat, C), done);
     TA_CALL_GOTO(ta_anaout_write_summaries(g, "entropy_cat", s->ent, C), done);
     TA_CALL_GOTO(ta_anaout_write_summaries(g, "decile", s->dec, 10), done);
-    double *mm = ta_malloc((size_t)(C * C + 1) * sizeof *mm);
-    TA_CHECK_GOTO(mm, TA_ERESOURCE, done, "out of memory");
-    int64_t md[2] = {C, C};
-    for (int64_t i = 0; i < C * C; i++)
-        mm[i] = s->mat[i].mean;
-    rc = ta_h5_write_array(g, "matrix_mean", TA_ELEM_F64, 2, md, mm);
-    for (int64_t i = 0; !rc && i < C * C; i++)
-        mm[i] = s->mat[i].ci;
-    if (!rc)
-        rc = ta_h5_write_array(g, "matrix_ci", TA_ELEM_F64, 2, md, mm);
-    for (int64_t i = 0; !rc && i < C * C; i++)
-        mm[i] = s->mat[i].std;
-    if (!rc)
-        rc = ta_h5_write_array(g, "matrix_std", TA_ELEM_F64, 2, md, mm);
-    free(mm);
-    if (rc)
-        goto done;
+    TA_CALL_GOTO(write_matrix(g, s->mat, C), done);
     if (d->norms) {
         TA_CALL_GOTO(ta_anaout_write_summaries(g, "norm_cat", s->norm, C), done);
         TA_CALL_GOTO(ta_h5_attr_str(g, "norms_source", d->normsrc), done);
     }
-    TA_CALL_GOTO(ta_h5_attr_int(g, "top", d->o->top), done);
-    TA_CALL_GOTO(ta_h5_attr_int(g, "k", d->nb.k), done);
-    TA_CALL_GOTO(ta_h5_attr_int(g, "n_tokens", d->cs.n), done);
-    TA_CALL_GOTO(ta_h5_attr_str(g, "neighbors", d->o->neighbors), done);
-    TA_CALL_GOTO(ta_h5_attr_str(g, "categories_source", d->o->categories), done);
-    {
-        const char *ex[1024];
-        int nex = 0;
-        for (int64_t c = 0; c < C && nex < 1024; c++)
-            if (d->excluded[c])
-                ex[nex++] = d->cs.name[c];
-        TA_CALL_GOTO(ta_h5_attr_str_array(g, "excluded_categories", ex, nex), done);
-    }
-    TA_CALL_GOTO(ta_anaout_attr_summary(g, "count", &s->all), done);
-    TA_CALL_GOTO(ta_anaout_attr_summary(g, "entropy", &s->ent_all), done);
+    TA_CALL_GOTO(write_attrs(d, s, g), done);
 done:
-    H5Gclose(g);
+    ta_h5_close(g);
     return rc;
 }
 
-static int write_tsvs(div_t_ *d, summ_t *s)
+/* Per category: the count, entropy and norm summaries; last row ALL. */
+static int write_category_table(div_t_ *d, summ_t *s)
 {
-    int64_t C = d->cs.ncat;
-    char path[4200];
     ta_outfile_t f;
-    /* Per category: diversity, entropy, norms. */
-    snprintf(path, sizeof path, "%s.tsv", d->base);
-    TA_CALL(ta_outfile_open(&f, path));
+    TA_CALL(ta_ana_open_table(&f, d->base, ".tsv"));
     fprintf(f.fp,
             "category\tn\tcount_mean\tcount_std\tcount_ci\tentropy_n\tentropy_mean\tentropy_std\t"
             "entropy_ci\tn_norm\tnorm_mean\tnorm_std\tnorm_ci\n");
-    for (int64_t c = 0; c < C; c++) {
+    for (int64_t c = 0; c < d->cs.ncat; c++) {
         ta_tsv_put_escaped(f.fp, d->cs.name[c], strlen(d->cs.name[c]));
         ta_anaout_summary_cells(f.fp, &s->cat[c]);
         ta_anaout_summary_cells(f.fp, &s->ent[c]);
@@ -395,10 +377,39 @@ static int write_tsvs(div_t_ *d, summ_t *s)
     ta_anaout_summary_cells(f.fp, &s->all);
     ta_anaout_summary_cells(f.fp, &s->ent_all);
     fputs("\t0\tnan\tnan\tnan\n", f.fp);
+    return ta_outfile_commit(&f);
+}
+
+/* The histogram, and the counts by token-id decile. */
+static int write_count_tables(div_t_ *d, summ_t *s)
+{
+    ta_outfile_t f;
+    TA_CALL(ta_ana_open_table(&f, d->base, ".histogram.tsv"));
+    fprintf(f.fp, "count\ttokens\n");
+    for (int64_t i = 0; i < d->o->top + 2; i++)
+        fprintf(f.fp, "%lld\t%lld\n", (long long)i, (long long)s->histogram[i]);
     TA_CALL(ta_outfile_commit(&f));
+    TA_CALL(ta_ana_open_table(&f, d->base, ".deciles.tsv"));
+    fprintf(f.fp, "decile\tfirst_id\tn\tmean\tstd\tci\n");
+    for (int i = 0; i < 10; i++) {
+        /* The first id t with floor(10 t / N) = i. */
+        int64_t first = (i * d->cs.n + 9) / 10;
+        fprintf(f.fp, "%d\t%lld", i, (long long)first);
+        ta_anaout_summary_cells(f.fp, &s->dec[i]);
+        fputc('\n', f.fp);
+    }
+    return ta_outfile_commit(&f);
+}
+
+static int write_tsvs(void *ctx)
+{
+    div_t_ *d = ctx;
+    summ_t *s = &d->s;
+    int64_t C = d->cs.ncat;
+    TA_CALL(write_category_table(d, s));
     /* Category x category, long form: row category a, neighbour category b. */
-    snprintf(path, sizeof path, "%s.catmatrix.tsv", d->base);
-    TA_CALL(ta_outfile_open(&f, path));
+    ta_outfile_t f;
+    TA_CALL(ta_ana_open_table(&f, d->base, ".catmatrix.tsv"));
     fprintf(f.fp, "category\tneighbor_category\tn\tmean\tstd\tci\n");
     for (int64_t a = 0; a < C; a++)
         for (int64_t b = 0; b < C; b++) {
@@ -409,28 +420,13 @@ static int write_tsvs(div_t_ *d, summ_t *s)
             fputc('\n', f.fp);
         }
     TA_CALL(ta_outfile_commit(&f));
-    snprintf(path, sizeof path, "%s.histogram.tsv", d->base);
-    TA_CALL(ta_outfile_open(&f, path));
-    fprintf(f.fp, "count\ttokens\n");
-    for (int64_t i = 0; i < d->o->top + 2; i++)
-        fprintf(f.fp, "%lld\t%lld\n", (long long)i, (long long)s->histogram[i]);
-    TA_CALL(ta_outfile_commit(&f));
-    snprintf(path, sizeof path, "%s.deciles.tsv", d->base);
-    TA_CALL(ta_outfile_open(&f, path));
-    fprintf(f.fp, "decile\tfirst_id\tn\tmean\tstd\tci\n");
-    for (int i = 0; i < 10; i++) {
-        /* The first id t with floor(10 t / N) = i. */
-        int64_t first = (i * d->cs.n + 9) / 10;
-        fprintf(f.fp, "%d\t%lld", i, (long long)first);
-        ta_anaout_summary_cells(f.fp, &s->dec[i]);
-        fputc('\n', f.fp);
-    }
-    TA_CALL(ta_outfile_commit(&f));
-    return 0;
+    return write_count_tables(d, s);
 }
 
-static void print_summary(div_t_ *d, summ_t *s)
+static void print_summary(void *ctx)
 {
+    div_t_ *d = ctx;
+    summ_t *s = &d->s;
     if (ta_log_quiet())
         return;
     int64_t C = d->cs.ncat;
@@ -479,6 +475,42 @@ static void cleanup(div_t_ *d)
     free(d->all_count);
     free(d->all_entropy);
     free(d->norms);
+    free(d->h5path);
+    free(d->base);
+    summ_free(&d->s);
+}
+
+/* Collective. The per-row values of every rank on rank 0, the exact matrix sums on every rank,
+ * and the norms when they must be computed from an embedding matrix. */
+static int gather(div_t_ *d)
+{
+    int64_t C = d->cs.ncat, n_all = 0, m = d->hi - d->lo;
+    TA_CALL(ta_mpi_sum_i64(d->mat, 2 * C * C + C));
+    TA_CALL(ta_mpi_gather_cat(d->count, m, TA_ELEM_I32, (void **)&d->all_count, &n_all));
+    TA_CALL(ta_mpi_gather_cat(d->entropy, m, TA_ELEM_F64, (void **)&d->all_entropy, &n_all));
+    if (!d->o->embeddings)
+        return 0;
+    int has = 0;
+    TA_CALL(ta_mpi_agree(ta_h5_file_has(d->o->embeddings, "/norms", &has)));
+    return has ? 0 : compute_norms(d);
+}
+
+static const ta_ana_ops_t ops = {write_h5_serial, write_tsvs, print_summary};
+
+/* Collective. The output file and tables from the gathered values. */
+static int write_outputs(div_t_ *d)
+{
+    int rc = 0;
+    if (ta_mpi_rank() == 0) {
+        rc = load_norms(d);
+        if (!rc)
+            rc = summarise(d, &d->s);
+    }
+    rc = ta_mpi_agree(rc);
+    const ta_ana_column_t cols[] = {{"/diversity/query", TA_ELEM_I32, d->nb.query + d->lo},
+                                    {"/diversity/count", TA_ELEM_I32, d->count},
+                                    {"/diversity/entropy", TA_ELEM_F64, d->entropy}};
+    return rc ? rc : ta_ana_write(d->h5path, d->nb.q, d->lo, d->hi - d->lo, cols, 3, &ops, d);
 }
 
 int ta_cmd_diversity_run(const ta_diversity_opts_t *o)
@@ -486,87 +518,24 @@ int ta_cmd_diversity_run(const ta_diversity_opts_t *o)
     div_t_ d;
     memset(&d, 0, sizeof d);
     d.o = o;
-    d.nb.file = H5I_INVALID_HID;
-    int rank = ta_mpi_rank(), size = ta_mpi_size();
     int rc = ta_opt_check(&ta_cmd_diversity, o);
     if (!rc)
         rc = load(&d);
     rc = ta_mpi_agree(rc);
-    if (rc)
-        goto out;
-    ta_mpi_block_range(d.nb.q, rank, size, &d.lo, &d.hi);
-    rc = ta_mpi_agree(compute(&d));
-    if (rc)
-        goto out;
-    int64_t C = d.cs.ncat, n_all = 0;
-    TA_CALL_GOTO(ta_mpi_sum_i64(d.mat, 2 * C * C + C), out);
-    TA_CALL_GOTO(
-        ta_mpi_gather_cat(d.count, d.hi - d.lo, TA_ELEM_I32, (void **)&d.all_count, &n_all), out);
-    TA_CALL_GOTO(
-        ta_mpi_gather_cat(d.entropy, d.hi - d.lo, TA_ELEM_F64, (void **)&d.all_entropy, &n_all),
-        out);
-    summ_t s;
-    memset(&s, 0, sizeof s);
-    if (d.o->embeddings) {
-        int has = 0;
-        rc = ta_mpi_agree(has_norms(d.o->embeddings, &has));
-        if (!rc && !has)
-            rc = compute_norms(&d);
-        if (rc)
-            goto out;
+    if (!rc) {
+        ta_mpi_block_range(d.nb.q, ta_mpi_rank(), ta_mpi_size(), &d.lo, &d.hi);
+        rc = ta_mpi_agree(compute(&d));
     }
-    if (rank == 0) {
-        rc = load_norms(&d);
-        if (!rc)
-            rc = summarise(&d, &s);
-    }
-    rc = ta_mpi_agree(rc);
-    if (rc) {
-        summ_free(&s);
-        goto out;
-    }
-    ta_h5out_t h;
-    rc = ta_h5out_create(&h, d.h5path, ta_mpi_comm());
-    if (rc) {
-        summ_free(&s);
-        goto out;
-    }
-    int64_t m = d.hi - d.lo;
-    rc = ta_h5_write_rows(h.file, "/diversity/query", TA_ELEM_I32, d.nb.q, 0, d.lo, m,
-                          d.nb.query + d.lo);
     if (!rc)
-        rc = ta_h5_write_rows(h.file, "/diversity/count", TA_ELEM_I32, d.nb.q, 0, d.lo, m, d.count);
+        rc = gather(&d);
     if (!rc)
-        rc = ta_h5_write_rows(h.file, "/diversity/entropy", TA_ELEM_F64, d.nb.q, 0, d.lo, m,
-                              d.entropy);
-    rc = ta_mpi_agree(rc);
-    if (!rc)
-        rc = ta_h5out_to_serial(&h);
-    if (!rc && rank == 0)
-        rc = write_h5_serial(&d, &s, h.file);
-    rc = ta_h5out_commit(&h, rc);
-    if (!rc && rank == 0)
-        rc = write_tsvs(&d, &s);
-    rc = ta_mpi_agree(rc);
-    if (!rc && rank == 0)
-        print_summary(&d, &s);
-    summ_free(&s);
-out:
+        rc = write_outputs(&d);
     cleanup(&d);
     return rc;
 }
 
-static int run_any(const void *o)
-{
-    return ta_cmd_diversity_run(o);
-}
-
-const ta_cmd_t ta_cmd_diversity = {
-    .name = "diversity",
+TA_CMD_DEFINE(
+    diversity, ta_diversity_opts_t,
     .summary =
         "categories spanned by each token's neighbourhood, histogram, category matrix, entropy",
-    .opts = opts,
-    .opts_size = sizeof(ta_diversity_opts_t),
-    .run = run_any,
-    .flags = TA_CMD_MPI,
-};
+    .flags = TA_CMD_MPI);

@@ -244,10 +244,8 @@ static int prepare(nb_t *nb)
 static void report_run(const nb_t *nb)
 {
     const ta_nbr_result_t *res = &nb->res;
-    if (res->zero_rows)
-        ta_log_warn("%s: %lld rows have norm 0; they are neither queries nor neighbours (index -1, "
-                    "score NaN)",
-                    nb->o->embeddings, (long long)res->zero_rows);
+    ta_embed_warn_zero_rows(&nb->e, &(ta_rownorm_zeros_t){res->zero_rows, -1},
+                            "they are neither queries nor neighbours (index -1, score NaN)");
     double gflops = res->gemm_flops / (res->seconds > 0 ? res->seconds : 1) * 1e-9;
     ta_log_info("neighbors: %.2f s, %.1f GFLOP/s (SGEMM %.2f s, top-k %.2f s, communication %.2f "
                 "s, rescoring %.2f s on the slowest rank; %lld rows recomputed exactly)",
@@ -273,30 +271,20 @@ static void report_run(const nb_t *nb)
 static int write_serial(const nb_t *nb, ta_h5out_t *h)
 {
     const ta_neighbors_opts_t *o = nb->o;
-    int rc = 0;
-    hid_t g = H5Gopen2(h->file, "/neighbors", H5P_DEFAULT);
-    if (g < 0)
-        rc = TA_ERR(TA_EINTERNAL, "%s: cannot open /neighbors", h->tmp);
-    if (!rc)
-        rc = ta_h5_attr_int(g, "k", o->k);
-    if (!rc)
-        rc = ta_h5_attr_int(g, "exclude_self", o->exclude_self);
-    if (!rc)
-        rc = ta_h5_attr_int(g, "n_tokens", nb->e.rows);
-    if (!rc)
-        rc = ta_h5_attr_str(g, "queries", o->queries);
-    if (!rc)
-        rc = ta_h5_attr_str(g, "embeddings", o->embeddings);
-    if (!rc)
-        rc = ta_h5_attr_int(g, "block_rows", nb->block_rows);
-    if (!rc)
-        rc = ta_h5_attr_int(g, "zero_rows", nb->res.zero_rows);
-    if (g >= 0)
-        H5Gclose(g);
-    if (!rc && nb->have_vocab && is_model_h5(&nb->e) && nb->voc.n == nb->e.rows)
-        rc = ta_h5_write_strings(h->file, "/vocab/token", (const char *const *)nb->voc.piece,
-                                 nb->voc.n);
-    return rc;
+    const ta_h5_attr_t attrs[] = {
+        TA_H5_ATTR_INT_("k", o->k),
+        TA_H5_ATTR_INT_("exclude_self", o->exclude_self),
+        TA_H5_ATTR_INT_("n_tokens", nb->e.rows),
+        TA_H5_ATTR_STR_("queries", o->queries),
+        TA_H5_ATTR_STR_("embeddings", o->embeddings),
+        TA_H5_ATTR_INT_("block_rows", nb->block_rows),
+        TA_H5_ATTR_INT_("zero_rows", nb->res.zero_rows),
+    };
+    TA_CALL(ta_h5_write_attrs(h->file, "/neighbors", attrs, sizeof attrs / sizeof attrs[0]));
+    if (nb->have_vocab && is_model_h5(&nb->e) && nb->voc.n == nb->e.rows)
+        TA_CALL(ta_h5_write_strings(h->file, "/vocab/token", (const char *const *)nb->voc.piece,
+                                    nb->voc.n));
+    return 0;
 }
 
 /* Collective. OUT.h5: every rank its rows, then rank 0 the attributes. */
@@ -387,16 +375,6 @@ out:
     return rc;
 }
 
-static int run_any(const void *o)
-{
-    return ta_cmd_neighbors_run(o);
-}
-
-const ta_cmd_t ta_cmd_neighbors = {
-    .name = "neighbors",
-    .summary = "exact top-k cosine neighbours over the whole vocabulary",
-    .opts = opts,
-    .opts_size = sizeof(ta_neighbors_opts_t),
-    .run = run_any,
-    .flags = TA_CMD_MPI,
-};
+TA_CMD_DEFINE(neighbors, ta_neighbors_opts_t,
+              .summary = "exact top-k cosine neighbours over the whole vocabulary",
+              .flags = TA_CMD_MPI);

@@ -17,6 +17,7 @@
 #include "base/ta_error.h"
 #include "base/ta_log.h"
 #include "base/ta_rand.h"
+#include "base/ta_team.h"
 #include "kernels/ta_blocking.h"
 #include "kernels/ta_paper_sample.h"
 #include "kernels/ta_probe.h"
@@ -228,25 +229,17 @@ static int run_farm(probe_ctx_t *c, int64_t ntasks, const int64_t *cost, ta_farm
     return rc;
 }
 
-/* Reads rows [0, n) of the embeddings, L2-normalised in place (norms accumulated in double). */
+/* Reads rows [0, n) of the embeddings, L2-normalised in place by the one row normaliser (NaN and
+ * Inf are errors naming the row; zero rows stay zero, with a warning). */
 static int read_normalised(ta_embed_t *e, int64_t n, float *X)
 {
     const int64_t d = e->cols, step = TA_PROBE_READ_ROWS;
+    ta_rownorm_zeros_t z = {0, -1};
     for (int64_t r0 = 0; r0 < n; r0 += step) {
         int64_t rows = n - r0 < step ? n - r0 : step;
-        TA_CALL(ta_embed_read_rows(e, r0, rows, X + r0 * d));
+        TA_CALL(ta_embed_read_normalized(e, r0, rows, X + r0 * d, NULL, &z));
     }
-    for (int64_t i = 0; i < n; i++) {
-        float *x = X + i * d;
-        double ss = 0;
-        for (int64_t j = 0; j < d; j++)
-            ss += (double)x[j] * x[j];
-        if (ss > 0) {
-            float inv = (float)(1.0 / sqrt(ss));
-            for (int64_t j = 0; j < d; j++)
-                x[j] *= inv;
-        }
-    }
+    ta_embed_warn_zero_rows(e, &z, "they stay zero and take part in the probes");
     return 0;
 }
 
@@ -646,12 +639,13 @@ static int run_probe(const ta_probe_opts_t *a, probe_state_t *s)
     }
     rc = ta_mpi_agree(rc);
     /* The rank's threads (OPENBLAS_NUM_THREADS, SLURM_CPUS_PER_TASK or cores / ranks, see
-     * ta_mpi_setup_threads) go to the fit's own chunk threads, and OpenBLAS runs one thread per
-     * call: the sums then have a fixed order and a task's result does not depend on the thread
+     * ta_mpi_setup_threads) form the team that shares a fit's chunks, and OpenBLAS runs one thread
+     * per call: the sums then have a fixed order and a task's result does not depend on the thread
      * count. */
     int threads = ta_blas_threads();
     ta_blas_set_threads(1);
-    c->opt.threads = threads;
+    if (!rc)
+        rc = ta_mpi_agree(ta_team_create(threads, &c->opt.team));
     for (int64_t k = 0; k < np; k++)
         cost[k] = 2 * s->sample[s->probe_cat[k]].m;
     if (!rc)
@@ -662,6 +656,8 @@ static int run_probe(const ta_probe_opts_t *a, probe_state_t *s)
         c->final = s->final;
         rc = run_farm(c, np * F, cost, fold_task, "probe: folds", s->folds_res, done + np);
     }
+    ta_team_free(c->opt.team);
+    c->opt.team = NULL;
     ta_blas_set_threads(threads);
     free(cost);
     if (rc == TA_EINTERRUPTED) {
@@ -708,16 +704,7 @@ int ta_cmd_probe_run(const ta_probe_opts_t *o)
     return rc;
 }
 
-static int run_any(const void *o)
-{
-    return ta_cmd_probe_run(o);
-}
-
-const ta_cmd_t ta_cmd_probe = {
-    .name = "probe",
+TA_CMD_DEFINE(
+    probe, ta_probe_opts_t,
     .summary = "one-vs-rest logistic-regression probes per category, k-fold cross-validation",
-    .opts = opts,
-    .opts_size = sizeof(ta_probe_opts_t),
-    .run = run_any,
-    .flags = TA_CMD_MPI,
-};
+    .flags = TA_CMD_MPI);

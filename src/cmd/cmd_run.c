@@ -522,21 +522,12 @@ out:
     return rc;
 }
 
-static int run_any(const void *o)
-{
-    return ta_cmd_run_run(o);
-}
-
-const ta_cmd_t ta_cmd_run = {
-    .name = "run",
+TA_CMD_DEFINE(
+    run, ta_run_opts_t,
     .summary = "the whole pipeline for the models in a config, resumable, into results/<run>/",
-    .opts = opts,
-    .opts_size = sizeof(ta_run_opts_t),
-    .run = run_any,
     .notes = "Steps (each writes results/<run>/steps/<model>.<step>.h5, skipped when complete): "
              "ingest, neighbors, diversity, probe, translate (with translate.dictionaries), "
              "compare (compare.pairs); then results/<run>/<model>.h5 + TSV tables, and the report "
              "(results/<run>/report.md, index.html). Rerun the same command to resume after an "
              "interruption (exit 4). Log: results/<run>/run.log.",
-    .flags = TA_CMD_MPI,
-};
+    .flags = TA_CMD_MPI);

@@ -238,23 +238,14 @@ int ta_cmd_synth_run(const ta_synth_opts_t *o)
     return rc;
 }
 
-static int run_any(const void *o)
-{
-    return ta_cmd_synth_run(o);
-}
-
-const ta_cmd_t ta_cmd_synth = {
-    .name = "synth",
-    .summary = "a synthetic model directory with planted structure and a MUSE dictionary",
-    .about = "Writes DIR/model.safetensors, DIR/tokenizer.json (Unigram), DIR/config.json and "
-             "DIR/dictionaries/en-xx.txt (MUSE format) for a model with planted structure: N "
-             "tokens over 14 writing systems plus numbers, punctuation and symbols, each word "
-             "token in a translation group headed by an English token. Row i is\n"
-             "  x_i = a u_script(i) + b u_group(i) + sigma e_i\n"
-             "(see README, section synth). The same seed gives the same vocabulary for both "
-             "presets and the same bytes for any number of MPI ranks.",
-    .opts = opts,
-    .opts_size = sizeof(ta_synth_opts_t),
-    .run = run_any,
-    .flags = TA_CMD_MPI,
-};
+TA_CMD_DEFINE(synth, ta_synth_opts_t,
+              .summary = "a synthetic model directory with planted structure and a MUSE dictionary",
+              .about =
+                  "Writes DIR/model.safetensors, DIR/tokenizer.json (Unigram), DIR/config.json and "
+                  "DIR/dictionaries/en-xx.txt (MUSE format) for a model with planted structure: N "
+                  "tokens over 14 writing systems plus numbers, punctuation and symbols, each word "
+                  "token in a translation group headed by an English token. Row i is\n"
+                  "  x_i = a u_script(i) + b u_group(i) + sigma e_i\n"
+                  "(see README, section synth). The same seed gives the same vocabulary for both "
+                  "presets and the same bytes for any number of MPI ranks.",
+              .flags = TA_CMD_MPI);

@@ -11,16 +11,12 @@
 #include "base/ta_log.h"
 #include "kernels/ta_stats.h"
 #include "io/ta_anaout.h"
-#include "io/ta_catfile.h"
-#include "io/ta_file.h"
-#include "io/ta_h5.h"
 #include "io/ta_muse.h"
-#include "io/ta_nbfile.h"
 #include "io/ta_prov.h"
 #include "io/ta_vocab.h"
 #include "mpi/ta_gather.h"
-#include "mpi/ta_h5par.h"
 #include "mpi/ta_mpi.h"
+#include "cmd/ta_ana.h"
 #include "cmd/ta_cmd.h"
 
 #include <math.h>
@@ -53,6 +49,14 @@ static const ta_opt_t opts[] = {
 #define WARN_LIMIT 20
 
 typedef struct {
+    ta_summary_t all;
+    int64_t no_entry;
+    int32_t ncat;
+    ta_summary_t *cat; /* [ncat] */
+    int64_t *cat_no_entry;
+} summ_t;
+
+typedef struct {
     const ta_translate_opts_t *o;
     ta_nbfile_t nb;
     ta_vocab_t voc;
@@ -60,26 +64,23 @@ typedef struct {
     ta_muse_t dict;
     int32_t *word; /* [N] dictionary word of each token, -1 = none */
     int64_t lo, hi;
-    int32_t *count;     /* [hi - lo] */
-    int32_t *all_count; /* rank 0 */
-    char h5path[4096], base[4096];
+    int32_t *count;      /* [hi - lo] */
+    int32_t *all_count;  /* rank 0 */
+    summ_t s;            /* rank 0: the summaries */
+    char *h5path, *base; /* the output and the stem of its table */
 } tr_t;
 
 static int load(tr_t *d)
 {
-    TA_CALL(ta_nbfile_open(d->o->neighbors, &d->nb));
-    TA_CALL(ta_vocab_read(d->o->vocab, &d->voc));
-    TA_CALL(ta_nbfile_set_ntokens(&d->nb, d->voc.n, d->o->vocab));
-    TA_CHECK(d->o->top <= d->nb.k, TA_EINPUT,
-             "%s: --top %lld is larger than the %lld neighbours per row", d->o->neighbors,
-             (long long)d->o->top, (long long)d->nb.k);
-    if (d->o->categories) {
-        TA_CALL(ta_catfile_read(d->o->categories, ta_cmd_schemes[d->o->scheme], &d->cs));
-        TA_CHECK(d->cs.n == d->voc.n, TA_EINPUT, "%s: %lld tokens but %s has %lld",
-                 d->o->categories, (long long)d->cs.n, d->o->vocab, (long long)d->voc.n);
-        TA_CALL(ta_prov_add_input(d->o->categories));
-    }
-    TA_CALL(ta_muse_read_dir(d->o->dict, WARN_LIMIT, &d->dict));
+    const ta_translate_opts_t *o = d->o;
+    TA_CALL(ta_ana_open_neighbors(o->neighbors, &d->nb));
+    TA_CALL(ta_vocab_read(o->vocab, &d->voc));
+    TA_CALL(ta_prov_add_input(o->vocab));
+    TA_CALL(ta_nbfile_set_ntokens(&d->nb, d->voc.n, o->vocab));
+    TA_CALL(ta_ana_check_top(&d->nb, o->top));
+    if (o->categories)
+        TA_CALL(ta_ana_read_categories(o->categories, o->scheme, d->voc.n, o->vocab, &d->cs));
+    TA_CALL(ta_muse_read_dir(o->dict, WARN_LIMIT, &d->dict));
     d->word = ta_malloc((size_t)(d->voc.n ? d->voc.n : 1) * sizeof *d->word);
     TA_CHECK_ALLOC(d->word, (size_t)d->voc.n * sizeof *d->word);
     for (int64_t t = 0; t < d->voc.n; t++) {
@@ -87,11 +88,7 @@ static int load(tr_t *d)
         TA_CALL(ta_muse_lookup(&d->dict, d->voc.piece[t], d->voc.len[t], &w));
         d->word[t] = (int32_t)w;
     }
-    TA_CALL(ta_prov_add_input(d->o->neighbors));
-    TA_CALL(ta_prov_add_input(d->o->vocab));
-    TA_CALL(ta_anaout_paths(d->o->neighbors, d->o->out, ".translate.h5", d->h5path,
-                            sizeof d->h5path, d->base, sizeof d->base));
-    return 0;
+    return ta_ana_paths(o->neighbors, o->out, ".translate.h5", &d->h5path, &d->base);
 }
 
 static int tr_row(void *ctx, int64_t row, int32_t q, const int32_t *nbr, int64_t top)
@@ -124,14 +121,6 @@ static int compute(tr_t *d)
     TA_CHECK(d->count, TA_ERESOURCE, "out of memory for %lld rows", (long long)m);
     return ta_nbfile_each_row(&d->nb, d->lo, d->hi, d->o->top, tr_row, d);
 }
-
-typedef struct {
-    ta_summary_t all;
-    int64_t no_entry;
-    int32_t ncat;
-    ta_summary_t *cat; /* [ncat] */
-    int64_t *cat_no_entry;
-} summ_t;
 
 static int summarise(tr_t *d, summ_t *s)
 {
@@ -169,49 +158,61 @@ done:
     return rc;
 }
 
-static int write_h5_serial(tr_t *d, summ_t *s, hid_t file)
+/* The group's attributes. */
+static int write_attrs(tr_t *d, summ_t *s, hid_t g)
 {
-    hid_t g = H5Gopen2(file, "/translate", H5P_DEFAULT);
-    TA_CHECK(g >= 0, TA_EINTERNAL, "cannot open /translate");
-    int rc = 0;
-    if (s->ncat) {
-        int64_t C = s->ncat;
-        TA_CALL_GOTO(ta_h5_write_strings(g, "categories", (const char *const *)d->cs.name, C),
-                     done);
-        TA_CALL_GOTO(ta_anaout_write_summaries(g, "cat", s->cat, C), done);
-        TA_CALL_GOTO(ta_h5_write_array(g, "cat_no_entry", TA_ELEM_I64, 1, &C, s->cat_no_entry),
-                     done);
-        TA_CALL_GOTO(ta_h5_attr_str(g, "categories_source", d->o->categories), done);
-    }
+    const ta_muse_t *m = &d->dict;
+    const ta_h5_attr_t attrs[] = {
+        TA_H5_ATTR_INT_("top", d->o->top),
+        TA_H5_ATTR_INT_("k", d->nb.k),
+        TA_H5_ATTR_INT_("n_tokens", d->voc.n),
+        TA_H5_ATTR_INT_("n_queries", d->nb.q),
+        TA_H5_ATTR_INT_("n_with_entry", s->all.n),
+        TA_H5_ATTR_INT_("n_without_entry", s->no_entry),
+        TA_H5_ATTR_INT_("dict_pairs", m->n_pairs),
+        TA_H5_ATTR_INT_("dict_words", m->words.n),
+        TA_H5_ATTR_INT_("dict_english_words", m->n_english),
+        TA_H5_ATTR_INT_("malformed_lines", m->n_malformed),
+        TA_H5_ATTR_STR_("dict_dir", d->o->dict),
+        TA_H5_ATTR_STR_("neighbors", d->o->neighbors),
+        TA_H5_ATTR_STR_("vocab", d->o->vocab),
+    };
+    TA_CALL(ta_h5_write_attrs(g, NULL, attrs, sizeof attrs / sizeof attrs[0]));
+    TA_CALL(ta_anaout_attr_summary(g, "count", &s->all));
+    return ta_h5_attr_double(g, "share_mean", s->all.mean / (double)d->o->top);
+}
+
+/* The summaries by category. */
+static int write_categories(tr_t *d, summ_t *s, hid_t g)
+{
+    int64_t C = s->ncat;
+    TA_CALL(ta_h5_write_strings(g, "categories", (const char *const *)d->cs.name, C));
+    TA_CALL(ta_anaout_write_summaries(g, "cat", s->cat, C));
+    TA_CALL(ta_h5_write_array(g, "cat_no_entry", TA_ELEM_I64, 1, &C, s->cat_no_entry));
+    return ta_h5_attr_str(g, "categories_source", d->o->categories);
+}
+
+/* Rank 0, serial phase: everything in /translate but the per-row columns. */
+static int write_h5_serial(void *ctx, hid_t file)
+{
+    tr_t *d = ctx;
+    summ_t *s = &d->s;
     int64_t nf = d->dict.n_files;
+    const char **sha = ta_malloc((size_t)(nf ? nf : 1) * sizeof *sha);
+    TA_CHECK_ALLOC(sha, (size_t)(nf ? nf : 1) * sizeof *sha);
+    for (int64_t i = 0; i < nf; i++)
+        sha[i] = d->dict.sha[i];
+    hid_t g = -1;
+    int rc = 0;
+    TA_CALL_GOTO(ta_h5_open_object(file, "/translate", &g), done);
+    if (s->ncat)
+        TA_CALL_GOTO(write_categories(d, s, g), done);
     TA_CALL_GOTO(ta_h5_write_strings(g, "dict_files", (const char *const *)d->dict.file, nf), done);
-    {
-        const char **sha = ta_malloc((size_t)(nf ? nf : 1) * sizeof *sha);
-        TA_CHECK_GOTO(sha, TA_ERESOURCE, done, "out of memory");
-        for (int64_t i = 0; i < nf; i++)
-            sha[i] = d->dict.sha[i];
-        rc = ta_h5_write_strings(g, "dict_sha256", sha, nf);
-        free(sha);
-        if (rc)
-            goto done;
-    }
-    TA_CALL_GOTO(ta_h5_attr_int(g, "top", d->o->top), done);
-    TA_CALL_GOTO(ta_h5_attr_int(g, "k", d->nb.k), done);
-    TA_CALL_GOTO(ta_h5_attr_int(g, "n_tokens", d->voc.n), done);
-    TA_CALL_GOTO(ta_h5_attr_int(g, "n_queries", d->nb.q), done);
-    TA_CALL_GOTO(ta_h5_attr_int(g, "n_with_entry", s->all.n), done);
-    TA_CALL_GOTO(ta_h5_attr_int(g, "n_without_entry", s->no_entry), done);
-    TA_CALL_GOTO(ta_h5_attr_int(g, "dict_pairs", d->dict.n_pairs), done);
-    TA_CALL_GOTO(ta_h5_attr_int(g, "dict_words", d->dict.words.n), done);
-    TA_CALL_GOTO(ta_h5_attr_int(g, "dict_english_words", d->dict.n_english), done);
-    TA_CALL_GOTO(ta_h5_attr_int(g, "malformed_lines", d->dict.n_malformed), done);
-    TA_CALL_GOTO(ta_h5_attr_str(g, "dict_dir", d->o->dict), done);
-    TA_CALL_GOTO(ta_h5_attr_str(g, "neighbors", d->o->neighbors), done);
-    TA_CALL_GOTO(ta_h5_attr_str(g, "vocab", d->o->vocab), done);
-    TA_CALL_GOTO(ta_anaout_attr_summary(g, "count", &s->all), done);
-    TA_CALL_GOTO(ta_h5_attr_double(g, "share_mean", s->all.mean / (double)d->o->top), done);
+    TA_CALL_GOTO(ta_h5_write_strings(g, "dict_sha256", sha, nf), done);
+    TA_CALL_GOTO(write_attrs(d, s, g), done);
 done:
-    H5Gclose(g);
+    ta_h5_close(g);
+    free(sha);
     return rc;
 }
 
@@ -225,12 +226,12 @@ static void tsv_row(FILE *fp, const char *name, const ta_summary_t *s, int64_t n
     fprintf(fp, "\t%lld\n", (long long)no_entry);
 }
 
-static int write_tsv(tr_t *d, summ_t *s)
+static int write_tsv(void *ctx)
 {
-    char path[4200];
+    tr_t *d = ctx;
+    summ_t *s = &d->s;
     ta_outfile_t f;
-    snprintf(path, sizeof path, "%s.tsv", d->base);
-    TA_CALL(ta_outfile_open(&f, path));
+    TA_CALL(ta_ana_open_table(&f, d->base, ".tsv"));
     fprintf(f.fp, "category\tn\tmean\tstd\tci\tshare_mean\tno_entry\n");
     for (int32_t c = 0; c < s->ncat; c++)
         tsv_row(f.fp, d->cs.name[c], &s->cat[c], s->cat_no_entry[c], d->o->top);
@@ -239,8 +240,10 @@ static int write_tsv(tr_t *d, summ_t *s)
     return 0;
 }
 
-static void print_summary(tr_t *d, summ_t *s)
+static void print_summary(void *ctx)
 {
+    tr_t *d = ctx;
+    summ_t *s = &d->s;
     if (ta_log_quiet())
         return;
     printf("translate: %lld queries, top %lld other neighbours; dictionaries: %lld files, %lld "
@@ -268,6 +271,24 @@ static void cleanup(tr_t *d)
     free(d->word);
     free(d->count);
     free(d->all_count);
+    free(d->s.cat);
+    free(d->s.cat_no_entry);
+    free(d->h5path);
+    free(d->base);
+}
+
+static const ta_ana_ops_t ops = {write_h5_serial, write_tsv, print_summary};
+
+/* Collective. The counts on rank 0, summarised, and the outputs. */
+static int write_outputs(tr_t *d)
+{
+    int64_t n_all = 0;
+    TA_CALL(
+        ta_mpi_gather_cat(d->count, d->hi - d->lo, TA_ELEM_I32, (void **)&d->all_count, &n_all));
+    TA_CALL(ta_mpi_agree(ta_mpi_rank() == 0 ? summarise(d, &d->s) : 0));
+    const ta_ana_column_t cols[] = {{"/translate/query", TA_ELEM_I32, d->nb.query + d->lo},
+                                    {"/translate/count", TA_ELEM_I32, d->count}};
+    return ta_ana_write(d->h5path, d->nb.q, d->lo, d->hi - d->lo, cols, 2, &ops, d);
 }
 
 int ta_cmd_translate_run(const ta_translate_opts_t *o)
@@ -275,65 +296,20 @@ int ta_cmd_translate_run(const ta_translate_opts_t *o)
     tr_t d;
     memset(&d, 0, sizeof d);
     d.o = o;
-    d.nb.file = H5I_INVALID_HID;
-    int rank = ta_mpi_rank(), size = ta_mpi_size();
     int rc = ta_opt_check(&ta_cmd_translate, o);
     if (!rc)
         rc = load(&d);
     rc = ta_mpi_agree(rc);
-    if (rc)
-        goto out;
-    ta_mpi_block_range(d.nb.q, rank, size, &d.lo, &d.hi);
-    rc = ta_mpi_agree(compute(&d));
-    if (rc)
-        goto out;
-    int64_t n_all = 0;
-    TA_CALL_GOTO(
-        ta_mpi_gather_cat(d.count, d.hi - d.lo, TA_ELEM_I32, (void **)&d.all_count, &n_all), out);
-    summ_t s;
-    memset(&s, 0, sizeof s);
-    if (rank == 0)
-        rc = summarise(&d, &s);
-    rc = ta_mpi_agree(rc);
-    ta_h5out_t h;
-    if (!rc)
-        rc = ta_h5out_create(&h, d.h5path, ta_mpi_comm());
     if (!rc) {
-        int64_t m = d.hi - d.lo;
-        rc = ta_h5_write_rows(h.file, "/translate/query", TA_ELEM_I32, d.nb.q, 0, d.lo, m,
-                              d.nb.query + d.lo);
-        if (!rc)
-            rc = ta_h5_write_rows(h.file, "/translate/count", TA_ELEM_I32, d.nb.q, 0, d.lo, m,
-                                  d.count);
-        rc = ta_mpi_agree(rc);
-        if (!rc)
-            rc = ta_h5out_to_serial(&h);
-        if (!rc && rank == 0)
-            rc = write_h5_serial(&d, &s, h.file);
-        rc = ta_h5out_commit(&h, rc);
-        if (!rc && rank == 0)
-            rc = write_tsv(&d, &s);
-        rc = ta_mpi_agree(rc);
-        if (!rc && rank == 0)
-            print_summary(&d, &s);
+        ta_mpi_block_range(d.nb.q, ta_mpi_rank(), ta_mpi_size(), &d.lo, &d.hi);
+        rc = ta_mpi_agree(compute(&d));
     }
-    free(s.cat);
-    free(s.cat_no_entry);
-out:
+    if (!rc)
+        rc = write_outputs(&d);
     cleanup(&d);
     return rc;
 }
 
-static int run_any(const void *o)
-{
-    return ta_cmd_translate_run(o);
-}
-
-const ta_cmd_t ta_cmd_translate = {
-    .name = "translate",
-    .summary = "share of neighbours that are dictionary translations",
-    .opts = opts,
-    .opts_size = sizeof(ta_translate_opts_t),
-    .run = run_any,
-    .flags = TA_CMD_MPI,
-};
+TA_CMD_DEFINE(translate, ta_translate_opts_t,
+              .summary = "share of neighbours that are dictionary translations",
+              .flags = TA_CMD_MPI);

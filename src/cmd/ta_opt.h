@@ -8,8 +8,7 @@
  *     int ta_cmd_X_run(const ta_X_opts_t *o);                                 (Collective)
  *     static const ta_opt_t opts[] = { {TA_OPT_PATH_(ta_X_opts_t, emb, "embeddings", ...)}, ...,
  *                                      {TA_OPT_END_} };
- *     const ta_cmd_t ta_cmd_X = {.name = "X", .opts = opts, .opts_size = sizeof(ta_X_opts_t),
- *                                .run = run_any, ...};
+ *     TA_CMD_DEFINE(X, ta_X_opts_t, .summary = "...", .flags = TA_CMD_MPI);
  * and is listed in main.c. See DEVELOPERS.md, "Adding a command or an option". */
 #ifndef TA_OPT_H
 #define TA_OPT_H
@@ -93,6 +92,20 @@ typedef struct ta_cmd {
 } ta_cmd_t;
 
 enum { TA_CMD_MPI = 1 };
+
+/* Defines the command NAME of a driver file: the descriptor ta_cmd_NAME, whose run calls
+ * ta_cmd_NAME_run with the options struct TYPE that the file's table `opts` describes. The other
+ * arguments are the descriptor's remaining fields: .summary, .about, .notes, .flags. */
+#define TA_CMD_DEFINE(NAME, TYPE, ...)                                                             \
+    static int ta__cmd_run_##NAME(const void *o)                                                   \
+    {                                                                                              \
+        return ta_cmd_##NAME##_run(o);                                                             \
+    }                                                                                              \
+    const ta_cmd_t ta_cmd_##NAME = {.name = #NAME,                                                 \
+                                    .opts = opts,                                                  \
+                                    .opts_size = sizeof(TYPE),                                     \
+                                    .run = ta__cmd_run_##NAME,                                     \
+                                    __VA_ARGS__}
 
 /* Local. Zeroes the struct o and sets every default of the table. */
 void ta_opt_defaults(const ta_cmd_t *c, void *o);
