@@ -1,8 +1,9 @@
 /* `tokenatlas run CONFIG.yaml [--set key=value]...`: the whole pipeline, resumable.
  *
- * For each model: ingest -> neighbors -> diversity -> probe -> translate (when dictionaries are
- * configured); then compare for the configured pairs; then each model's results are assembled
- * into results/<run>/<model>.h5 with TSV tables beside it, and the report is written.
+ * For each model: ingest -> neighbors -> diversity -> map (unless map.enabled is false or the
+ * queries are a sample) -> probe -> translate (when dictionaries are configured); then compare for
+ * the configured pairs; then each model's results are assembled into results/<run>/<model>.h5 with
+ * TSV tables beside it, and the report is written.
  *
  * Every step is the command itself: its options struct is filled from the config and its typed
  * entry point called in-process, so the run works under mpirun / srun with any number of ranks
@@ -26,6 +27,7 @@
 #include "cmd/cmd_compare.h"
 #include "cmd/cmd_diversity.h"
 #include "cmd/cmd_ingest.h"
+#include "cmd/cmd_map.h"
 #include "cmd/cmd_neighbors.h"
 #include "cmd/cmd_probe.h"
 #include "cmd/cmd_report.h"
@@ -222,6 +224,24 @@ static int step_diversity(run_t *r, const ta_config_model_t *m, const char *mode
     return rc;
 }
 
+/* Collective. map: the 2-D UMAP layout of the neighbour graph (the paper's Figure 1). */
+static int step_map(run_t *r, const ta_config_model_t *m, const char *nb_h5)
+{
+    const ta_config_t *c = r->cfg;
+    char *out = NULL;
+    TA_CALL(step_path(r, m->name, "map", &out));
+    ta_map_opts_t o;
+    ta_opt_defaults(&ta_cmd_map, &o);
+    o.neighbors = nb_h5;
+    o.n_neighbors = c->map_neighbors;
+    o.min_dist = c->map_min_dist;
+    o.seed = c->map_seed;
+    o.out = out;
+    int rc = run_step(r, m->name, &ta_cmd_map, &o, out);
+    free(out);
+    return rc;
+}
+
 /* Collective. probe: one-vs-rest linear probes per category. */
 static int step_probe(run_t *r, const ta_config_model_t *m, const char *model_h5)
 {
@@ -274,6 +294,13 @@ static int run_model(run_t *r, const ta_config_model_t *m)
     TA_CALL_GOTO(step_ingest(r, m, model_h5), done);
     TA_CALL_GOTO(step_neighbors(r, m, model_h5, nb_h5), done);
     TA_CALL_GOTO(step_diversity(r, m, model_h5, nb_h5), done);
+    /* A map places each query by its neighbours among the queries: with a sample of queries
+     * (neighbors.queries: sample:...) few of those are queries, so most points would have no
+     * edge; the map is made from every token's neighbours or a query file's. */
+    if (c->map_enabled && strncmp(c->queries, "sample:", 7) != 0)
+        TA_CALL_GOTO(step_map(r, m, nb_h5), done);
+    else if (c->map_enabled)
+        run_log(r, "%s map: skipped (neighbors.queries is a sample)", m->name);
     if (c->probe_enabled)
         TA_CALL_GOTO(step_probe(r, m, model_h5), done);
     if (c->dictionaries[0])
@@ -344,7 +371,8 @@ static int assemble_pairs(run_t *r, const ta_config_model_t *m, hid_t dst)
 /* Local (rank 0, serial handle). Copies the step files of one model into the assembled file. */
 static int assemble_groups(run_t *r, const ta_config_model_t *m, hid_t dst)
 {
-    static const char *const steps[] = {"model", "neighbors", "diversity", "probe", "translate"};
+    static const char *const steps[] = {"model", "neighbors", "diversity",
+                                        "map",   "probe",     "translate"};
     int rc = 0;
     for (size_t i = 0; i < sizeof steps / sizeof steps[0] && !rc; i++) {
         char *path = NULL;
@@ -527,8 +555,9 @@ TA_CMD_DEFINE(
     run, ta_run_opts_t,
     .summary = "the whole pipeline for the models in a config, resumable, into results/<run>/",
     .notes = "Steps (each writes results/<run>/steps/<model>.<step>.h5, skipped when complete): "
-             "ingest, neighbors, diversity, probe, translate (with translate.dictionaries), "
-             "compare (compare.pairs); then results/<run>/<model>.h5 + TSV tables, and the report "
+             "ingest, neighbors, diversity, map (unless map.enabled is false or neighbors.queries "
+             "is a sample), probe, translate (with translate.dictionaries), compare "
+             "(compare.pairs); then results/<run>/<model>.h5 + TSV tables, and the report "
              "(results/<run>/report.md, index.html). Rerun the same command to resume after an "
              "interruption (exit 4). Log: results/<run>/run.log.",
     .flags = TA_CMD_MPI);
