@@ -166,6 +166,15 @@ int ta_mpi_stop_requested(void)
     return any;
 }
 
+void ta_mpi_barrier_sleeping(void)
+{
+    if (!mpi_active || tool_size == 1)
+        return;
+    MPI_Request r;
+    TA_MPI_MUST(MPI_Ibarrier(tool_comm, &r));
+    ta_mpi_wait_all(1, &r);
+}
+
 _Noreturn void ta_mpi_abort(int code)
 {
     ta_err_print();

@@ -44,6 +44,11 @@ int ta_mpi_stop_requested(void);
  */
 void ta_mpi_wait_all(int n, MPI_Request *req);
 
+/* Collective. A barrier whose waiting ranks sleep (ta_mpi_wait_all) instead of spinning: for
+ * ranks that wait while one rank computes alone (the map's layout on rank 0), so that they leave
+ * the cores they share with it. */
+void ta_mpi_barrier_sleeping(void);
+
 /* Local. Ends the whole job (for unrecoverable errors on one rank): prints the pending error,
  * then MPI_Abort on MPI_COMM_WORLD (mpirun / srun end the other ranks; exit code `code`). */
 _Noreturn void ta_mpi_abort(int code);
