@@ -213,5 +213,5 @@ int main(void)
     test_smooth_knn();
     test_union();
     test_ring();
-    return ta_test_finish("map_kernels");
+    return ta_test_finish("map_unit_kernels");
 }
