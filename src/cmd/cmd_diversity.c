@@ -30,16 +30,14 @@ static const ta_opt_t opts[] = {
                   "neighbours file written by `neighbors`")},
     {TA_OPT_PATH_(O, categories, "categories", TA_OPT_REQUIRED, "PATH",
                   "categorize TSV or model.h5 (/categories/<scheme>)")},
-    {TA_OPT_INT_(O, top, "top", TA_OPT_ALWAYS, "50", 1, 1 << 20, "N",
-                 "neighbours other than the token itself")},
+    TA_CMD_OPT_TOP(O),
     {TA_OPT_STRING_(O, exclude, "exclude-categories", 0, NULL, "A,B,...",
                     "leave these categories out of the distinct count")},
     {TA_OPT_PATH_(O, embeddings, "embeddings", 0, "PATH",
                   "norms by category: /norms of a model.h5, or computed from any embeddings "
                   "input (HF directory, .safetensors, .npy, FILE.h5:/dataset); default: the "
                   "categories file when it is a model.h5 with /norms")},
-    {TA_OPT_ENUM_(O, scheme, "scheme", TA_OPT_ALWAYS, "paper", ta_cmd_schemes,
-                  "scheme read from a model.h5")},
+    TA_CMD_OPT_SCHEME(O),
     {TA_OPT_PATH_(O, out, "out", TA_OPT_OUTPUT, "FILE.h5",
                   "output (default: beside the neighbours file, STEM.diversity.h5); TSV tables "
                   "beside it")},
@@ -95,8 +93,9 @@ static int parse_exclusions(div_t_ *d)
 }
 
 /* Local phase: inputs opened and checked on every rank. */
-static int load(div_t_ *d)
+static int load(void *ctx)
 {
+    div_t_ *d = ctx;
     const ta_diversity_opts_t *o = d->o;
     TA_CALL(ta_ana_open_neighbors(o->neighbors, &d->nb));
     TA_CALL(ta_ana_read_categories(o->categories, o->scheme, -1, NULL, &d->cs));
@@ -140,8 +139,10 @@ static int div_row(void *ctx, int64_t row, int32_t q, const int32_t *nbr, int64_
 }
 
 /* Per-token values for this rank's rows, and the exact matrix sums. */
-static int compute(div_t_ *d)
+static int compute(void *ctx)
 {
+    div_t_ *d = ctx;
+    ta_mpi_block_range(d->nb.q, ta_mpi_rank(), ta_mpi_size(), &d->lo, &d->hi);
     int64_t C = d->cs.ncat, m = d->hi - d->lo;
     d->count = ta_malloc((size_t)(m ? m : 1) * sizeof *d->count);
     d->entropy = ta_malloc((size_t)(m ? m : 1) * sizeof *d->entropy);
@@ -463,8 +464,9 @@ static void print_summary(void *ctx)
            d->base);
 }
 
-static void cleanup(div_t_ *d)
+static void cleanup(void *ctx)
 {
+    div_t_ *d = ctx;
     ta_nbfile_close(&d->nb);
     ta_catset_free(&d->cs);
     free(d->excluded);
@@ -496,9 +498,11 @@ static int gather(div_t_ *d)
 
 static const ta_ana_ops_t ops = {write_h5_serial, write_tsvs, print_summary};
 
-/* Collective. The output file and tables from the gathered values. */
-static int write_outputs(div_t_ *d)
+/* Collective. The values gathered and summarised, then the output file and tables. */
+static int write_outputs(void *ctx)
 {
+    div_t_ *d = ctx;
+    TA_CALL(gather(d));
     int rc = 0;
     if (ta_mpi_rank() == 0) {
         rc = load_norms(d);
@@ -514,23 +518,11 @@ static int write_outputs(div_t_ *d)
 
 int ta_cmd_diversity_run(const ta_diversity_opts_t *o)
 {
+    static const ta_ana_steps_t steps = {load, compute, write_outputs, cleanup};
     div_t_ d;
     memset(&d, 0, sizeof d);
     d.o = o;
-    int rc = ta_opt_check(&ta_cmd_diversity, o);
-    if (!rc)
-        rc = load(&d);
-    rc = ta_mpi_agree(rc);
-    if (!rc) {
-        ta_mpi_block_range(d.nb.q, ta_mpi_rank(), ta_mpi_size(), &d.lo, &d.hi);
-        rc = ta_mpi_agree(compute(&d));
-    }
-    if (!rc)
-        rc = gather(&d);
-    if (!rc)
-        rc = write_outputs(&d);
-    cleanup(&d);
-    return rc;
+    return ta_ana_run(&ta_cmd_diversity, o, &steps, &d);
 }
 
 TA_CMD_DEFINE(
