@@ -30,6 +30,7 @@ typedef enum {
     TA__F_SCHEME,    /* paper | script */
     TA__F_BALANCE,   /* undersample */
     TA__F_PROTOCOL,  /* tokenatlas | paper */
+    TA__F_GEMM,      /* auto | f32 | bf16 | bf16x3 */
 } ta__ftype_t;
 
 typedef struct {
@@ -57,6 +58,7 @@ static const ta__field_t ta__fields[] = {
     {"neighbors", "queries", TA__F_QUERIES, TA__C(queries), 0, offsetof(ta_config_t, queries_line)},
     {"neighbors", "block_rows", TA__F_BLOCKROWS, TA__C(block_rows), 0, 0},
     {"neighbors", "exclude_self", TA__F_BOOL, TA__C(exclude_self), 0, 0},
+    {"neighbors", "gemm", TA__F_GEMM, TA__C(gemm), 0, 0},
     {"diversity", "top", TA__F_INT, TA__C(top), 1, 0},
     {"probe", "folds", TA__F_INT, TA__C(folds), 2, 0},
     {"probe", "min_tokens", TA__F_INT, TA__C(min_tokens), 1, 0},
@@ -299,6 +301,12 @@ static int ta__set_field(ta__ctx_t *c, const ta__field_t *f, void *base, const t
             return ta__fail(c, line, key, "expected tokenatlas or paper, got '%s'",
                             ta__show(v, show, sizeof show));
         break;
+    case TA__F_GEMM:
+        if (strcmp(tmp, "auto") != 0 && strcmp(tmp, "f32") != 0 && strcmp(tmp, "bf16") != 0 &&
+            strcmp(tmp, "bf16x3") != 0)
+            return ta__fail(c, line, key, "expected auto, f32, bf16 or bf16x3, got '%s'",
+                            ta__show(v, show, sizeof show));
+        break;
     case TA__F_BALANCE:
         if (strcmp(tmp, "undersample") != 0)
             return ta__fail(c, line, key, "expected undersample (the only method), got '%s'",
@@ -350,6 +358,7 @@ static void ta__defaults(ta_config_t *cfg)
     snprintf(cfg->queries, sizeof cfg->queries, "all");
     cfg->block_rows = 0;
     cfg->exclude_self = 0;
+    snprintf(cfg->gemm, sizeof cfg->gemm, "auto");
     cfg->top = 50;
     cfg->folds = 10;
     cfg->min_tokens = 500;
@@ -830,7 +839,8 @@ static int ta__render(ta_config_t *cfg)
         fprintf(fp, "\n  block_rows: %lld", (long long)cfg->block_rows);
     else
         fputs("\n  block_rows: auto", fp);
-    fprintf(fp, "\n  exclude_self: %s\n", cfg->exclude_self ? "true" : "false");
+    fprintf(fp, "\n  exclude_self: %s\n  gemm: %s\n", cfg->exclude_self ? "true" : "false",
+            cfg->gemm);
     fprintf(fp, "diversity:\n  top: %lld\n", (long long)cfg->top);
     fprintf(fp,
             "probe:\n  folds: %lld\n  min_tokens: %lld\n  seed: %lld\n  balance: %s\n"

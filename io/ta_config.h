@@ -33,6 +33,7 @@ typedef struct {
     char queries[4096]; /* "all" | "sample:FRACTION:SEED" | FILE; default "all" */
     int64_t block_rows; /* 0 = auto */
     int exclude_self;   /* default 0 */
+    char gemm[16];      /* "auto" (default) | "f32" | "bf16" | "bf16x3": neighbors --gemm */
     /* diversity */
     int64_t top; /* default 50 */
     /* probe */

@@ -7,6 +7,8 @@
 #ifndef TA_EMBED_H
 #define TA_EMBED_H
 
+#include "kernels/ta_rownorm.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +29,24 @@ int ta_embed_open(const char *spec, const char *tensor, ta_embed_t *e);
 int ta_embed_read_rows(ta_embed_t *e, int64_t row0, int64_t nrows, float *out);
 /* Local. */
 void ta_embed_close(ta_embed_t *e);
+
+/* Checked rows (io/ta_embed_rows.c): every command that normalises rows or takes their norms
+ * reads them through these, so that all use the one row normaliser (kernels/ta_rownorm.h) and
+ * report bad rows alike. A row holding a NaN or an infinity is TA_EINPUT naming the file, the
+ * tensor, the row and the column. Zero rows (norm 0) are added to *z (may be NULL; start it at
+ * {0, -1}), with tensor row numbers. */
+
+/* Local. Rows [row0, row0+nrows) into out (nrows x cols), L2-normalised; ok[i] = 0 for a zero
+ * row (left as zeros), 1 otherwise (ok may be NULL). */
+int ta_embed_read_normalized(ta_embed_t *e, int64_t row0, int64_t nrows, float *out, uint8_t *ok,
+                             ta_rownorm_zeros_t *z);
+/* Local. Rows [row0, row0+nrows) into out as read, and their L2 norms (in double) into norm. */
+int ta_embed_read_norms(ta_embed_t *e, int64_t row0, int64_t nrows, float *out, double *norm,
+                        ta_rownorm_zeros_t *z);
+/* Local. The one warning for zero rows, on rank 0: "FILE: N rows are all zeros (first: row R):
+ * WHAT" (WHAT says what the command does with them; the first row is left out when unknown,
+ * z->first < 0). Nothing when z->count is 0. */
+void ta_embed_warn_zero_rows(const ta_embed_t *e, const ta_rownorm_zeros_t *z, const char *what);
 
 /* Local. Like ta_embed_open; when no tensor is named and no known name matches, 2-D candidates
  * with fewer than min_rows rows (the vocabulary size) are not considered. */

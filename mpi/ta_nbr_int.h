@@ -12,6 +12,7 @@
 
 #include "base/ta_team.h"
 #include "io/ta_embed.h"
+#include "kernels/ta_gemm.h"
 #include "kernels/ta_topk.h"
 #include "mpi/ta_mpi.h"
 #include "mpi/ta_nbr_sched.h"
@@ -27,17 +28,25 @@ typedef struct {
     int64_t *lo;      /* P+1 database shard boundaries */
     int64_t *qlo;     /* P+1 query list boundaries */
     int64_t rows, maxrows, qn, nq;
-    float delta;   /* bound on |screening score - canonical score| (ta__nbr_cut) */
-    float *x;      /* own shard, normalised */
-    uint8_t *ok;   /* own shard: norm > 0 */
-    int32_t *ids;  /* own shard ids */
-    float *qx;     /* own queries (sym: == x) */
-    uint8_t *qok;  /* own queries valid */
-    int32_t *qid;  /* own query ids */
-    float *buf[2]; /* visiting shards */
-    uint8_t *vok;  /* visiting shard mask */
-    int32_t *vids; /* visiting shard ids */
-    float *C;      /* B x B scores */
+    ta_gemm_kind_t kind; /* the screening GEMM's operands (kernels/ta_bf16.h) */
+    ta_gemm_t *gemm;     /* its engine: one slot per thread, tiles of B rows */
+    float *qdelta;       /* per query: bound on |screening score - canonical score| against any row
+                            (ta__nbr_cut) */
+    float *x;            /* own shard, normalised */
+    uint8_t *ok;         /* own shard: norm > 0 */
+    int32_t *ids;        /* own shard ids */
+    float *qx;           /* own queries (sym: == x) */
+    uint8_t *qok;        /* own queries valid */
+    int32_t *qid;        /* own query ids */
+    float *buf[2];       /* visiting shards */
+    void *px;            /* own shard packed for the GEMM, blocks of B rows (f32: == x) */
+    void *pq;            /* own queries packed (sym: == px; f32: == qx) */
+    void *pv;            /* the visiting shard packed (bf16 kinds; f32 uses the rows themselves) */
+    const void *pvs;     /* the current step's visiting rows, packed (ta__nbr_visiting_packed) */
+    uint8_t *vok;        /* visiting shard mask */
+    int32_t *vids;       /* visiting shard ids */
+    float *C;      /* B x B scores: thread t's column slice [c0, c1) is the dense m x (c1 - c0)
+                      block at C + m c0 */
     ta_topk_t own; /* queries' state */
     ta_topk_t vt;  /* visiting rows' state (sym) */
     ta_topk_t rt;  /* received partial state (sym) */
@@ -59,27 +68,34 @@ static inline int64_t ta__nbr_nq(const ta__nbr_t *c)
 }
 
 /* The candidate bound of the exactness argument: a row whose screening score is more than
- * 2 delta below a row's k-th screening score cannot be in its canonical top k (k others beat it
+ * 2 delta below query q's k-th screening score cannot be in its canonical top k (k others beat it
  * canonically by more than the screening error). Every cut of passes 2 and 3 comes from here. */
-static inline float ta__nbr_cut(const ta__nbr_t *c, float kth)
+static inline float ta__nbr_cut(const ta__nbr_t *c, int64_t q, float kth)
 {
-    return kth - 2 * c->delta;
+    return kth - 2 * c->qdelta[q];
 }
 
-/* ta_nbr_tile.c. Local (uses the rank's team). One score tile of rows A (m) x Bm (n) offered
- * to the row side (rowt from state row rowt0) and, when colt != NULL, to the column side. */
-void ta__nbr_tile(ta__nbr_t *c, const float *A, int64_t m, const float *Bm, int64_t n,
+/* ta_nbr_tile.c. Local (uses the rank's team). One score tile of rows A (m) x Bm (n), both
+ * packed rows at the start of a tile block (ta_gemm_row of c->kind), offered to the row side
+ * (rowt from state row rowt0) and, when colt != NULL, to the column side. */
+void ta__nbr_tile(ta__nbr_t *c, const void *A, int64_t m, const void *Bm, int64_t n,
                   ta_topk_t *rowt, int64_t rowt0, const int32_t *rids, const uint8_t *rok,
                   ta_topk_t *colt, int64_t colt0, const int32_t *cids, const uint8_t *cok);
-/* Local. Pass 3's tile: ambiguous rows A (m, from ambiguous row i0) x visiting shard rows Bm
- * (n, from shard row j0): canonical scores of every pair whose screening score reaches
- * cut[row], pushed into ex. aid: the ambiguous rows' ids. */
-void ta__nbr_tile_exact(ta__nbr_t *c, const float *A, int64_t m, const float *Bm, int64_t n,
-                        int64_t i0, int64_t j0, const int32_t *aid, const float *cut,
-                        ta_topk_t *ex);
+/* Local. Pass 3's tile: ambiguous rows A (m, from ambiguous row i0; PA packed) x visiting shard
+ * rows Bm (n, from shard row j0; PB packed): canonical scores of every pair whose screening
+ * score reaches cut[row], pushed into ex. aid: the ambiguous rows' ids. */
+void ta__nbr_tile_exact(ta__nbr_t *c, const float *A, const void *PA, int64_t m, const float *Bm,
+                        const void *PB, int64_t n, int64_t i0, int64_t j0, const int32_t *aid,
+                        const float *cut, ta_topk_t *ex);
+/* Local. Packs rows x (rows of them, dimension c->d) into out for the GEMM, by the team (blocks
+ * of B rows). */
+void ta__nbr_pack(ta__nbr_t *c, const float *x, int64_t rows, void *out);
 
 /* ta_nbr_ring.c. The rows of the visiting shard of step s (the own shard at s = 0). */
 float *ta__nbr_visiting(ta__nbr_t *c, int s);
+/* Local. The visiting shard of step s packed for the GEMM into c->pvs (packed into c->pv for
+ * the bf16 kinds at s > 0; call once per step, after the rows are in place). */
+void ta__nbr_visiting_packed(ta__nbr_t *c, int s);
 /* Local. Marks the visiting shard v's valid rows and ids. */
 void ta__nbr_mark_visiting(ta__nbr_t *c, int v, const float *vx);
 /* Collective (ring neighbours). Starts moving the shard of step s to rank r-1 and the shard of

@@ -1,12 +1,12 @@
 /* Passes 2 and 3 of `neighbors`: from screening scores to the exact canonical top k.
  *
- * Pass 1 kept, per query, the kk = k + slack best candidates by screening score (SGEMM), and the
+ * Pass 1 kept, per query, the kk = k + slack best candidates by screening score (the GEMM), and the
  * best screening score it dropped. Pass 2 recomputes the kept candidates' scores canonically
  * (ta_topk_canon_dot: the same bits whatever tile, rank or order produced the pair), the shards
  * going around the ring once more, and selects the final k; a row whose k-th canonical score is
  * not provably above everything dropped (within delta, the screening error) is ambiguous. Pass 3
- * recomputes the ambiguous rows exactly, by two more sweeps of SGEMM tiles. Every cut below is
- * ta__nbr_cut (the candidate bound of the exactness argument). */
+ * recomputes the ambiguous rows exactly, by two more sweeps of screening GEMM tiles. Every cut
+ * below is ta__nbr_cut (the candidate bound of the exactness argument). */
 #include "base/ta_error.h"
 #include "base/ta_log.h"
 #include "kernels/ta_blocking.h"
@@ -40,7 +40,7 @@ static void rescore_pick(void *p, long long lo, long long hi, int t)
         uint64_t *K = c->own.key + q * cap;
         int n = c->own.count[q];
         ta_topk_sort_keys(K, n);
-        float cut = n >= c->k ? ta__nbr_cut(c, ta_topk_key_score(K[c->k - 1])) : -INFINITY;
+        float cut = n >= c->k ? ta__nbr_cut(c, q, ta_topk_key_score(K[c->k - 1])) : -INFINITY;
         int m = 0;
         while (m < n && ta_topk_key_score(K[m]) >= cut) {
             c->ci[q * kk + m] = ta_topk_key_index(K[m]);
@@ -106,7 +106,7 @@ static void rescore_final(void *p, long long lo, long long hi, int t)
         int64_t possible = j->nvalid - (c->excl ? 1 : 0);
         float dropped = possible <= kk ? -INFINITY : ta_topk_dropped_bound(&c->own, q);
         j->amb[q] = !ta_topk_row_final(c->cs + q * kk, c->ci + q * kk, c->cn[q], c->k, dropped,
-                                       c->delta, work);
+                                       c->qdelta[q], work);
     }
 }
 
@@ -179,8 +179,10 @@ int ta__nbr_rescore(ta__nbr_t *c, ta_embed_t *e, const ta_nbr_opts_t *o, int64_t
     return rc;
 }
 
-/* Pass 3, first sweep's result: each ambiguous row's cut from its k-th screening score. */
-static void exact_cuts(const ta__nbr_t *c, ta_topk_t *kth, int64_t namb, float *cut)
+/* Pass 3, first sweep's result: each ambiguous row's cut from its k-th screening score (map:
+ * the ambiguous rows' query positions). */
+static void exact_cuts(const ta__nbr_t *c, ta_topk_t *kth, int64_t namb, const int64_t *map,
+                       float *cut)
 {
     ta_topk_finish(kth);
     for (int64_t i = 0; i < namb; i++) {
@@ -190,15 +192,18 @@ static void exact_cuts(const ta__nbr_t *c, ta_topk_t *kth, int64_t namb, float *
         for (int e = 0; e < kth->count[i]; e++)
             if (ta_topk_key_score(K[e]) < w)
                 w = ta_topk_key_score(K[e]);
-        cut[i] = kth->count[i] < c->k ? -INFINITY : ta__nbr_cut(c, w);
+        cut[i] = kth->count[i] < c->k ? -INFINITY : ta__nbr_cut(c, map[i], w);
     }
 }
 
-/* Pass 3's state: the ambiguous rows copied together, their ids and cuts, the k-th finder. */
+/* Pass 3's state: the ambiguous rows copied together (and packed), their ids, query positions
+ * and cuts, the k-th finder. */
 typedef struct {
     float *A, *cut;
+    void *PA; /* f32: == A */
     int32_t *aid;
     uint8_t *aok;
+    const int64_t *map;
     ta_topk_t kth;
 } exact_t;
 
@@ -213,30 +218,33 @@ static int exact_sweep(ta__nbr_t *c, exact_t *x, int64_t namb, int sweep, ta_top
             TA_CALL(ta__nbr_ring_start(c, s));
         const float *vx = ta__nbr_visiting(c, s);
         ta__nbr_mark_visiting(c, v, vx);
+        ta__nbr_visiting_packed(c, s);
         int64_t vrows = ta_nbr_sched_shard_rows(&c->g, v);
         for (int64_t i0 = 0; i0 < namb; i0 += B)
             for (int64_t j0 = 0; j0 < vrows; j0 += B) {
                 int64_t m = namb - i0 < B ? namb - i0 : B, n = vrows - j0 < B ? vrows - j0 : B;
+                const void *pa = ta_gemm_row(c->kind, x->PA, d, B, i0);
+                const void *pb = ta_gemm_row(c->kind, c->pvs, d, B, j0);
                 if (sweep == 0)
-                    ta__nbr_tile(c, x->A + i0 * d, m, vx + j0 * d, n, &x->kth, i0, x->aid + i0,
-                                 x->aok + i0, NULL, 0, c->vids + j0, c->vok + j0);
+                    ta__nbr_tile(c, pa, m, pb, n, &x->kth, i0, x->aid + i0, x->aok + i0, NULL, 0,
+                                 c->vids + j0, c->vok + j0);
                 else
-                    ta__nbr_tile_exact(c, x->A + i0 * d, m, vx + j0 * d, n, i0, j0, x->aid, x->cut,
-                                       ex);
+                    ta__nbr_tile_exact(c, x->A + i0 * d, pa, m, vx + j0 * d, pb, n, i0, j0, x->aid,
+                                       x->cut, ex);
             }
         TA_CALL(ta__nbr_ring_wait(c));
     }
     if (sweep == 0)
-        exact_cuts(c, &x->kth, namb, x->cut);
+        exact_cuts(c, &x->kth, namb, x->map, x->cut);
     return 0;
 }
 
 /* Pass 3: the exact canonical top k of the ambiguous rows. Two sweeps of the ring, both by
- * SGEMM tiles: the first finds each row's k-th screening score; the second scores canonically
- * every row whose screening score reaches its cut (2 delta below the k-th). That is exact: k
- * rows have a canonical score >= k-th screening - delta, and any row more than 2 delta below
- * the k-th screening score has a canonical score below that. Near-ties (many identical rows)
- * so cost a few SGEMM sweeps instead of N d canonical products per row. */
+ * screening GEMM tiles: the first finds each row's k-th screening score; the second scores
+ * canonically every row whose screening score reaches its cut (2 delta below the k-th). That is
+ * exact: k rows have a canonical score >= k-th screening - delta, and any row more than 2 delta
+ * below the k-th screening score has a canonical score below that. Near-ties (many identical rows)
+ * so cost a few GEMM sweeps instead of N d canonical products per row. */
 int ta__nbr_exact_rows(ta__nbr_t *c, const uint8_t *amb, int64_t namb, ta_topk_t *ex, int64_t *map)
 {
     const int64_t Q = ta__nbr_nq(c), d = c->d;
@@ -251,7 +259,12 @@ int ta__nbr_exact_rows(ta__nbr_t *c, const uint8_t *amb, int64_t namb, ta_topk_t
     x.cut = ta_malloc(n1 * sizeof(float));
     x.aid = ta_malloc(n1 * sizeof(int32_t));
     x.aok = ta_malloc(n1);
-    int rc = x.A && x.cut && x.aid && x.aok
+    x.map = map;
+    x.PA = c->kind == TA_GEMM_F32
+               ? x.A
+               : ta_malloc(ta_gemm_packed_elems(c->kind, d, c->B, namb > 0 ? namb : 1) *
+                           ta_gemm_elem_bytes(c->kind));
+    int rc = x.A && x.cut && x.aid && x.aok && x.PA
                  ? ta_topk_alloc(&x.kth, namb, c->k)
                  : TA_ERR(TA_ERESOURCE, "out of memory for the exact recomputation of %lld rows",
                           (long long)namb);
@@ -261,9 +274,13 @@ int ta__nbr_exact_rows(ta__nbr_t *c, const uint8_t *amb, int64_t namb, ta_topk_t
         x.aid[i] = c->qid[map[i]];
         x.aok[i] = 1;
     }
+    if (!rc && c->kind != TA_GEMM_F32)
+        ta__nbr_pack(c, x.A, namb, x.PA);
     for (int sweep = 0; sweep < 2 && !rc; sweep++)
         rc = exact_sweep(c, &x, namb, sweep, ex);
     ta_topk_free(&x.kth);
+    if (x.PA != x.A)
+        free(x.PA);
     free(x.A);
     free(x.cut);
     free(x.aid);

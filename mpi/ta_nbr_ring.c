@@ -14,6 +14,17 @@ float *ta__nbr_visiting(ta__nbr_t *c, int s)
     return s == 0 ? c->x : c->buf[(s - 1) % 2];
 }
 
+void ta__nbr_visiting_packed(ta__nbr_t *c, int s)
+{
+    if (s == 0 || c->kind == TA_GEMM_F32) {
+        c->pvs = s == 0 ? c->px : ta__nbr_visiting(c, s);
+        return;
+    }
+    int v = ta_nbr_sched_visitor(&c->g, c->r, s);
+    ta__nbr_pack(c, ta__nbr_visiting(c, s), ta_nbr_sched_shard_rows(&c->g, v), c->pv);
+    c->pvs = c->pv;
+}
+
 void ta__nbr_mark_visiting(ta__nbr_t *c, int v, const float *vx)
 {
     int64_t rows = ta_nbr_sched_shard_rows(&c->g, v);
@@ -59,7 +70,7 @@ static void do_item(ta__nbr_t *c, int s, int64_t a)
     const int v = ta_nbr_sched_visitor(&c->g, c->r, s);
     const int64_t vrows = ta_nbr_sched_shard_rows(&c->g, v), i0 = a * B;
     const int64_t qrows = ta__nbr_nq(c), m = qrows - i0 < B ? qrows - i0 : B;
-    const float *vx = ta__nbr_visiting(c, s);
+    const int kind = c->kind;
     /* Column side: the own state at step 0 (both rows are this rank's), else the visiting
      * rows' state that goes back to their owner after the step. */
     ta_topk_t *colt = s == 0 ? &c->own : &c->vt;
@@ -67,8 +78,9 @@ static void do_item(ta__nbr_t *c, int s, int64_t a)
          b = ta_nbr_sched_next_col(&c->g, c->r, s, a, b + 1)) {
         int64_t j0 = b * B, n = vrows - j0 < B ? vrows - j0 : B;
         int side = ta_nbr_sched_col_side(&c->g, s, a, b);
-        ta__nbr_tile(c, c->qx + i0 * d, m, vx + j0 * d, n, &c->own, i0, c->qid + i0, c->qok + i0,
-                     side ? colt : NULL, j0, c->vids + j0, c->vok + j0);
+        ta__nbr_tile(c, ta_gemm_row(kind, c->pq, d, B, i0), m, ta_gemm_row(kind, c->pvs, d, B, j0),
+                     n, &c->own, i0, c->qid + i0, c->qok + i0, side ? colt : NULL, j0, c->vids + j0,
+                     c->vok + j0);
     }
 }
 
@@ -152,6 +164,7 @@ int ta__nbr_main_phase(ta__nbr_t *c, ta_embed_t *e, const ta_nbr_opts_t *o, int 
         if (s > 0 && s == s0 && resumed)
             TA_CALL(ta__nbr_reread_visiting(c, e, s));
         ta__nbr_mark_visiting(c, v, ta__nbr_visiting(c, s));
+        ta__nbr_visiting_packed(c, s);
         if (c->sym && s > 0 && !(s == s0 && resumed))
             ta_topk_reset(&c->vt);
         if (s + 1 < S)

@@ -15,6 +15,7 @@
 #include "mpi/ta_nbr_int.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,15 +28,18 @@ int ta__nbr_read_rows(ta_embed_t *e, int64_t row0, int64_t rows, float *x, uint8
 {
     if (rows == 0)
         return 0;
-    TA_CALL(ta_embed_read_rows(e, row0, rows, x));
-    int64_t bad = ta_topk_normalize_rows(x, rows, e->cols, ok);
-    TA_CHECK(bad < 0, TA_EINPUT, "%s: row %lld holds a NaN or infinite value", e->spec,
-             (long long)(row0 + bad));
-    return 0;
+    return ta_embed_read_normalized(e, row0, rows, x, ok, NULL);
 }
 
 static void ctx_free(ta__nbr_t *c)
 {
+    if (c->pq != c->px && c->pq != c->qx)
+        free(c->pq);
+    if (c->px != c->x)
+        free(c->px);
+    free(c->pv);
+    free(c->qdelta);
+    ta_gemm_free(c->gemm);
     free(c->lo);
     free(c->qlo);
     free(c->x);
@@ -150,6 +154,117 @@ static int setup(ta__nbr_t *c, ta_embed_t *e, const int32_t *queries, int64_t nq
     return 0;
 }
 
+int ta_nbr_gemm_choose(int want, int64_t d, int64_t block_rows, ta_gemm_kind_t *kind)
+{
+    if (want >= 0) {
+        *kind = (ta_gemm_kind_t)want;
+        return 0;
+    }
+    ta_gemm_t *g = NULL;
+    int rc =
+        ta_gemm_create(TA_GEMM_BF16X3, d, block_rows > 0 ? block_rows : ta_nbr_tile_rows(d), 1, &g);
+    int amx = !rc && ta_gemm_onednn(g) && strstr(ta_gemm_impl(g), "amx") != NULL, all = 0;
+    ta_gemm_free(g);
+    TA_CALL(ta_mpi_agree(rc));
+    TA_MPI_CALL(MPI_Allreduce(&amx, &all, 1, MPI_INT, MPI_MIN, ta_mpi_comm()));
+    *kind = all ? TA_GEMM_BF16X3 : TA_GEMM_F32;
+    return 0;
+}
+
+/* The GEMM engine (one slot per thread) and the packed rows: the own shard and queries, and
+ * room for a visiting shard (the bf16 kinds; f32 multiplies the rows themselves). */
+static int gemm_setup(ta__nbr_t *c, int T)
+{
+    const int64_t d = c->d, B = c->B;
+    TA_CALL(ta_gemm_create(c->kind, d, B, T, &c->gemm));
+    TA_CALL(ta_team_create(T, &c->team));
+    if (c->kind == TA_GEMM_F32) {
+        c->px = c->x;
+        c->pq = c->qx;
+        return 0;
+    }
+    const size_t eb = ta_gemm_elem_bytes(c->kind);
+    const size_t shard = ta_gemm_packed_elems(c->kind, d, B, c->maxrows > 0 ? c->maxrows : 1) * eb;
+    c->px = ta_malloc(shard);
+    c->pv = c->P > 1 ? ta_malloc(shard) : NULL;
+    TA_CHECK(c->px && (c->P == 1 || c->pv), TA_ERESOURCE, "out of memory allocating %zu bytes",
+             2 * shard);
+    ta__nbr_pack(c, c->x, c->rows, c->px);
+    if (c->sym) {
+        c->pq = c->px;
+        return 0;
+    }
+    c->pq = ta_malloc(ta_gemm_packed_elems(c->kind, d, B, c->qn > 0 ? c->qn : 1) * eb);
+    TA_CHECK(c->pq, TA_ERESOURCE, "out of memory for the packed queries");
+    ta__nbr_pack(c, c->qx, c->qn, c->pq);
+    return 0;
+}
+
+typedef struct {
+    ta__nbr_t *c;
+    const float *x;
+    ta_gemm_rowerr_t *max; /* per thread */
+    const ta_gemm_rowerr_t *all;
+    float *delta;
+} bound_job_t;
+
+/* The largest error terms of rows [lo, hi) of x, into the thread's maximum. */
+static void errors_max(void *p, long long lo, long long hi, int t)
+{
+    bound_job_t *j = p;
+    for (int64_t i = lo; i < hi; i++) {
+        ta_gemm_rowerr_t e;
+        ta_gemm_row_errors(j->c->kind, j->x + i * j->c->d, 1, j->c->d, &e);
+        ta_gemm_rowerr_max(&j->max[t], &e);
+    }
+}
+
+/* delta of queries [lo, hi) against every row, rounded up to a float. */
+static void query_delta(void *p, long long lo, long long hi, int t)
+{
+    bound_job_t *j = p;
+    const ta__nbr_t *c = j->c;
+    for (int64_t q = lo; q < hi; q++) {
+        ta_gemm_rowerr_t e;
+        ta_gemm_row_errors(c->kind, c->qx + q * c->d, 1, c->d, &e);
+        double b = ta_gemm_bound(c->kind, c->d, &e, j->all);
+        float f = (float)b;
+        j->delta[q] = (double)f < b ? nextafterf(f, INFINITY) : f;
+    }
+}
+
+/* Collective. Per query, delta: the bound on |screening score - canonical score| of the query
+ * against any row, from its error terms and the largest of all rows on all ranks
+ * (kernels/ta_bf16.c). f32 keeps ta_topk_score_margin, which is above the f32 bound there, so
+ * an f32 run decides exactly as before. */
+static int query_bounds(ta__nbr_t *c)
+{
+    const int64_t Q = ta__nbr_nq(c);
+    const int T = ta_team_size(c->team);
+    c->qdelta = ta_malloc(((size_t)Q + 1) * sizeof(float));
+    ta_gemm_rowerr_t *tmax = ta_calloc((size_t)T, sizeof *tmax);
+    int rc =
+        c->qdelta && tmax ? 0 : TA_ERR(TA_ERESOURCE, "out of memory for %lld bounds", (long long)Q);
+    rc = ta_mpi_agree(rc);
+    if (!rc && c->kind == TA_GEMM_F32) {
+        for (int64_t q = 0; q < Q; q++)
+            c->qdelta[q] = ta_topk_score_margin(c->d);
+    } else if (!rc) {
+        bound_job_t j = {.c = c, .x = c->x, .max = tmax, .delta = c->qdelta};
+        ta_team_for(c->team, c->rows, errors_max, &j);
+        ta_gemm_rowerr_t all = {0, 0, 0};
+        for (int t = 0; t < T; t++)
+            ta_gemm_rowerr_max(&all, &tmax[t]);
+        double loc[3] = {all.norm, all.e1, all.e2}, glob[3];
+        TA_MPI_CALL(MPI_Allreduce(loc, glob, 3, MPI_DOUBLE, MPI_MAX, ta_mpi_comm()));
+        all = (ta_gemm_rowerr_t){glob[0], glob[1], glob[2]};
+        j.all = &all;
+        ta_team_for(c->team, Q, query_delta, &j);
+    }
+    free(tmax);
+    return rc;
+}
+
 /* Collective. Rows of norm 0 over all ranks, and kk: k + slack, capped by the rows that can be
  * neighbours at all (known once every rank has read its shard). */
 static int count_valid(ta__nbr_t *c, const ta_nbr_opts_t *o, int64_t *zero_rows, int64_t *nvalid)
@@ -161,14 +276,19 @@ static int count_valid(ta__nbr_t *c, const ta_nbr_opts_t *o, int64_t *zero_rows,
         ta_mpi_abort(TA_EINTERNAL);
     *zero_rows = zg;
     *nvalid = c->n - zg;
-    int64_t kk = (int64_t)o->k + (o->slack > 0 ? o->slack : TA_NBR_SLACK);
+    /* The bf16 screen's error band (about 0.003-0.004 per row at d = 512) holds 1.7-2.8 k
+     * candidates on average within 2 delta of the k-th at k = 100 (tests/tools/bench_gemm). */
+    int64_t slack = o->slack > 0              ? o->slack
+                    : c->kind == TA_GEMM_BF16 ? 2 * (int64_t)o->k + TA_NBR_SLACK
+                                              : TA_NBR_SLACK;
+    int64_t kk = (int64_t)o->k + slack;
     if (kk > *nvalid)
         kk = *nvalid > 0 ? *nvalid : 1;
     c->kk = (int)kk;
     return 0;
 }
 
-/* The top-k states, the rescoring's candidate arrays, amb[Q] and the thread team of T. */
+/* The top-k states, the rescoring's candidate arrays and amb[Q] (T threads). */
 static int alloc_state(ta__nbr_t *c, int T, uint8_t **amb)
 {
     const int64_t Q = ta__nbr_nq(c);
@@ -185,7 +305,7 @@ static int alloc_state(ta__nbr_t *c, int T, uint8_t **amb)
     *amb = ta_calloc(q1, 1);
     TA_CHECK(c->work && c->cs && c->ci && c->cn && *amb, TA_ERESOURCE,
              "out of memory for the candidates of %lld queries x %d", (long long)Q, c->kk);
-    return ta_team_create(T, &c->team);
+    return 0;
 }
 
 /* Collective. Pass 3 when any rank has ambiguous rows: *namb of them here into ex. */
@@ -249,6 +369,11 @@ static void report(ta__nbr_t *c, ta_nbr_result_t *res)
     res->d = c->d;
     res->block_rows = c->B;
     res->kk = c->kk;
+    snprintf(res->gemm, sizeof res->gemm, "%s", ta_gemm_name(c->gemm));
+    snprintf(res->gemm_impl, sizeof res->gemm_impl, "%s", ta_gemm_impl(c->gemm));
+    long long fb = ta_gemm_fallbacks(c->gemm), fball = 0;
+    MPI_Allreduce(&fb, &fball, 1, MPI_LONG_LONG, MPI_SUM, ta_mpi_comm());
+    res->gemm_fallbacks = fball;
     double loc[4] = {c->t_gemm, c->t_topk, c->t_comm, c->t_rescore}, mx[4];
     MPI_Allreduce(loc, mx, 4, MPI_DOUBLE, MPI_MAX, ta_mpi_comm());
     MPI_Allreduce(&c->flops, &res->gemm_flops, 1, MPI_DOUBLE, MPI_SUM, ta_mpi_comm());
@@ -303,7 +428,7 @@ int ta_nbr_run(ta_embed_t *e, const int32_t *queries, int64_t nq, const ta_nbr_o
     c.k = o->k;
     c.excl = o->exclude_self;
     c.B = o->block_rows > 0 ? o->block_rows : ta_nbr_tile_rows(c.d);
-    c.delta = ta_topk_score_margin(c.d);
+    c.kind = o->gemm;
     double t_start = ta_now();
     uint8_t *amb = NULL;
     int64_t nvalid = 0;
@@ -316,6 +441,10 @@ int ta_nbr_run(ta_embed_t *e, const int32_t *queries, int64_t nq, const ta_nbr_o
     if (T > 1)
         ta_blas_set_threads(1);
     int rc = ta_mpi_agree(setup(&c, e, queries, c.nq));
+    if (!rc)
+        rc = ta_mpi_agree(gemm_setup(&c, T));
+    if (!rc)
+        rc = query_bounds(&c);
     if (!rc)
         rc = count_valid(&c, o, &res->zero_rows, &nvalid);
     if (!rc)

@@ -12,13 +12,16 @@
 #define TA_NEIGHBORS_H
 
 #include "io/ta_embed.h"
+#include "kernels/ta_bf16.h"
 
 #include <stdint.h>
 
 typedef struct {
     int k;
     int exclude_self;
-    int slack;             /* extra candidates kept per row (0 = default 16) */
+    int slack;             /* extra candidates kept per row (0 = default: 16, and 2k + 16 for the
+                              bf16 screen, whose wider error band holds more candidates) */
+    ta_gemm_kind_t gemm;   /* the screening GEMM (ta_nbr_gemm_choose resolves auto) */
     int64_t block_rows;    /* tile rows (0 = auto: ta_nbr_auto_block_rows) */
     int threads;           /* threads per rank (0 = the OpenBLAS thread count); OpenBLAS runs
                               one thread per call inside them */
@@ -27,24 +30,33 @@ typedef struct {
 } ta_nbr_opts_t;
 
 typedef struct {
-    int64_t n, d;       /* vocabulary rows and dimension */
-    int64_t nq;         /* queries in total */
-    int64_t q0, qn;     /* this rank's queries: positions [q0, q0+qn) of the query list */
-    int32_t *qid;       /* qn query ids */
-    int32_t *index;     /* qn x k, -1 where there is no neighbour */
-    float *score;       /* qn x k, NaN where there is no neighbour */
-    int64_t block_rows; /* tile rows used */
-    int kk;             /* candidates kept per row (k + slack, capped) */
-    int64_t zero_rows;  /* rows with norm 0 (excluded), all ranks */
-    int64_t recomputed; /* rows recomputed exactly after near-ties, all ranks */
-    int resumed;        /* 1 when a checkpoint was used */
-    double seconds;     /* wall time of the whole computation */
-    double gemm_flops;  /* SGEMM flops performed, all ranks */
+    int64_t n, d;           /* vocabulary rows and dimension */
+    int64_t nq;             /* queries in total */
+    int64_t q0, qn;         /* this rank's queries: positions [q0, q0+qn) of the query list */
+    int32_t *qid;           /* qn query ids */
+    int32_t *index;         /* qn x k, -1 where there is no neighbour */
+    float *score;           /* qn x k, NaN where there is no neighbour */
+    int64_t block_rows;     /* tile rows used */
+    int kk;                 /* candidates kept per row (k + slack, capped) */
+    int64_t zero_rows;      /* rows with norm 0 (excluded), all ranks */
+    int64_t recomputed;     /* rows recomputed exactly after near-ties, all ranks */
+    int resumed;            /* 1 when a checkpoint was used */
+    double seconds;         /* wall time of the whole computation */
+    double gemm_flops;      /* screening flops performed (2 per score and dimension), all ranks */
+    char gemm[64];          /* the GEMM engine (rank 0's): "f32-openblas", "bf16x3-amx", ... */
+    char gemm_impl[64];     /* oneDNN's implementation ("" without oneDNN) */
+    int64_t gemm_fallbacks; /* bf16 tiles oneDNN could not take (SGEMM on converted operands) */
     double t_gemm, t_topk, t_comm, t_rescore; /* seconds, the slowest rank */
 } ta_nbr_result_t;
 
 /* Local. The automatic tile rows for dimension d (README documents the rule). */
 int64_t ta_nbr_auto_block_rows(int64_t d);
+
+/* Collective. The screening GEMM for --gemm auto (want < 0) or a given kind: auto takes bf16x3
+ * when oneDNN runs bf16 on AMX on every rank (three bf16 products at 6-7x the f32 rate), else
+ * f32: on AVX512-BF16 (about 2x f32) three products are slower than one f32 product, and the
+ * plain bf16 screen keeps 2-3x more candidates per row. */
+int ta_nbr_gemm_choose(int want, int64_t d, int64_t block_rows, ta_gemm_kind_t *kind);
 
 /* Collective on ta_mpi_comm(). Computes the neighbours of the queries (ids sorted ascending,
  * queries == NULL for all rows, which uses the symmetry of X X^T). Returns TA_EINTERRUPTED

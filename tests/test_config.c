@@ -104,6 +104,7 @@ static void test_minimal(void)
     T_EQ_STR(c.run, "r1");
     T_EQ_STR(c.results_dir, "results");
     T_EQ_STR(c.protocol, "tokenatlas");
+    T_EQ_STR(c.gemm, "auto");
     T_EQ_INT(c.nmodels, 1);
     T_EQ_STR(c.models[0].name, "m");
     T_EQ_STR(c.models[0].path, "/p");
@@ -144,7 +145,7 @@ static void test_errors(void)
         "c.yaml:3: key 'neighbours': unknown key");
     BAD("run: r\nmodels: [{name: m, path: /p}]\nneighbors:\n  k: 3\n  kk: 4\n",
         "c.yaml:5: key 'neighbors.kk': unknown key (expected one of: k, queries, block_rows, "
-        "exclude_self)");
+        "exclude_self, gemm)");
     BAD("run: r\nmodels:\n  - name: m\n    path: /p\n    weights: x\n",
         "c.yaml:5: key 'models.0.weights': unknown key");
     BAD("run: r\nmodels: [{name: m, path: /p}]\ncompare: {pair: []}\n",
@@ -291,6 +292,10 @@ static void test_overrides(void)
     expect_error(
         minimal, b11, 1,
         "--set protocol=sklearn: key 'protocol': expected tokenatlas or paper, got 'sklearn'");
+    const char *b12[] = {"neighbors.gemm=fp16"};
+    expect_error(minimal, b12, 1,
+                 "--set neighbors.gemm=fp16: key 'neighbors.gemm': expected auto, f32, bf16 or "
+                 "bf16x3, got 'fp16'");
     const char *b10[] = {"models.0.path="};
     expect_error(minimal, b10, 1, "--set models.0.path=: key 'models.0.path': expected a string");
 }
@@ -304,7 +309,8 @@ static int same_config(const ta_config_t *a, const ta_config_t *b)
              a->seed == b->seed && strcmp(a->balance, b->balance) == 0 &&
              a->probe_enabled == b->probe_enabled &&
              strcmp(a->dictionaries, b->dictionaries) == 0 && strcmp(a->scheme, b->scheme) == 0 &&
-             strcmp(a->protocol, b->protocol) == 0 && a->npairs == b->npairs;
+             strcmp(a->protocol, b->protocol) == 0 && strcmp(a->gemm, b->gemm) == 0 &&
+             a->npairs == b->npairs;
     for (int i = 0; ok && i < a->nmodels; i++)
         ok = strcmp(a->models[i].name, b->models[i].name) == 0 &&
              strcmp(a->models[i].path, b->models[i].path) == 0 &&

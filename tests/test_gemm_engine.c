@@ -155,9 +155,11 @@ static void test_engine(ta_gemm_kind_t kind, int64_t d)
     if (kind == TA_GEMM_F32)
         T_EQ_STR(ta_gemm_name(g), "f32-openblas");
     else if (ta_gemm_onednn(g))
-        T_CHECK(strncmp(ta_gemm_name(g), "bf16-", 5) == 0 && ta_gemm_impl(g)[0] != '\0');
+        T_CHECK(strncmp(ta_gemm_name(g), ta_gemm_kind_name(kind),
+                        strlen(ta_gemm_kind_name(kind))) == 0 &&
+                ta_gemm_impl(g)[0] != '\0');
     else
-        T_EQ_STR(ta_gemm_name(g), "bf16-sgemm");
+        T_EQ_STR(ta_gemm_name(g), kind == TA_GEMM_BF16 ? "bf16-sgemm" : "bf16x3-sgemm");
     const int64_t K = ta_gemm_inner(kind, d);
     const size_t eb = ta_gemm_elem_bytes(kind);
     float *x = malloc((size_t)MAXR * 2 * (size_t)d * sizeof(float));

@@ -189,7 +189,7 @@ static void test_threads(int64_t n, int64_t d)
     for (int T = 1; T <= 3; T++) {
         ta_probe_opt_t o;
         ta_probe_opt_default(&o);
-        o.threads = T;
+        T_EQ_INT(ta_team_create(T, &o.team), 0);
         void *work = malloc(ta_probe_fit_work_bytes(n, d, &o));
         double w[64] = {0}, b = 0;
         ta_probe_fit_t info;
@@ -200,6 +200,7 @@ static void test_threads(int64_t n, int64_t d)
         } else {
             T_CHECK(memcmp(ref, w, sizeof w) == 0 && memcmp(&rb, &b, sizeof b) == 0);
         }
+        ta_team_free(o.team);
         free(work);
     }
     free(X);

@@ -1,7 +1,8 @@
-/* Unit tests of the thread team (src/ta_team.c): the slices of ta_team_lo cover [0, n) in order
- * with aligned inner boundaries; ta_team_for gives each thread its own slice; a barrier inside
- * a job separates two phases (every thread sees all writes of the first); teams of 1 to 4
- * threads are created, reused many times and freed (ASan and UBSan runs check the rest). */
+/* Unit tests of the thread team (src/base/ta_team.c): the slices of ta_team_lo cover [0, n) in
+ * order with aligned inner boundaries; ta_team_for gives each thread its own slice; a barrier
+ * inside a job separates two phases (every thread sees all writes of the first); teams of 1 to 4
+ * threads are created, reused many times and freed, or freed unused (ASan and UBSan runs check
+ * the rest). */
 #include "base/ta_team.h"
 #include "ta_test.h"
 
@@ -72,10 +73,22 @@ static void test_team(int T)
     ta_team_free(team);
 }
 
+/* A team freed without ever running a job (the probe's team on a small problem): freeing must not
+ * wait for a worker that has not reached its loop yet (this hung about 1 time in 10 before). */
+static void test_unused(void)
+{
+    for (int rep = 0; rep < 300; rep++) {
+        ta_team_t *team = NULL;
+        T_EQ_INT(ta_team_create(2 + rep % 3, &team), 0);
+        ta_team_free(team);
+    }
+}
+
 int main(void)
 {
     test_lo();
     for (int T = 1; T <= 4; T++)
         test_team(T);
+    test_unused();
     return ta_test_finish("team");
 }

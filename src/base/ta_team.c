@@ -33,9 +33,11 @@ static void *worker(void *p)
     pthread_mutex_lock(&team->mu);
     while (!team->ready && !team->quit)
         pthread_cond_wait(&team->cv, &team->mu);
-    int quit = team->quit;
+    int ready = team->ready;
     pthread_mutex_unlock(&team->mu);
-    if (quit)
+    /* Once the team is ready, ta_team_free meets every worker in the barrier, even when it comes
+     * before the worker got here: leaving on `quit` alone would leave it waiting there. */
+    if (!ready) /* the creation failed */
         return NULL;
     for (;;) {
         pthread_barrier_wait(&team->bar); /* the job is set */

@@ -165,8 +165,9 @@ done:
 #define NORM_BLOCK_ROWS 2048
 
 /* Collective. Norms computed from an embedding matrix (--embeddings without /norms): each rank
- * reads its block of token rows through ta_embed, the per-token norms (sum of squares in double,
- * in column order, so the same on every rank count) are gathered to rank 0. */
+ * reads its block of token rows through ta_embed, the per-token norms (the one row normaliser's,
+ * kernels/ta_rownorm.h: the same on every rank count; NaN and Inf are errors naming the row) are
+ * gathered to rank 0. */
 static int compute_norms(div_t_ *d)
 {
     int64_t N = d->cs.n, lo, hi;
@@ -175,6 +176,7 @@ static int compute_norms(div_t_ *d)
     memset(&e, 0, sizeof e);
     double *mine = NULL;
     float *rows = NULL;
+    ta_rownorm_zeros_t z = {0, -1};
     int rc = ta_embed_open_ex(d->o->embeddings, NULL, N, &e);
     if (rc)
         return rc;
@@ -187,18 +189,17 @@ static int compute_norms(div_t_ *d)
     /* Blocks of NORM_BLOCK_ROWS token rows of this rank's range [lo, hi). */
     for (int64_t r0 = lo; r0 < hi; r0 += NORM_BLOCK_ROWS) {
         int64_t nr = hi - r0 < NORM_BLOCK_ROWS ? hi - r0 : NORM_BLOCK_ROWS;
-        TA_CALL_GOTO(ta_embed_read_rows(&e, r0, nr, rows), done);
-        for (int64_t i = 0; i < nr; i++) {
-            double ss = 0.0;
-            for (int64_t j = 0; j < e.cols; j++)
-                ss += (double)rows[i * e.cols + j] * rows[i * e.cols + j];
-            mine[r0 - lo + i] = sqrt(ss);
-        }
+        TA_CALL_GOTO(ta_embed_read_norms(&e, r0, nr, rows, mine + (r0 - lo), &z), done);
     }
 done:
-    ta_embed_close(&e);
     free(rows);
     rc = ta_mpi_agree(rc);
+    if (!rc) /* the count over all ranks (the first zero row is known on its rank only) */
+        rc = ta_mpi_sum_i64(&z.count, 1);
+    z.first = -1;
+    if (!rc)
+        ta_embed_warn_zero_rows(&e, &z, "their norm 0 counts in the norm statistics");
+    ta_embed_close(&e);
     if (!rc) {
         int64_t n_all;
         rc = ta_mpi_gather_cat(mine, hi - lo, TA_ELEM_F64, (void **)&d->norms, &n_all);

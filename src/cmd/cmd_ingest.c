@@ -115,49 +115,32 @@ static double cpu_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Sum of squares in double with 8 independent partial sums, so that the loop vectorises
- * (a single running sum is bound by the latency of one add per element). */
-static double sumsq(const float *x, int64_t d)
-{
-    double acc[8] = {0};
-    int64_t j = 0;
-    for (; j + 8 <= d; j += 8)
-        for (int k = 0; k < 8; k++)
-            acc[k] += (double)x[j + k] * x[j + k];
-    for (; j < d; j++)
-        acc[0] += (double)x[j] * x[j];
-    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-}
-
-/* Phase 2: rows [r0, r1) into x, checked for NaN/Inf, with their norms. */
+/* Phase 2: rows [r0, r1) into x with their norms (the one row normaliser: NaN and Inf are errors
+ * naming the row). */
 static int read_rows(ta_embed_t *e, int64_t r0, int64_t r1, float *x, float *norms)
 {
     const int64_t d = e->cols;
     int64_t block = ((int64_t)16 << 20) / (4 * d);
     if (block < 1)
         block = 1;
+    if (block > r1 - r0)
+        block = r1 - r0 > 0 ? r1 - r0 : 1;
+    double *nb = ta_malloc((size_t)block * sizeof *nb);
+    TA_CHECK_ALLOC(nb, (size_t)block * sizeof *nb);
+    int rc = 0;
     ta_progress_t pr;
     ta_progress_start(&pr, "ingest", "rows", (double)(r1 - r0), 0);
     /* Blocks partition this rank's rows, so that progress shows on long reads. */
     for (int64_t i = r0; i < r1; i += block) {
         int64_t n = r1 - i < block ? r1 - i : block;
-        float *xb = x + (i - r0) * d;
-        TA_CALL(ta_embed_read_rows(e, i, n, xb));
-        for (int64_t r = 0; r < n; r++) {
-            const float *row = xb + r * d;
-            double ss = sumsq(row, d);
-            if (!isfinite(ss)) {
-                for (int64_t j = 0; j < d; j++)
-                    TA_CHECK(isfinite(row[j]), TA_EINPUT,
-                             "%s: tensor %s: row %lld, column %lld is %s", e->file, e->tensor,
-                             (long long)(i + r), (long long)j, isnan(row[j]) ? "NaN" : "Inf");
-                /* Finite values whose squares overflow double cannot occur for f32 rows. */
-            }
-            norms[i + r - r0] = (float)sqrt(ss);
-        }
+        TA_CALL_GOTO(ta_embed_read_norms(e, i, n, x + (i - r0) * d, nb, NULL), done);
+        for (int64_t r = 0; r < n; r++)
+            norms[i + r - r0] = (float)nb[r];
         ta_progress_update(&pr, (double)(i + n - r0), 0);
     }
-    return 0;
+done:
+    free(nb);
+    return rc;
 }
 
 static int write_categories(hid_t file, const ta_vocab_t *v)
@@ -203,11 +186,8 @@ static int write_serial(hid_t file, const ta_vocab_t *v, const ta_embed_t *e, in
             zero[nz++] = i;
     dims[0] = nz;
     TA_CALL_GOTO(ta_h5_write_array(file, "/zero_rows", TA_ELEM_I64, 1, dims, zero), done);
-    if (nz > 0)
-        ta_log_warn("%s: %lld row%s of zeros (first: row %lld, token \"%s\"): flagged in "
-                    "/zero_rows and left out of neighbour searches",
-                    e->file, (long long)nz, nz == 1 ? " is all" : "s are all", (long long)zero[0],
-                    v->piece[zero[0]]);
+    ta_embed_warn_zero_rows(e, &(ta_rownorm_zeros_t){nz, nz ? zero[0] : -1},
+                            "flagged in /zero_rows and left out of neighbour searches");
     int64_t shape[2] = {e->rows, e->cols};
     const ta_h5_attr_t attrs[] = {
         TA_H5_ATTR_STR_("tensor", e->tensor),       TA_H5_ATTR_STR_("source_dtype", e->dtype),

@@ -48,6 +48,11 @@ static const ta_opt_t opts[] = {
     {TA_OPT_INT_(O, threads, "threads", 0, NULL, 0, 4096, "N",
                  "threads per rank (0 or absent: OPENBLAS_NUM_THREADS, SLURM_CPUS_PER_TASK or "
                  "cores / ranks per node)")},
+    {TA_OPT_ENUM_(O, gemm, "gemm", 0, "auto", ta_cmd_gemms,
+                  "the screening GEMM: f32 (OpenBLAS SGEMM), bf16 (oneDNN, bf16 rows; more "
+                  "candidates per row), bf16x3 (oneDNN, x = hi + lo in bf16, three products); "
+                  "auto = bf16x3 where oneDNN runs bf16 on AMX, else f32. The lists are the same "
+                  "for every choice")},
     {TA_OPT_FLAG_(O, no_checkpoint, "no-checkpoint",
                   "do not save a checkpoint on SIGTERM/SIGUSR1 (OUT.ckpt/)")},
     {TA_OPT_FLAG_(O, quiet, "quiet", "no progress messages")},
@@ -62,6 +67,7 @@ typedef struct {
     int32_t *queries; /* sorted ids, NULL for all rows */
     int64_t nq;
     int64_t block_rows;
+    ta_gemm_kind_t gemm;       /* the screening GEMM (--gemm resolved) */
     char *fingerprint, *ckdir; /* checkpoint identity and directory (NULL without) */
     ta_vocab_t voc;
     int have_vocab;
@@ -154,13 +160,14 @@ static int fingerprint(nb_t *nb)
     if (queries_from_file(o->queries))
         TA_CALL(ta_ckpt_file_stamp(o->queries, qst, sizeof qst));
     TA_CALL(ta_cmd_sprintf(&nb->fingerprint,
-                           "tokenatlas neighbors checkpoint v2\n"
+                           "tokenatlas neighbors checkpoint v3\n"
                            "embeddings %s %s tensor %s shape %lldx%lld dtype %s\n"
                            "queries %s %s\n"
-                           "k %d exclude_self %d block_rows %lld ranks %d\n",
+                           "k %d exclude_self %d block_rows %lld ranks %d\n"
+                           "gemm %s\n",
                            e->file, st, e->tensor, (long long)e->rows, (long long)e->cols, e->dtype,
                            o->queries, qst, (int)o->k, o->exclude_self, (long long)nb->block_rows,
-                           ta_mpi_size()));
+                           ta_mpi_size(), ta_gemm_kind_name(nb->gemm)));
     return ta_cmd_sprintf(&nb->ckdir, "%s.ckpt", o->out);
 }
 
@@ -227,6 +234,8 @@ static int prepare(nb_t *nb)
     if (!rc)
         rc = parse_queries(o->queries, nb->e.rows, &nb->queries, &nb->nq);
     nb->block_rows = o->block_rows > 0 ? o->block_rows : ta_nbr_auto_block_rows(nb->e.cols);
+    TA_CALL(ta_mpi_agree(rc));
+    TA_CALL(ta_nbr_gemm_choose(o->gemm - 1, nb->e.cols, nb->block_rows, &nb->gemm));
     if (!rc && !o->no_checkpoint)
         rc = fingerprint(nb);
     if (!rc)
@@ -244,19 +253,24 @@ static int prepare(nb_t *nb)
 static void report_run(const nb_t *nb)
 {
     const ta_nbr_result_t *res = &nb->res;
-    if (res->zero_rows)
-        ta_log_warn("%s: %lld rows have norm 0; they are neither queries nor neighbours (index -1, "
-                    "score NaN)",
-                    nb->o->embeddings, (long long)res->zero_rows);
+    ta_embed_warn_zero_rows(&nb->e, &(ta_rownorm_zeros_t){res->zero_rows, -1},
+                            "they are neither queries nor neighbours (index -1, score NaN)");
     double gflops = res->gemm_flops / (res->seconds > 0 ? res->seconds : 1) * 1e-9;
-    ta_log_info("neighbors: %.2f s, %.1f GFLOP/s (SGEMM %.2f s, top-k %.2f s, communication %.2f "
-                "s, rescoring %.2f s on the slowest rank; %lld rows recomputed exactly)",
-                res->seconds, gflops, res->t_gemm, res->t_topk, res->t_comm, res->t_rescore,
-                (long long)res->recomputed);
+    ta_log_info("neighbors: %.2f s, %.1f GFLOP/s (GEMM %s %.2f s, top-k %.2f s, communication "
+                "%.2f s, rescoring %.2f s on the slowest rank; %lld rows recomputed exactly)",
+                res->seconds, gflops, res->gemm, res->t_gemm, res->t_topk, res->t_comm,
+                res->t_rescore, (long long)res->recomputed);
     if (res->recomputed)
         ta_log_info("neighbors: %lld rows had near-ties at the k-th place and were recomputed "
                     "exactly",
                     (long long)res->recomputed);
+    if (res->gemm_fallbacks)
+        ta_log_warn("neighbors: oneDNN could not take %lld bf16 tiles; they ran on SGEMM",
+                    (long long)res->gemm_fallbacks);
+    ta_prov_set_str("gemm", res->gemm);
+    if (res->gemm_impl[0])
+        ta_prov_set_str("gemm_impl", res->gemm_impl);
+    ta_prov_set_num("gemm_gflops", res->gemm_flops / (res->t_gemm > 0 ? res->t_gemm : 1) * 1e-9);
     ta_prov_set_str("blas_core", ta_blas_corename());
     ta_prov_set_num("blas_threads", ta_blas_threads());
     if (ta_blas_reexec()[0])
@@ -362,6 +376,7 @@ int ta_cmd_neighbors_run(const ta_neighbors_opts_t *o)
     ta_nbr_opts_t no = {.k = (int)o->k,
                         .exclude_self = o->exclude_self,
                         .block_rows = nb.block_rows,
+                        .gemm = nb.gemm,
                         .ckpt_dir = nb.ckdir,
                         .ckpt_text = nb.fingerprint};
     TA_CALL_GOTO(ta_nbr_run(&nb.e, nb.queries, nb.nq, &no, &nb.res), out);

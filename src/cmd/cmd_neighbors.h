@@ -15,6 +15,7 @@ typedef struct {
     const char *tsv;        /* --tsv FILE, NULL = none */
     const char *vocab;      /* --vocab PATH: tokens of the TSV */
     int64_t threads;        /* --threads N, 0 = cores / ranks per node */
+    int gemm;               /* --gemm: 0 auto, 1 f32, 2 bf16, 3 bf16x3 (ta_gemm_kind_t + 1) */
     int no_checkpoint;      /* --no-checkpoint */
     int quiet;              /* --quiet */
 } ta_neighbors_opts_t;

@@ -67,25 +67,17 @@ static int write_probe_files(const char *path, const ta_probe_result_t *r)
     return ta_mpi_agree(rc);
 }
 
-/* Reads rows [0, n) of the embeddings, L2-normalised in place (norms accumulated in double). */
+/* Reads rows [0, n) of the embeddings, L2-normalised in place by the one row normaliser (NaN and
+ * Inf are errors naming the row; zero rows stay zero, with a warning). */
 static int read_normalised(ta_embed_t *e, int64_t n, float *X)
 {
     const int64_t d = e->cols, step = 16384;
+    ta_rownorm_zeros_t z = {0, -1};
     for (int64_t r0 = 0; r0 < n; r0 += step) {
         int64_t rows = n - r0 < step ? n - r0 : step;
-        TA_CALL(ta_embed_read_rows(e, r0, rows, X + r0 * d));
+        TA_CALL(ta_embed_read_normalized(e, r0, rows, X + r0 * d, NULL, &z));
     }
-    for (int64_t i = 0; i < n; i++) {
-        float *x = X + i * d;
-        double ss = 0;
-        for (int64_t j = 0; j < d; j++)
-            ss += (double)x[j] * x[j];
-        if (ss > 0) {
-            float inv = (float)(1.0 / sqrt(ss));
-            for (int64_t j = 0; j < d; j++)
-                x[j] *= inv;
-        }
-    }
+    ta_embed_warn_zero_rows(e, &z, "they stay zero and take part in the probes");
     return 0;
 }
 

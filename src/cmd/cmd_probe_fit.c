@@ -5,6 +5,7 @@
 #include "base/ta_blas.h"
 #include "base/ta_error.h"
 #include "base/ta_log.h"
+#include "base/ta_team.h"
 #include "mpi/ta_farm.h"
 #include "mpi/ta_mpi.h"
 #include "cmd/cmd_probe_int.h"
@@ -153,21 +154,24 @@ int ta__probe_fit_all(ta__probe_ctx_t *c, double *final, double *folds, uint8_t 
         cost ? 0
              : TA_ERR(TA_ERESOURCE, "out of memory for %lld probe tasks", (long long)(np * F))));
     /* The rank's threads (OPENBLAS_NUM_THREADS, SLURM_CPUS_PER_TASK or cores / ranks, see
-     * ta_mpi_setup_threads) go to the fit's own chunk threads, and OpenBLAS runs one thread per
-     * call: the sums then have a fixed order and a task's result does not depend on the thread
+     * ta_mpi_setup_threads) form the team that shares a fit's chunks, and OpenBLAS runs one thread
+     * per call: the sums then have a fixed order and a task's result does not depend on the thread
      * count. */
     int threads = ta_blas_threads();
     ta_blas_set_threads(1);
-    c->opt.threads = threads;
+    int rc = ta_mpi_agree(ta_team_create(threads, &c->opt.team));
     for (int64_t k = 0; k < np; k++)
         cost[k] = 2 * c->sample[c->probe_cat[k]].m;
-    int rc = run_farm(c, np, cost, final_task, "probe: full fits", final, done);
+    if (!rc)
+        rc = run_farm(c, np, cost, final_task, "probe: full fits", final, done);
     if (!rc) {
         for (int64_t t = 0; t < np * F; t++)
             cost[t] = 2 * c->sample[c->probe_cat[t / F]].m;
         c->final = final;
         rc = run_farm(c, np * F, cost, fold_task, "probe: folds", folds, done + np);
     }
+    ta_team_free(c->opt.team);
+    c->opt.team = NULL;
     ta_blas_set_threads(threads);
     free(cost);
     return rc;

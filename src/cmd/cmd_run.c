@@ -202,6 +202,7 @@ static int step_neighbors(run_t *r, const ta_config_model_t *m, char *const *f)
     o.queries = c->queries;
     o.exclude_self = c->exclude_self;
     o.block_rows = c->block_rows;
+    o.gemm = value_of(ta_cmd_gemms, c->gemm);
     o.out = f[STEP_NEIGHBORS];
     return run_step(r, m->name, &ta_cmd_neighbors, &o, o.out);
 }

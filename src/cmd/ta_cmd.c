@@ -9,6 +9,7 @@
 
 const char *const ta_cmd_schemes[] = {"paper", "script", NULL};
 const char *const ta_cmd_protocols[] = {"tokenatlas", "paper", NULL};
+const char *const ta_cmd_gemms[] = {"auto", "f32", "bf16", "bf16x3", NULL};
 
 int ta_cmd_record(const ta_cmd_t *c, const void *o, char **line)
 {

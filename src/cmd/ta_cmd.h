@@ -14,6 +14,9 @@ extern const ta_cmd_t ta_cmd_run, ta_cmd_ingest, ta_cmd_categorize, ta_cmd_neigh
 extern const char *const ta_cmd_schemes[];
 /* The values of every --protocol option: the tool's definitions or the paper's scripts'. */
 extern const char *const ta_cmd_protocols[];
+/* The values of neighbors --gemm (and the config's neighbors.gemm): index - 1 is the
+ * ta_gemm_kind_t, auto = -1. */
+extern const char *const ta_cmd_gemms[];
 enum { TA_PROTOCOL_TOKENATLAS = 0, TA_PROTOCOL_PAPER = 1 };
 
 /* Table entries of options several commands share, for options struct T with the fields

@@ -207,17 +207,18 @@ void ta_gemm_tile(ta_gemm_t *g, int slot, const void *A, int64_t m, const void *
     }
 }
 
-/* Names the bf16 engine after oneDNN's implementation. */
+/* Names the bf16 engine after its kind and oneDNN's implementation. */
 static void engine_name(ta_gemm_t *g)
 {
+    const char *k = ta_gemm_kind_name(g->kind);
     if (!g->onednn)
-        snprintf(g->name, sizeof g->name, "bf16-sgemm");
+        snprintf(g->name, sizeof g->name, "%s-sgemm", k);
     else if (strstr(g->impl, "amx"))
-        snprintf(g->name, sizeof g->name, "bf16-amx");
+        snprintf(g->name, sizeof g->name, "%s-amx", k);
     else if (strstr(g->impl, "avx512_core_bf16"))
-        snprintf(g->name, sizeof g->name, "bf16-avx512");
+        snprintf(g->name, sizeof g->name, "%s-avx512", k);
     else
-        snprintf(g->name, sizeof g->name, "bf16-%.50s", g->impl);
+        snprintf(g->name, sizeof g->name, "%s-%.50s", k, g->impl);
 }
 
 int ta_gemm_create(ta_gemm_kind_t kind, int64_t d, int64_t max_rows, int slots, ta_gemm_t **out)

@@ -5,14 +5,15 @@
  *
  * bf16 and bf16x3: oneDNN matmul with bf16 inputs, f32 accumulation and output; bf16x3 runs
  * three products hi.hi' + hi.lo' + lo.hi' into one tile, the last two with oneDNN's sum post-op.
- * The engine is named after the implementation oneDNN chose for a full tile: "bf16-amx"
- * (brg:avx512_core_amx_bf16), "bf16-avx512" (brg:avx512_core_bf16), otherwise "bf16-" and
- * oneDNN's name (e.g. "bf16-gemm:jit", its bf16 GEMM emulated on AVX-512). oneDNN 2.6 has no
- * bf16 matmul at all on CPUs without AVX-512 (it answers "unimplemented"). There, and for any
- * tile shape for which oneDNN cannot create a primitive, the engine converts the bf16 operands
- * back to f32 (exactly) in panels of the inner dimension and multiplies them with cblas_sgemm
- * (engine "bf16-sgemm"): the same arithmetic (exact bf16 products, f32 sums), so the same bound
- * holds, at f32 speed or below. It keeps the bf16 path correct and tested on every machine.
+ * The engine is named after its kind and the implementation oneDNN chose for a full tile:
+ * "bf16-amx" (brg:avx512_core_amx_bf16), "bf16-avx512" (brg:avx512_core_bf16), otherwise "bf16-"
+ * and oneDNN's name (e.g. "bf16-gemm:jit", its bf16 GEMM emulated on AVX-512); "bf16x3-amx" etc.
+ * for bf16x3. oneDNN 2.6 has no bf16 matmul at all on CPUs without AVX-512 (it answers
+ * "unimplemented"). There, and for any tile shape for which oneDNN cannot create a primitive, the
+ * engine converts the bf16 operands back to f32 (exactly) in panels of the inner dimension and
+ * multiplies them with cblas_sgemm (engine "bf16-sgemm", "bf16x3-sgemm"): the same arithmetic
+ * (exact bf16 products, f32 sums), so the same bound holds, at f32 speed or below. It keeps the
+ * bf16 path correct and tested on every machine.
  *
  * The engine object owns the oneDNN engine, one stream per slot, and per slot a few primitives
  * (one per tile shape, created on first use with their scratchpad) and the conversion panels.
@@ -36,7 +37,8 @@ int ta_gemm_create(ta_gemm_kind_t kind, int64_t d, int64_t max_rows, int slots, 
 /* Local. */
 void ta_gemm_free(ta_gemm_t *g);
 
-/* Local. The engine's name ("f32-openblas", "bf16-amx", "bf16-avx512", "bf16-sgemm", ...). */
+/* Local. The engine's name ("f32-openblas", "bf16-amx", "bf16x3-amx", "bf16-avx512",
+ * "bf16-sgemm", ...). */
 const char *ta_gemm_name(const ta_gemm_t *g);
 /* Local. oneDNN's implementation string for a full tile ("" for f32 and for the bf16-sgemm
  * fallback). */

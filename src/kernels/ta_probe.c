@@ -1,13 +1,13 @@
 #include "kernels/ta_probe.h"
 
 #include "base/ta_error.h"
+#include "base/ta_team.h"
 #include "kernels/ta_blocking.h"
 
 #include <cblas.h>
 #include <float.h>
 #include <lbfgs.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,7 +101,7 @@ void ta_probe_opt_default(ta_probe_opt_t *o)
     o->ftol = 1e7 * DBL_EPSILON; /* scipy L-BFGS-B default factr 1e7: 2.2e-9 */
     o->max_iter = 10000;
     o->block_rows = 0;
-    o->threads = 1;
+    o->team = NULL;
 }
 
 /* Rows per block and the chunk count: ta_blocking.h (they fix the order of the sums). */
@@ -122,14 +122,9 @@ static int64_t chunk_rows_for(int64_t n, int64_t br)
     return (per > 0 ? per : 1) * br;
 }
 
-static int threads_of(const ta_probe_opt_t *o)
-{
-    return o->threads > 1 ? (o->threads < MAX_CHUNKS ? o->threads : MAX_CHUNKS) : 1;
-}
-
 size_t ta_probe_fit_work_bytes(int64_t n, int64_t d, const ta_probe_opt_t *o)
 {
-    int64_t br = block_rows_for(d, o), T = threads_of(o);
+    int64_t br = block_rows_for(d, o), T = ta_team_size(o->team);
     return (size_t)(MAX_CHUNKS * (d + 3)) * sizeof(double) +
            (size_t)(d + T * (br + d) + n) * sizeof(float) + 64;
 }
@@ -145,7 +140,7 @@ typedef struct {
     const uint8_t *y;
     int64_t n, d, br;
     double C;
-    int threads;
+    ta_team_t *team;
     int64_t chunk_rows, nchunks;
     double *cg;         /* [nchunks, d] gradient sums per chunk */
     double *cs;         /* [nchunks, 3] F, dF/db and noise sums per chunk */
@@ -207,19 +202,12 @@ static void chunk_eval(const fit_ctx_t *c, int64_t k, float *z, float *gblk)
     c->cs[3 * k + 2] = s2;
 }
 
-typedef struct {
-    const fit_ctx_t *c;
-    int t, nthreads;
-} worker_arg_t;
-
-/* Thread t takes chunks t, t + T, t + 2T, ... */
-static void *worker(void *p)
+/* Thread t of T takes chunks t, t + T, t + 2T, ... */
+static void eval_chunks(void *p, int t, int T)
 {
-    const worker_arg_t *a = p;
-    const fit_ctx_t *c = a->c;
-    for (int64_t k = a->t; k < c->nchunks; k += a->nthreads)
-        chunk_eval(c, k, c->tz + a->t * c->br, c->tg + a->t * c->d);
-    return NULL;
+    const fit_ctx_t *c = p;
+    for (int64_t k = t; k < c->nchunks; k += T)
+        chunk_eval(c, k, c->tz + t * c->br, c->tg + t * c->d);
 }
 
 /* F and its gradient at x = (w, b). */
@@ -230,23 +218,12 @@ static double evaluate(fit_ctx_t *c, const double *x, double *g)
     c->b = x[d];
     for (int64_t j = 0; j < d; j++)
         c->wf[j] = (float)x[j];
-    worker_arg_t args[MAX_CHUNKS];
-    pthread_t tid[MAX_CHUNKS];
-    int started[MAX_CHUNKS] = {0};
-    /* Threads pay off from about a million matrix entries on; a thread that cannot be started
-     * leaves its chunks to the calling thread (same sums, same order). */
-    int T = c->n * d >= (1 << 20) ? c->threads : 1;
-    for (int t = 0; t < T; t++)
-        args[t] = (worker_arg_t){c, t, T};
-    for (int t = 1; t < T; t++)
-        started[t] = pthread_create(&tid[t], NULL, worker, &args[t]) == 0;
-    worker(&args[0]);
-    for (int t = 1; t < T; t++) {
-        if (started[t])
-            pthread_join(tid[t], NULL);
-        else
-            worker(&args[t]);
-    }
+    /* The team pays off from about a million matrix entries on; below, the calling thread alone
+     * (same chunks, same sums, same order). */
+    if (c->n * d >= (1 << 20))
+        ta_team_run(c->team, eval_chunks, c);
+    else
+        eval_chunks(c, 0, 1);
     double f = 0, gb = 0, s2 = 0, reg = 0;
     for (int64_t j = 0; j < d; j++)
         g[j] = 0;
@@ -313,7 +290,7 @@ int ta_probe_fit(const float *X, const uint8_t *y, int64_t n, int64_t d, const t
                    .d = d,
                    .br = block_rows_for(d, o),
                    .C = o->C,
-                   .threads = threads_of(o),
+                   .team = o->team,
                    .gtol = o->gtol,
                    .ftol = o->ftol};
     c.chunk_rows = chunk_rows_for(n, c.br);
@@ -324,8 +301,8 @@ int ta_probe_fit(const float *X, const uint8_t *y, int64_t n, int64_t d, const t
     float *f = (float *)(c.cs + 3 * MAX_CHUNKS);
     c.wf = f;
     c.tz = f + d;
-    c.tg = c.tz + c.threads * c.br;
-    float *xn = c.tg + c.threads * d;
+    c.tg = c.tz + ta_team_size(o->team) * c.br;
+    float *xn = c.tg + ta_team_size(o->team) * d;
     /* Row norms for the noise estimate only: f32 is plenty. */
     for (int64_t i = 0; i < n; i++)
         xn[i] = sqrtf(cblas_sdot((int)d, X + i * d, 1, X + i * d, 1));

@@ -10,6 +10,7 @@
 #define TA_PROBE_H
 
 #include "base/ta_rand.h"
+#include "base/ta_team.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -43,13 +44,14 @@ void ta_probe_folds(const uint8_t *label, int64_t nsamples, int k, ta_splitmix_t
  *     F(w, b) = C * sum_i log(1 + exp(-y_i (w . x_i + b))) + 0.5 ||w||^2,   y_i in {-1, +1},
  * scikit-learn's objective (penalty l2, intercept not penalised). */
 typedef struct {
-    double C;       /* 1.0 as in scikit-learn */
-    double gtol;    /* stop when max_j |dF/dtheta_j| <= gtol (scikit-learn's tol, 1e-4) */
-    double ftol;    /* ... or when (F_prev - F) / max(|F_prev|, |F|, 1) <= ftol (scipy's default
-                       factr 1e7, i.e. 2.2e-9, which scikit-learn 1.2 keeps) */
-    int max_iter;   /* L-BFGS iterations */
-    int block_rows; /* rows per block of the fused loss/gradient pass (0: about 256 KiB) */
-    int threads;    /* threads of a fit (the result does not depend on it) */
+    double C;        /* 1.0 as in scikit-learn */
+    double gtol;     /* stop when max_j |dF/dtheta_j| <= gtol (scikit-learn's tol, 1e-4) */
+    double ftol;     /* ... or when (F_prev - F) / max(|F_prev|, |F|, 1) <= ftol (scipy's default
+                        factr 1e7, i.e. 2.2e-9, which scikit-learn 1.2 keeps) */
+    int max_iter;    /* L-BFGS iterations */
+    int block_rows;  /* rows per block of the fused loss/gradient pass (0: about 256 KiB) */
+    ta_team_t *team; /* threads of a fit (NULL: the caller alone; the result does not depend on
+                        the team's size) */
 } ta_probe_opt_t;
 /* A third stopping rule belongs to f32 arithmetic: stop when one iteration lowered F by less
  * than F's own rounding noise, estimated at each evaluation as
@@ -60,7 +62,7 @@ typedef struct {
  * checks with a double-precision reference gradient. */
 
 /* Local. The defaults above (C 1, gtol 1e-4, ftol 2.2e-9, max_iter 10000, automatic blocks,
- * 1 thread). */
+ * no team). */
 void ta_probe_opt_default(ta_probe_opt_t *o);
 
 typedef struct {
@@ -80,9 +82,9 @@ size_t ta_probe_fit_work_bytes(int64_t n, int64_t d, const ta_probe_opt_t *o);
  * return. The loss and gradient are computed in blocks of o->block_rows rows: z = X_blk w by
  * sgemv in f32, the per-row terms in double, the block's gradient X_blk^T r by sgemv in f32,
  * accumulated in double. The blocks are grouped into at most 64 chunks (a cut that depends only
- * on n and d) whose sums are added in chunk order, and o->threads POSIX threads share the chunks:
- * the result is the same for every thread count. OpenBLAS must run one thread per call (the
- * caller sets it). Returns 0, or TA_ERESOURCE / TA_EINTERNAL. */
+ * on n and d) whose sums are added in chunk order, and the threads of o->team share the chunks
+ * (from about a million matrix entries on): the result is the same for every team size. OpenBLAS
+ * must run one thread per call (the caller sets it). Returns 0, or TA_ERESOURCE / TA_EINTERNAL. */
 int ta_probe_fit(const float *X, const uint8_t *y, int64_t n, int64_t d, const ta_probe_opt_t *o,
                  void *work, double *w, double *b, ta_probe_fit_t *info);
 

@@ -467,23 +467,3 @@ int ta_topk_row_final(float *cand_s, int32_t *cand_i, int n, int k, float droppe
      * beat that strictly, or a dropped one could tie or win after canonical rescoring. */
     return (double)cand_s[k - 1] > (double)dropped + (double)margin;
 }
-
-int64_t ta_topk_normalize_rows(float *x, int64_t rows, int64_t d, uint8_t *ok)
-{
-    for (int64_t i = 0; i < rows; i++) {
-        float *v = x + i * d;
-        double ss = 0;
-        for (int64_t c = 0; c < d; c++)
-            ss += (double)v[c] * (double)v[c];
-        if (!isfinite(ss))
-            return i;
-        ok[i] = ss > 0;
-        if (ss > 0) {
-            /* The scale stays in double: 1 / norm overflows a float for rows below 1e-38. */
-            double inv = 1.0 / sqrt(ss);
-            for (int64_t c = 0; c < d; c++)
-                v[c] = (float)((double)v[c] * inv);
-        }
-    }
-    return -1;
-}

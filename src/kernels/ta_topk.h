@@ -122,11 +122,6 @@ float ta_topk_score_margin(int64_t d);
 int ta_topk_row_final(float *cand_s, int32_t *cand_i, int n, int k, float dropped, float margin,
                       uint64_t *work);
 
-/* Local. L2-normalises rows x d floats in place (norm summed in double, each value scaled in
- * double and rounded once, so a row gives the same floats on every rank); ok[i] = 0 for zero rows
- * (left as zeros). Returns the first row holding a NaN or infinity, or -1. */
-int64_t ta_topk_normalize_rows(float *x, int64_t rows, int64_t d, uint8_t *ok);
-
 /* Local. Sorts n (score, index) pairs best first by (score, -index) (work: n keys of scratch);
  * ta_topk_sort_keys sorts keys best first. */
 void ta_topk_sort_pairs(float *s, int32_t *idx, int n, uint64_t *work);

@@ -1,9 +1,9 @@
 """neighbors: interruption and resume. (1) TA_STOP_AFTER=0 interrupts after every tile step
 and every block of queries of the rescoring: repeated runs resume from every position of the
 schedule (every ring step, the partial-state exchange, every rescoring step) at 1 rank (without
-mpirun), 2 and 3 ranks (at 1 and 2, with 1 and 2 threads per rank in turn) and end
-byte-identical (index and score arrays) to an uninterrupted run; (2) a checkpoint of other parameters or another rank count is refused with exit 2 naming
-it; (3) kill -USR1 to mpirun (forwarded to the ranks) and SIGTERM to the ranks (what Slurm sends)
+mpirun), 2 and 3 ranks (at 1 and 2, with 1 and 2 threads per rank in turn; at 2 also with the bf16
+screen) and end byte-identical (index and score arrays) to an uninterrupted run; (2) a checkpoint of
+other parameters, another rank count or another --gemm is refused with exit 2 naming it; (3) kill -USR1 to mpirun (forwarded to the ranks) and SIGTERM to the ranks (what Slurm sends)
 save a checkpoint and exit 4, kill -TERM to mpirun saves it too (mpirun exits 1), and the rerun
 resumes; (4) SIGKILL of one rank ends the job with a
 non-zero status within 30 s; (5) the OpenBLAS re-exec path sets the kernel it names."""
@@ -34,15 +34,16 @@ def same(a, b):
 refp = os.path.join(tmp, "ref.h5")
 t.run(["neighbors", "--embeddings", small, "-k", "9", "--out", refp, "--quiet"], np=1)
 ref = arrays(refp)
-for np_, br, alternate in [(None, 32, True), (2, 32, True), (3, 24, False)]:
+for np_, br, alternate, gemm in [(None, 32, True, "f32"), (2, 32, True, "f32"), (3, 24, False, "f32"),
+                                 (2, 24, True, "bf16")]:
     P = np_ or 1
-    out = os.path.join(tmp, "stop-%d.h5" % P)
+    out = os.path.join(tmp, "stop-%d-%s.h5" % (P, gemm))
     runs = 0
     steps = set()
     while runs < 80:
         threads = str(1 + runs % 2) if alternate else "1"
         p = t.run(["neighbors", "--embeddings", small, "-k", "9", "--out", out, "--block-rows", str(br), "--quiet",
-                   "--threads", threads], np=np_, env={"TA_STOP_AFTER": "0"}, check=False)
+                   "--threads", threads, "--gemm", gemm], np=np_, env={"TA_STOP_AFTER": "0"}, check=False)
         runs += 1
         if p.returncode == 0:
             break
@@ -66,6 +67,7 @@ base = ["neighbors", "--embeddings", small, "--out", out, "--block-rows", "16", 
 p = t.run(base + ["-k", "9"], np=2, env={"TA_STOP_AFTER": "0"}, expect=4)
 t.expect_input_error(base + ["-k", "8"], [out + ".ckpt", "k 9"], np=2)
 t.expect_input_error(base + ["-k", "9"], [out + ".ckpt", "ranks 2"], np=3)
+t.expect_input_error(base + ["-k", "9", "--gemm", "bf16"], [out + ".ckpt", "gemm "], np=2)
 t.run(base + ["-k", "9"], np=2)
 t.check(same(arrays(out), ref), "matching checkpoint resumed after refusals")
 

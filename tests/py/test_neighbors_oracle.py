@@ -1,5 +1,6 @@
 """neighbors_oracle: exact top-k cosine neighbours against a float64 numpy brute-force oracle; identical
-index and score arrays for 1-4 ranks, 1-3 threads per rank and tile sizes down to 5 rows; queries all / sample / file;
+index and score arrays for 1-4 ranks, 1-3 threads per rank, tile sizes down to 5 rows and every --gemm
+(f32, bf16, bf16x3: the bf16 screens give the f32 screen's arrays); queries all / sample / file;
 --exclude-self; zero-norm rows; planted duplicates (exact ties ordered by index, including more
 tied rows than k + slack so that the exact fallback runs); TSV output; FAISS IndexFlatIP; bad
 parameters exit 2."""
@@ -21,6 +22,8 @@ def make_data():
     x[52] = 2 * x[7]                 # same direction: identical normalised row
     x[100:140] = x[99]               # 41 identical rows: more ties than k + slack
     x[200] = -x[201]
+    for i in range(10):              # near-duplicates of row 149, closer than the bf16 error
+        x[150 + i] = x[149] + np.float32(10.0 ** -(1 + i % 6)) * rng.standard_normal(d).astype(np.float32)
     return x
 
 
@@ -117,6 +120,34 @@ for np_, br, th in [(None, 0, 1), (1, 5, 1), (2, 7, 1), (3, 16, 1), (4, 5, 1), (
         t.check(np.array_equal(sc.view(np.int32), ref[1].view(np.int32)),
                 "scores bit-identical to 1 rank: np=%s block-rows %d threads %d" % (np_, br, th))
 
+# 1b. The bf16 screens (oneDNN where the CPU runs bf16, else bf16 operands on SGEMM): the same
+#     arrays bit for bit as the f32 screen, over ranks, threads, tiles and the query subset path;
+#     the engine is recorded.
+if ref is not None:
+    with h5py.File(os.path.join(tmp, "all-None-0-1.h5"), "r") as f:
+        t.check(f.attrs.get("gemm") in ("f32-openblas", "bf16x3-amx"),
+                "--gemm auto: f32, or bf16x3 on AMX: %r" % f.attrs.get("gemm"))
+    for np_, br, th, gemm in [(None, 0, 1, "bf16"), (2, 7, 1, "bf16"), (3, 16, 2, "bf16x3"),
+                              (1, 5, 3, "bf16x3"), (4, 5, 1, "bf16"), (2, 33, 2, "bf16"),
+                              (1, 0, 1, "f32")]:
+        out = os.path.join(tmp, "gemm-%s-%s-%d-%d.h5" % (gemm, np_, br, th))
+        run_nb(out, ["-k", str(K), "--block-rows", str(br), "--threads", str(th), "--gemm", gemm], np_=np_)
+        if not os.path.exists(out):
+            continue
+        idx, sc, _, _, root = load(out)
+        what = "--gemm %s np=%s block-rows %d threads %d" % (gemm, np_, br, th)
+        t.check(np.array_equal(idx, ref[0]) and np.array_equal(sc.view(np.int32), ref[1].view(np.int32)),
+                "%s: arrays bit-identical to the f32 screen" % what)
+        eng = root.get("gemm")
+        eng = eng.decode() if isinstance(eng, bytes) else eng
+        t.check(eng == "f32-openblas" if gemm == "f32" else str(eng).startswith(gemm + "-"),
+                "%s: gemm attribute %r" % (what, eng))
+    outg = os.path.join(tmp, "gemm-sample.h5")
+    run_nb(outg, ["-k", str(K), "--queries", "sample:0.3:5", "--block-rows", "7", "--gemm", "bf16"], np_=3)
+    gq = load(outg)
+    t.check(np.array_equal(gq[0], ref[0][gq[2]]) and np.array_equal(gq[1].view(np.int32), ref[1][gq[2]].view(np.int32)),
+            "--gemm bf16 with sampled queries: the all-queries f32 rows bit for bit")
+
 # 2. Exclude self, k = 1 and k = N.
 out = os.path.join(tmp, "excl.h5")
 run_nb(out, ["-k", "5", "--exclude-self", "--block-rows", "7"], np_=3)
@@ -125,7 +156,9 @@ out1 = os.path.join(tmp, "k1.h5")
 run_nb(out1, ["-k", "1", "--block-rows", "5"], np_=2)
 idx1, _, _, _, _ = load(out1)
 t.check(all(idx1[i][0] == (i if i not in (50, 51, 52) else 7) or not OK[i] or (100 <= i < 140 and idx1[i][0] == 99)
-            for i in range(N)), "k = 1: each row's nearest is itself (or its lowest-index duplicate)")
+            or (150 <= i < 160 and idx1[i][0] == 149)
+            for i in range(N)), "k = 1: each row's nearest is itself (or its lowest-index (near-)duplicate, "
+        "whose score rounds to the same float)")
 outN = os.path.join(tmp, "kN.h5")
 run_nb(outN, ["-k", str(N), "--block-rows", "16"], np_=2)
 idxN, scN, _, _, _ = load(outN)
@@ -243,6 +276,7 @@ with open(bq, "w") as f:
     f.write("1\n2\n%d\n" % N)
 t.expect_input_error(["neighbors", "--embeddings", NPY, "-k", "3", "--queries", bq, "--out", out], [bq + ":3"], np=2)
 t.expect_input_error(["neighbors", "--embeddings", NPY, "-k", "3"], ["--out"])
+t.expect_input_error(["neighbors", "--embeddings", NPY, "-k", "3", "--gemm", "fp8", "--out", out], ["--gemm"])
 t.expect_input_error(["neighbors", "-k", "3", "--out", out], ["--embeddings"])
 nanx = X.copy()
 nanx[33, 2] = np.nan

@@ -14,6 +14,7 @@
 #include "base/ta_blas.h"
 #include "base/ta_log.h"
 #include "kernels/ta_gemm.h"
+#include "kernels/ta_rownorm.h"
 #include "kernels/ta_synth.h"
 #include "kernels/ta_topk.h"
 
@@ -37,7 +38,7 @@ static void random_rows(float *x, int64_t rows, int64_t d)
     uint8_t *ok = xmalloc((size_t)rows);
     for (int64_t i = 0; i < rows * d; i++)
         x[i] = (float)ta_test_gauss();
-    ta_topk_normalize_rows(x, rows, d, ok);
+    ta_rownorm_normalize(x, rows, d, ok, NULL);
     free(ok);
 }
 
@@ -164,7 +165,7 @@ static int candidates(int argc, char **argv)
         ta_synth_rows(&sy, 0, n, x);
         ta_synth_free(&sy);
         uint8_t *ok = xmalloc((size_t)n);
-        ta_topk_normalize_rows(x, n, d, ok);
+        ta_rownorm_normalize(x, n, d, ok, NULL);
         free(ok);
     } else {
         fprintf(stderr, "bench_gemm: unknown data '%s'\n", data);
