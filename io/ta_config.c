@@ -11,6 +11,7 @@
 #include "io/ta_file.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -31,6 +32,7 @@ typedef enum {
     TA__F_BALANCE,   /* undersample */
     TA__F_PROTOCOL,  /* tokenatlas | paper */
     TA__F_GEMM,      /* auto | f32 | bf16 | bf16x3 */
+    TA__F_UNIT,      /* a number in [0, 1] (double) */
 } ta__ftype_t;
 
 typedef struct {
@@ -65,14 +67,18 @@ static const ta__field_t ta__fields[] = {
     {"probe", "seed", TA__F_INT, TA__C(seed), INT64_MIN, 0},
     {"probe", "balance", TA__F_BALANCE, TA__C(balance), 0, 0},
     {"probe", "enabled", TA__F_BOOL, TA__C(probe_enabled), 0, 0},
+    {"map", "n_neighbors", TA__F_INT, TA__C(map_neighbors), 2, 0},
+    {"map", "min_dist", TA__F_UNIT, TA__C(map_min_dist), 0, 0},
+    {"map", "seed", TA__F_INT, TA__C(map_seed), 0, 0},
+    {"map", "enabled", TA__F_BOOL, TA__C(map_enabled), 0, 0},
     {"translate", "dictionaries", TA__F_OPTSTR, TA__C(dictionaries), 0,
      offsetof(ta_config_t, dictionaries_line)},
     {"categories", "scheme", TA__F_SCHEME, TA__C(scheme), 0, 0},
 };
 #define TA__NFIELDS ((int)(sizeof ta__fields / sizeof ta__fields[0]))
 
-static const char *const ta__sections[] = {"neighbors", "diversity",  "probe",
-                                           "translate", "categories", "compare"};
+static const char *const ta__sections[] = {"neighbors",  "diversity", "probe", "translate",
+                                           "categories", "compare",   "map"};
 #define TA__NSECTIONS ((int)(sizeof ta__sections / sizeof ta__sections[0]))
 
 /* Where a value came from: a file line (line > 0) or override number (line < 0: -(i + 1)). */
@@ -241,6 +247,21 @@ static int ta__set_field(ta__ctx_t *c, const ta__field_t *f, void *base, const t
         *(int *)dst = t;
         return 0;
     }
+    case TA__F_UNIT: {
+        char buf[64], *end = NULL;
+        double x = NAN;
+        if (v->plain && v->len > 0 && v->len < sizeof buf) {
+            memcpy(buf, v->s, v->len);
+            buf[v->len] = '\0';
+            errno = 0;
+            x = strtod(buf, &end);
+        }
+        if (!end || *end || errno || !(x >= 0.0 && x <= 1.0))
+            return ta__fail(c, line, key, "expected a number from 0 to 1, got '%s'",
+                            ta__is_null(v) ? "null" : ta__show(v, show, sizeof show));
+        *(double *)dst = x;
+        return 0;
+    }
     case TA__F_BLOCKROWS: {
         int64_t x;
         if (ta__scalar_is(v, "auto")) {
@@ -343,7 +364,7 @@ static const char *ta__keys_of(const char *section, char *buf, size_t cap)
     if (section[0] == '\0')
         snprintf(buf + j, cap - j,
                  ", models, neighbors, diversity, probe, translate, "
-                 "categories, compare");
+                 "categories, compare, map");
     else if (strcmp(section, "compare") == 0)
         snprintf(buf, cap, "pairs");
     return buf;
@@ -365,6 +386,10 @@ static void ta__defaults(ta_config_t *cfg)
     cfg->seed = 150;
     snprintf(cfg->balance, sizeof cfg->balance, "undersample");
     cfg->probe_enabled = 1;
+    cfg->map_neighbors = 15;
+    cfg->map_min_dist = 0.2;
+    cfg->map_seed = 150;
+    cfg->map_enabled = 1;
     snprintf(cfg->scheme, sizeof cfg->scheme, "paper");
 }
 
@@ -847,6 +872,16 @@ static int ta__render(ta_config_t *cfg)
             "  enabled: %s\n",
             (long long)cfg->folds, (long long)cfg->min_tokens, (long long)cfg->seed, cfg->balance,
             cfg->probe_enabled ? "true" : "false");
+    /* min_dist in its shortest form that reads back as the same double. */
+    char md[32];
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(md, sizeof md, "%.*g", prec, cfg->map_min_dist);
+        if (strtod(md, NULL) == cfg->map_min_dist)
+            break;
+    }
+    fprintf(fp, "map:\n  n_neighbors: %lld\n  min_dist: %s\n  seed: %lld\n  enabled: %s\n",
+            (long long)cfg->map_neighbors, md, (long long)cfg->map_seed,
+            cfg->map_enabled ? "true" : "false");
     fputs("translate:\n  dictionaries: ", fp);
     ta__put_optstr(fp, cfg->dictionaries);
     fprintf(fp, "\ncategories:\n  scheme: %s\ncompare:\n  pairs:", cfg->scheme);

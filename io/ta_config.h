@@ -42,6 +42,11 @@ typedef struct {
     int64_t seed;       /* default 150 */
     char balance[32];   /* "undersample" (only value) */
     int probe_enabled;  /* default 1 */
+    /* map (UMAP layout, `tokenatlas map`) */
+    int64_t map_neighbors; /* n_neighbors, default 15 */
+    double map_min_dist;   /* min_dist in [0, 1], default 0.2 */
+    int64_t map_seed;      /* default 150 */
+    int map_enabled;       /* default 1 */
     /* translate */
     char dictionaries[4096]; /* "" when not given */
     /* categories */

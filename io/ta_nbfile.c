@@ -106,6 +106,17 @@ int ta_nbfile_read_index(ta_nbfile_t *nb, int64_t row0, int64_t nrows, int32_t *
     return 0;
 }
 
+int ta_nbfile_read_score(ta_nbfile_t *nb, int64_t row0, int64_t nrows, float *buf)
+{
+    int nd = 0;
+    int64_t dims[2] = {0, 0};
+    TA_CALL(ta_h5_dims(nb->file, nb->path, "/neighbors/score", &nd, dims));
+    TA_CHECK(nd == 2 && dims[0] == nb->q && dims[1] == nb->k, TA_EINPUT,
+             "%s: /neighbors/score is not [%lld, %lld] like /neighbors/index", nb->path,
+             (long long)nb->q, (long long)nb->k);
+    return ta_h5_read_rows(nb->file, nb->path, "/neighbors/score", TA_ELEM_F32, row0, nrows, buf);
+}
+
 /* Rows of the neighbour index read at a time. */
 #define TA__NB_BLOCK_ROWS 8192
 

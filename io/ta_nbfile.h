@@ -26,6 +26,9 @@ int ta_nbfile_set_ntokens(ta_nbfile_t *nb, int64_t n, const char *what);
 /* Local. Rows [row0, row0 + nrows) of /neighbors/index into buf (nrows x k), each entry checked
  * to be -1 (missing) or a token id; errors name the file, row and column. */
 int ta_nbfile_read_index(ta_nbfile_t *nb, int64_t row0, int64_t nrows, int32_t *buf);
+/* Local. Rows [row0, row0 + nrows) of /neighbors/score into buf (nrows x k); the dataset must
+ * have the shape of /neighbors/index. The values are not checked (a missing neighbour's is NaN). */
+int ta_nbfile_read_score(ta_nbfile_t *nb, int64_t row0, int64_t nrows, float *buf);
 /* Called for each row with the first `top` neighbours other than the query (ta_stats_top_others);
  * a nonzero return stops the walk and is passed up. */
 typedef int (*ta_nbfile_row_fn)(void *ctx, int64_t row, int32_t query, const int32_t *others,

@@ -1,8 +1,9 @@
 /* `tokenatlas run CONFIG.yaml [--set key=value]...`: the whole pipeline, resumable.
  *
- * For each model: ingest -> neighbors -> diversity -> probe -> translate (when dictionaries are
- * configured); then compare for the configured pairs; then each model's results are assembled
- * into results/<run>/<model>.h5 with TSV tables beside it, and the report is written.
+ * For each model: ingest -> neighbors -> diversity -> map (unless map.enabled is false or the
+ * queries are a sample) -> probe -> translate (when dictionaries are configured); then compare for
+ * the configured pairs; then each model's results are assembled into results/<run>/<model>.h5 with
+ * TSV tables beside it, and the report is written.
  *
  * Every step is the command itself: its options struct is filled from the config and its typed
  * entry point called in-process, so the run works under mpirun / srun with any number of ranks
@@ -26,6 +27,7 @@
 #include "cmd/cmd_compare.h"
 #include "cmd/cmd_diversity.h"
 #include "cmd/cmd_ingest.h"
+#include "cmd/cmd_map.h"
 #include "cmd/cmd_neighbors.h"
 #include "cmd/cmd_probe.h"
 #include "cmd/cmd_report.h"
@@ -176,9 +178,9 @@ static int scheme_of(const ta_config_t *c)
 }
 
 /* The step files of one model: results/<run>/steps/<model>.<step>.h5. */
-enum { STEP_MODEL, STEP_NEIGHBORS, STEP_DIVERSITY, STEP_PROBE, STEP_TRANSLATE, NSTEPS };
-static const char *const step_names[NSTEPS] = {"model", "neighbors", "diversity", "probe",
-                                               "translate"};
+enum { STEP_MODEL, STEP_NEIGHBORS, STEP_DIVERSITY, STEP_MAP, STEP_PROBE, STEP_TRANSLATE, NSTEPS };
+static const char *const step_names[NSTEPS] = {"model", "neighbors", "diversity",
+                                               "map",   "probe",     "translate"};
 /* Collective. ingest: embeddings, vocabulary and both category schemes in one file. */
 static int step_ingest(run_t *r, const ta_config_model_t *m, char *const *f)
 {
@@ -218,6 +220,20 @@ static int step_diversity(run_t *r, const ta_config_model_t *m, char *const *f)
     o.scheme = scheme_of(r->cfg);
     o.out = f[STEP_DIVERSITY];
     return run_step(r, m->name, &ta_cmd_diversity, &o, o.out);
+}
+
+/* Collective. map: the 2-D UMAP layout of the neighbour graph (the paper's Figure 1). */
+static int step_map(run_t *r, const ta_config_model_t *m, char *const *f)
+{
+    const ta_config_t *c = r->cfg;
+    ta_map_opts_t o;
+    ta_opt_defaults(&ta_cmd_map, &o);
+    o.neighbors = f[STEP_NEIGHBORS];
+    o.n_neighbors = c->map_neighbors;
+    o.min_dist = c->map_min_dist;
+    o.seed = c->map_seed;
+    o.out = f[STEP_MAP];
+    return run_step(r, m->name, &ta_cmd_map, &o, o.out);
 }
 
 /* Collective. probe: one-vs-rest linear probes per category. */
@@ -261,6 +277,13 @@ static int run_model(run_t *r, const ta_config_model_t *m)
     TA_CALL_GOTO(step_ingest(r, m, f), done);
     TA_CALL_GOTO(step_neighbors(r, m, f), done);
     TA_CALL_GOTO(step_diversity(r, m, f), done);
+    /* A map places each query by its neighbours among the queries: with a sample of queries
+     * (neighbors.queries: sample:...) few of those are queries, so most points would have no
+     * edge; the map is made from every token's neighbours or a query file's. */
+    if (c->map_enabled && strncmp(c->queries, "sample:", 7) != 0)
+        TA_CALL_GOTO(step_map(r, m, f), done);
+    else if (c->map_enabled)
+        run_log(r, "%s map: skipped (neighbors.queries is a sample)", m->name);
     if (c->probe_enabled)
         TA_CALL_GOTO(step_probe(r, m, f), done);
     if (c->dictionaries[0])
@@ -513,8 +536,9 @@ TA_CMD_DEFINE(
     run, ta_run_opts_t,
     .summary = "the whole pipeline for the models in a config, resumable, into results/<run>/",
     .notes = "Steps (each writes results/<run>/steps/<model>.<step>.h5, skipped when complete): "
-             "ingest, neighbors, diversity, probe, translate (with translate.dictionaries), "
-             "compare (compare.pairs); then results/<run>/<model>.h5 + TSV tables, and the report "
+             "ingest, neighbors, diversity, map (unless map.enabled is false or neighbors.queries "
+             "is a sample), probe, translate (with translate.dictionaries), compare "
+             "(compare.pairs); then results/<run>/<model>.h5 + TSV tables, and the report "
              "(results/<run>/report.md, index.html). Rerun the same command to resume after an "
              "interruption (exit 4). Log: results/<run>/run.log.",
     .flags = TA_CMD_MPI);
