@@ -56,6 +56,8 @@ static const ta__field_t ta__fields[] = {
     {"models", "path", TA__F_STR, TA__M(path), 0, offsetof(ta_config_model_t, path_line)},
     {"models", "tensor", TA__F_OPTSTR, TA__M(tensor), 0, 0},
     {"models", "vocab", TA__F_OPTSTR, TA__M(vocab), 0, offsetof(ta_config_model_t, vocab_line)},
+    {"models", "frequencies", TA__F_OPTSTR, TA__M(frequencies), 0,
+     offsetof(ta_config_model_t, frequencies_line)},
     {"neighbors", "k", TA__F_INT, TA__C(k), 1, 0},
     {"neighbors", "queries", TA__F_QUERIES, TA__C(queries), 0, offsetof(ta_config_t, queries_line)},
     {"neighbors", "block_rows", TA__F_BLOCKROWS, TA__C(block_rows), 0, 0},
@@ -856,6 +858,8 @@ static int ta__render(ta_config_t *cfg)
         ta__put_optstr(fp, m->tensor);
         fputs("\n    vocab: ", fp);
         ta__put_optstr(fp, m->vocab);
+        fputs("\n    frequencies: ", fp);
+        ta__put_optstr(fp, m->frequencies);
         fputs("\n", fp);
     }
     fprintf(fp, "neighbors:\n  k: %lld\n  queries: ", (long long)cfg->k);
@@ -938,6 +942,9 @@ int ta_config_check_files(const ta_config_t *cfg, const char *const *overrides)
         snprintf(key, sizeof key, "models.%d.vocab", i);
         if (m->vocab[0] && !ta_file_is_regular(m->vocab))
             return ta__fail(&c, m->vocab_line, key, "%s: no such file", m->vocab);
+        snprintf(key, sizeof key, "models.%d.frequencies", i);
+        if (m->frequencies[0] && !ta_file_is_regular(m->frequencies))
+            return ta__fail(&c, m->frequencies_line, key, "%s: no such file", m->frequencies);
     }
     if (strcmp(cfg->queries, "all") != 0 && strncmp(cfg->queries, "sample:", 7) != 0 &&
         !ta_file_is_regular(cfg->queries))

@@ -14,10 +14,13 @@
 #    time (SGEMM, top-k, communication, canonical rescoring) and the share of FAISS's neighbours
 #    it returns. CPU seconds (user + system) are printed too: on a shared machine they compare
 #    the work done better than wall time.
-# 2. TABLE=0 skips it: N in {25k, 50k, 100k} x d in {256, 512, 1024}, 2 ranks x 1 thread: time
-#    and peak resident memory per rank (/usr/bin/time -v).
+#    tokenatlas runs with --gemm $GEMM (default auto: bf16x3 where oneDNN runs bf16 on AMX, else
+#    f32); when that is not the f32 engine, also with --gemm f32, and the ratio. The GEMM's own
+#    limit is printed too: the symmetric work N^2 d over the engine's measured rate.
+# 2. TABLE=0 skips it: N in {25k, 50k, 100k} x d in $TABLE_D (default 256 512 1024 4096), 2 ranks x
+#    1 thread, --gemm $GEMM: time and peak resident memory per rank (/usr/bin/time -v).
 # Environment: TA_BIN (default build/tokenatlas), BENCH_DIR (scratch, default
-# ${TMPDIR:-/tmp}/ta-bench-neighbors), N, D, K (first part), TABLE, LAUNCH (default "mpirun
+# ${TMPDIR:-/tmp}/ta-bench-neighbors), N, D, K (first part), GEMM, TABLE, TABLE_D, LAUNCH (default "mpirun
 # --oversubscribe --bind-to none -np"; the sbatch twin uses "srun --mpi=pmix -n"), PYTHON.
 set -euo pipefail
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,6 +30,8 @@ N=${N:-50000}
 D=${D:-512}
 K=${K:-100}
 TABLE=${TABLE:-1}
+TABLE_D=${TABLE_D:-256 512 1024 4096}
+GEMM=${GEMM:-auto}
 LAUNCH=${LAUNCH:-mpirun --oversubscribe --bind-to none -np}
 PY=${PYTHON:-/usr/bin/python3}
 HELP="$TOP/jobs/bench_neighbors.py"
@@ -44,17 +49,19 @@ cpu_s() { grep -hE "(User|System) time" "$DIR"/time.* 2>/dev/null | awk '{ s += 
 peak_kb() { grep -h "Maximum resident" "$DIR"/time.* 2>/dev/null | awk '{ if ($NF > m) m = $NF } END { print m + 0 }'; }
 attr() { "$PY" -c "import h5py,sys; print(h5py.File(sys.argv[1],'r').attrs[sys.argv[2]])" "$1" "$2"; }
 
-# tok NP THREADS X.npy OUT.h5: one tokenatlas run; prints its wall seconds.
+# tok NP THREADS X.npy OUT.h5 [GEMM]: one tokenatlas run (--gemm GEMM, default $GEMM); prints
+# its wall seconds.
 tok() {
-    local np=$1 th=$2 x=$3 out=$4 t0 t1
+    local np=$1 th=$2 x=$3 out=$4 g=${5:-$GEMM} t0 t1
     rm -rf "$out" "$out.ckpt" "$DIR"/time.*
     t0=$(now)
     if [ "$np" = 1 ]; then
         /usr/bin/time -v -o "$DIR/time.0" "$BIN" neighbors --embeddings "$x" -k "$K" --out "$out" \
-            --threads "$th" --quiet
+            --threads "$th" --gemm "$g" --quiet
     else
         $LAUNCH "$np" sh -c '/usr/bin/time -v -o "$0/time.${OMPI_COMM_WORLD_RANK:-${PMI_RANK:-${SLURM_PROCID:-0}}}" "$@"' \
-            "$DIR" "$BIN" neighbors --embeddings "$x" -k "$K" --out "$out" --threads "$th" --quiet
+            "$DIR" "$BIN" neighbors --embeddings "$x" -k "$K" --out "$out" --threads "$th" \
+            --gemm "$g" --quiet
     fi
     t1=$(now)
     echo "$t0 $t1" | awk '{ printf "%.2f", $2 - $1 }'
@@ -71,7 +78,14 @@ gf() { echo "$FLOPS $1" | awk '{ printf "%.1f", $1 / $2 / 1e9 }'; }
 echo "== N = $N, d = $D, k = $K, queries = all =="
 T12=$(tok 1 2 "$X" "$DIR/t12.h5")
 C12=$(cpu_s)
-echo "tokenatlas 1 rank x 2 threads : ${T12} s  $(gf "$T12") GFLOP/s-equiv  CPU ${C12} s  (SGEMM $(attr "$DIR/t12.h5" seconds_gemm | xargs printf %.2f) s, top-k $(attr "$DIR/t12.h5" seconds_topk | xargs printf %.2f) s, rescoring $(attr "$DIR/t12.h5" seconds_rescore | xargs printf %.2f) s)"
+ENGINE=$(attr "$DIR/t12.h5" gemm)
+echo "tokenatlas 1 rank x 2 threads : ${T12} s  $(gf "$T12") GFLOP/s-equiv  CPU ${C12} s  (GEMM $ENGINE $(attr "$DIR/t12.h5" seconds_gemm | xargs printf %.2f) s at $(attr "$DIR/t12.h5" gemm_gflops | xargs printf %.1f) GFLOP/s, top-k $(attr "$DIR/t12.h5" seconds_topk | xargs printf %.2f) s, rescoring $(attr "$DIR/t12.h5" seconds_rescore | xargs printf %.2f) s)"
+# The GEMM limit: the symmetric work N^2 d at the engine's rate in this run.
+echo "GEMM limit ($ENGINE): $(echo "$N $D $(attr "$DIR/t12.h5" gemm_gflops)" | awk '{ printf "%.2f", $1 * $1 * $2 / ($3 * 1e9) }') s of ${T12} s"
+if [ "$ENGINE" != f32-openblas ]; then
+    TF32=$(tok 1 2 "$X" "$DIR/t12f.h5" f32)
+    echo "tokenatlas 1 rank x 2 threads, --gemm f32: ${TF32} s (SGEMM $(attr "$DIR/t12f.h5" seconds_gemm | xargs printf %.2f) s, top-k $(attr "$DIR/t12f.h5" seconds_topk | xargs printf %.2f) s, rescoring $(attr "$DIR/t12f.h5" seconds_rescore | xargs printf %.2f) s); --gemm $GEMM is $(echo "$TF32 $T12" | awk '{ printf "%.2f", $1 / $2 }')x faster"
+fi
 T21=$(tok 2 1 "$X" "$DIR/t21.h5")
 C21=$(cpu_s)
 echo "tokenatlas 2 ranks x 1 thread : ${T21} s  $(gf "$T21") GFLOP/s-equiv  CPU ${C21} s  (slowest rank: SGEMM $(attr "$DIR/t21.h5" seconds_gemm | xargs printf %.2f) s, top-k $(attr "$DIR/t21.h5" seconds_topk | xargs printf %.2f) s, communication $(attr "$DIR/t21.h5" seconds_comm | xargs printf %.2f) s, rescoring $(attr "$DIR/t21.h5" seconds_rescore | xargs printf %.2f) s)"
@@ -88,10 +102,10 @@ echo "$T12 $T21 $TF $TN $C12 $C21 $CF $TT" | awk '{ best = $1 < $2 ? $1 : $2;
 echo "share of FAISS's top-$K neighbours that tokenatlas returns (first 2000 queries): $(OPENBLAS_CORETYPE=$KERNEL "$PY" "$HELP" agree "$X" "$DIR/t21.h5" "$K")"
 
 [ "$TABLE" = 0 ] && exit 0
-echo "== 2 ranks x 1 thread, k = $K: time and peak memory per rank =="
+echo "== 2 ranks x 1 thread, k = $K, --gemm $GEMM: time and peak memory per rank =="
 printf "%8s %6s %10s %14s\n" N d seconds "peak MB/rank"
 for n in 25000 50000 100000; do
-    for d in 256 512 1024; do
+    for d in $TABLE_D; do
         x="$DIR/x-$n-$d.npy"
         [ -f "$x" ] || "$PY" "$HELP" data "$n" "$d" "$x"
         s=$(tok 2 1 "$x" "$DIR/table.h5")

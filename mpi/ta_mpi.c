@@ -134,6 +134,16 @@ int ta_mpi_stop_requested(void)
     return any;
 }
 
+void ta_mpi_barrier_sleeping(void)
+{
+    if (!mpi_active || tool_size == 1)
+        return;
+    MPI_Request r;
+    if (MPI_Ibarrier(tool_comm, &r) != MPI_SUCCESS)
+        ta_mpi_abort(TA_EINTERNAL);
+    ta_mpi_wait_all(1, &r);
+}
+
 _Noreturn void ta_mpi_abort(int code)
 {
     ta_err_print();

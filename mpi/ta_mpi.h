@@ -43,6 +43,11 @@ int ta_mpi_stop_requested(void);
  * job (ta_mpi_abort): the other ranks would wait forever for the failed transfer. */
 void ta_mpi_wait_all(int n, MPI_Request *req);
 
+/* Collective. A barrier whose waiting ranks sleep (ta_mpi_wait_all) instead of spinning: for
+ * ranks that wait while one rank computes alone (the map's layout on rank 0), so that they leave
+ * the cores they share with it. */
+void ta_mpi_barrier_sleeping(void);
+
 /* Local. Ends the whole job (for unrecoverable errors on one rank). */
 _Noreturn void ta_mpi_abort(int code);
 

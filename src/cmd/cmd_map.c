@@ -51,6 +51,7 @@ static const ta_opt_t opts[] = {
     {TA_OPT_PATH_(O, subset, "subset", 0, "FILE",
                   "map only these tokens (ids, one per line, or a .npy array, e.g. an `overlap` "
                   "subset map), in the file's order; each must be a query of the neighbours file")},
+    {TA_OPT_FLAG_(O, quiet, "quiet", "no progress messages")},
     {TA_OPT_PATH_(O, out, "out", TA_OPT_REQUIRED | TA_OPT_OUTPUT, "MAP.h5",
                   "output: /map/xy f32 [Q, 2] and /map/query int32 [Q]")},
     {TA_OPT_END_},
@@ -469,6 +470,8 @@ int ta_cmd_map_run(const ta_map_opts_t *o)
     m.nb.file = H5I_INVALID_HID;
     int rank = ta_mpi_rank();
     double t0 = ta_now();
+    if (o->quiet)
+        ta_log_set_quiet(1);
     int rc = ta_opt_check(&ta_cmd_map, o);
     if (!rc)
         rc = load(&m);
@@ -487,6 +490,8 @@ int ta_cmd_map_run(const ta_map_opts_t *o)
                     o->neighbors, (long long)m.short_rows, (long long)m.nv, (long long)(m.n - 1));
     if (rank == 0)
         rc = compute(&m);
+    /* The other ranks sleep meanwhile (they may share cores with rank 0). */
+    ta_mpi_barrier_sleeping();
     rc = ta_mpi_agree(rc);
     if (rc)
         goto out;

@@ -10,6 +10,7 @@ typedef struct {
     double min_dist;       /* --min-dist D */
     int64_t seed;          /* --seed S */
     const char *subset;    /* --subset FILE, NULL = every query */
+    int quiet;             /* --quiet */
     const char *out;       /* --out MAP.h5 */
 } ta_map_opts_t;
 

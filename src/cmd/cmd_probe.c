@@ -98,8 +98,9 @@ static const ta_opt_t opts[] = {
                     "the embedding tensor, when it cannot be found by name")},
     {TA_OPT_PATH_(O, subset, "subset", 0, "FILE",
                   "probe only these tokens, in this order: a .npy array of token ids (as the "
-                  "paper's vocab maps) or a text file with one id per line; the counts, samples "
-                  "and folds are over these rows, the outputs keep the original ids")},
+                  "paper's vocab maps), a text file with one id per line, or FILE.h5:NAME, model "
+                  "NAME's ids in a subset map of `overlap`; the counts, samples and folds are "
+                  "over these rows, the outputs keep the original ids")},
     {TA_OPT_ENUM_(O, protocol, "protocol", 0, "tokenatlas", ta_cmd_protocols,
                   "tokenatlas: SplitMix64 samples, shuffled folds, warm starts; paper: exactly "
                   "RandomUnderSampler(random_state=S) and unshuffled StratifiedKFold as the "
@@ -182,7 +183,7 @@ static int load_inputs(const ta_probe_opts_t *a, probe_state_t *s)
         TA_CALL(ta_subset_read(a->subset, n, &s->pool, &s->npool));
         TA_CHECK(s->npool >= 2, TA_EINPUT, "%s: nothing to probe (%lld token)", a->subset,
                  (long long)s->npool);
-        TA_CALL(ta_prov_add_input(a->subset));
+        TA_CALL(ta_subset_add_input(a->subset));
     }
     TA_CALL(ta_prov_add_input(a->categories));
     TA_CALL(ta_prov_add_input(s->emb.file));

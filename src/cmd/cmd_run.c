@@ -218,6 +218,8 @@ static int step_diversity(run_t *r, const ta_config_model_t *m, char *const *f)
     o.categories = f[STEP_MODEL];
     o.top = r->cfg->top;
     o.scheme = scheme_of(r->cfg);
+    o.protocol = value_of(ta_cmd_protocols, r->cfg->protocol);
+    o.frequencies = m->frequencies[0] ? m->frequencies : NULL;
     o.out = f[STEP_DIVERSITY];
     return run_step(r, m->name, &ta_cmd_diversity, &o, o.out);
 }
@@ -262,6 +264,7 @@ static int step_translate(run_t *r, const ta_config_model_t *m, char *const *f)
     o.dict = r->cfg->dictionaries;
     o.top = r->cfg->top;
     o.scheme = scheme_of(r->cfg);
+    o.protocol = value_of(ta_cmd_protocols, r->cfg->protocol);
     o.out = f[STEP_TRANSLATE];
     return run_step(r, m->name, &ta_cmd_translate, &o, o.out);
 }
@@ -313,6 +316,7 @@ static int step_compare(run_t *r, int p)
     o.top = c->top;
     o.categories = ma;
     o.scheme = scheme_of(c);
+    o.protocol = value_of(ta_cmd_protocols, c->protocol);
     o.out = out;
     rc = run_step(r, stem, &ta_cmd_compare, &o, out);
 done:

@@ -9,7 +9,7 @@
 
 extern const ta_cmd_t ta_cmd_run, ta_cmd_ingest, ta_cmd_categorize, ta_cmd_neighbors,
     ta_cmd_diversity, ta_cmd_probe, ta_cmd_translate, ta_cmd_compare, ta_cmd_report, ta_cmd_synth,
-    ta_cmd_map;
+    ta_cmd_map, ta_cmd_overlap;
 
 /* The values of every --scheme option, in ta_scheme_t order. */
 extern const char *const ta_cmd_schemes[];

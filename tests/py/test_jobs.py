@@ -77,12 +77,13 @@ for name in ["bench-neighbors.sh", "bench-neighbors.sbatch"]:
     tahelp.check(p.returncode == 0, "%s does not parse: %s" % (name, p.stderr))
 env = tahelp.mpi_env()
 env.update({"TA_BIN": tahelp.BIN, "BENCH_DIR": os.path.join(tmp, "bench"), "N": "1500", "D": "24",
-            "K": "7", "TABLE": "0"})
+            "K": "7", "TABLE": "0", "GEMM": "bf16x3"})
 p = subprocess.run(["bash", os.path.join(jobs, "bench-neighbors.sh")], capture_output=True, text=True,
                    env=env, timeout=300)
 tahelp.check(p.returncode == 0, "bench-neighbors.sh failed: %s %s" % (p.stdout[-2000:], p.stderr[-2000:]))
 for line in ["tokenatlas 1 rank x 2 threads", "tokenatlas 2 ranks x 1 thread", "FAISS IndexFlatIP (2 threads",
-             "FAISS IndexFlatIP, BLAS blocks", "numpy matmul", "speed-up over FAISS"]:
+             "FAISS IndexFlatIP, BLAS blocks", "numpy matmul", "speed-up over FAISS", "GEMM limit (bf16x3-",
+             "tokenatlas 1 rank x 2 threads, --gemm f32"]:
     tahelp.check(line in p.stdout, "bench-neighbors.sh: no line %r in %s" % (line, p.stdout[-2000:]))
 m = re.search(r"tokenatlas returns .*: ([0-9.]+)", p.stdout)
 tahelp.check(m is not None and float(m.group(1)) == 1.0, "bench-neighbors.sh: agreement with FAISS %r" % (m and m.group(1)))

@@ -69,6 +69,41 @@ tahelp.check(s1[2]["short_rows"] == short, "sampled: short_rows %r, numpy counts
 tahelp.check(s1[0].tobytes() == s3[0].tobytes(), "sampled: 3 ranks differ from 1")
 print("sampled queries: %d of %d rows have fewer than 14 query neighbours" % (short, len(q)))
 
+# --subset: the points are the subset's tokens in its order. Oracle: a neighbours file written
+# here with numpy, holding only the subset's rows (in the subset's order) and their neighbours
+# that are in the subset (order kept, -1 after), mapped without --subset, gives the same bytes.
+rng = np.random.RandomState(3)
+sub = rng.permutation(1500)[:700]
+subfile = os.path.join(TMP, "subset.txt")
+with open(subfile, "w") as f:
+    f.write("# a subset in random order\n" + "\n".join(str(t) for t in sub) + "\n")
+with h5py.File(nb, "r") as f:
+    idx, score, attrs = f["neighbors/index"][()], f["neighbors/score"][()], dict(f["neighbors"].attrs)
+    root = dict(f.attrs)
+insub = np.zeros(1500, bool)
+insub[sub] = True
+hidx = np.full((len(sub), idx.shape[1]), -1, np.int32)
+hscore = np.full((len(sub), idx.shape[1]), np.nan, np.float32)
+for r, t in enumerate(sub):
+    keep = [j for j in range(idx.shape[1]) if idx[t, j] >= 0 and insub[idx[t, j]]]
+    hidx[r, : len(keep)] = idx[t, keep]
+    hscore[r, : len(keep)] = score[t, keep]
+hand = os.path.join(TMP, "hand-nb.h5")
+with h5py.File(hand, "w") as f:
+    f["neighbors/index"] = hidx
+    f["neighbors/score"] = hscore
+    f["neighbors/query"] = sub.astype(np.int32)
+    f["neighbors"].attrs["n_tokens"] = attrs["n_tokens"]
+    f.attrs["complete"] = 1
+u1 = run_map(nb, os.path.join(TMP, "u1.h5"), extra=["--subset", subfile])
+u3 = run_map(nb, os.path.join(TMP, "u3.h5"), np_=3, extra=["--subset", subfile])
+uh = run_map(hand, os.path.join(TMP, "uh.h5"))
+tahelp.check(np.array_equal(u1[1], sub), "--subset: /map/query is not the subset in its order")
+tahelp.check(u1[0].tobytes() == u3[0].tobytes(), "--subset: 3 ranks differ from 1")
+tahelp.check(u1[0].tobytes() == uh[0].tobytes(), "--subset: differs from the map of the subset's "
+             "own neighbours file")
+tahelp.check(u1[2]["subset"] == subfile, "--subset not recorded: %r" % u1[2]["subset"])
+
 # Bad input.
 out = os.path.join(TMP, "bad.h5")
 
@@ -116,4 +151,8 @@ bad(["--neighbors", edited("nan.h5", nan_score)], ["nan.h5", "row 7", "column 3"
 bad(["--neighbors", edited("dup.h5", dup_query)], ["dup.h5", "rows 4 and 12"], np_=3)
 bad(["--neighbors", edited("idx.h5", bad_index)], ["idx.h5", "row 9", "column 2"], np_=2)
 bad(["--neighbors", edited("inc.h5", lambda f: f.attrs.__setitem__("complete", 0))], ["inc.h5"])
+notq = os.path.join(TMP, "notq.txt")
+with open(notq, "w") as f:
+    f.write("%d\n%d\n%d\n" % (sub[0], sub[1], [t for t in range(1500) if not insub[t]][0]))
+bad(["--neighbors", hand, "--subset", notq], ["notq.txt", "entry 3", "not a query"], np_=2)
 tahelp.finish("map_ranks")
