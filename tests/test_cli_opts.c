@@ -253,10 +253,10 @@ static void test_step_lines(void)
  * asserts), and --help naming every option with its default. */
 static void test_tables(void)
 {
-    const ta_cmd_t *all[] = {
-        &ta_cmd_run,   &ta_cmd_ingest,    &ta_cmd_categorize, &ta_cmd_neighbors, &ta_cmd_diversity,
-        &ta_cmd_probe, &ta_cmd_translate, &ta_cmd_compare,    &ta_cmd_report,    &ta_cmd_synth,
-        &cmd};
+    const ta_cmd_t *all[] = {&ta_cmd_run,       &ta_cmd_ingest,    &ta_cmd_categorize,
+                             &ta_cmd_neighbors, &ta_cmd_diversity, &ta_cmd_probe,
+                             &ta_cmd_translate, &ta_cmd_compare,   &ta_cmd_report,
+                             &ta_cmd_synth,     &ta_cmd_overlap,   &cmd};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         const ta_cmd_t *c = all[i];
         void *o = calloc(1, c->opts_size);

@@ -1,9 +1,11 @@
 /* Subset files (io/ta_subset.c): text ids in file order with comments and blank lines; .npy 1-D
  * integer arrays of every width, signedness and byte order, written byte by byte here after the
  * .npy format's specification (magic, version 1.0, little-endian header length, the dict literal
- * padded to 64 bytes); every user error names the file and the line or element. */
+ * padded to 64 bytes); subset maps of `overlap` (FILE.h5:NAME, written here with the layout the
+ * README gives); every user error names the file and the line or element. */
 #include "base/ta_error.h"
 #include "io/ta_file.h"
+#include "io/ta_h5.h"
 #include "io/ta_subset.h"
 #include "ta_test.h"
 
@@ -130,6 +132,71 @@ static void test_npy(void)
     expect_error(p, 10, ": no token ids");
 }
 
+/* An overlap subset map by hand: two models, a (10 tokens) and b (6 tokens), three shared. */
+static void write_map(const char *path, int complete)
+{
+    hid_t fapl = ta_h5_fapl_new(), fcpl = ta_h5_fcpl_new();
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, fcpl, fapl);
+    H5Pclose(fapl);
+    H5Pclose(fcpl);
+    const char *names[2] = {"a", "b"};
+    const int64_t two = 2, three = 3, ntok[2] = {10, 6};
+    const int32_t ia[3] = {1, 4, 9}, ib[3] = {5, 0, 2};
+    T_EQ_INT(ta_h5_write_strings(f, "/overlap/names", names, 2), 0);
+    T_EQ_INT(ta_h5_write_array(f, "/overlap/n_tokens", TA_ELEM_I64, 1, &two, ntok), 0);
+    T_EQ_INT(ta_h5_write_array(f, "/overlap/models/a/ids", TA_ELEM_I32, 1, &three, ia), 0);
+    T_EQ_INT(ta_h5_write_array(f, "/overlap/models/b/ids", TA_ELEM_I32, 1, &three, ib), 0);
+    if (complete)
+        T_EQ_INT(ta_h5_attr_int(f, "complete", 1), 0);
+    H5Fclose(f);
+}
+
+static void test_map(void)
+{
+    char p[4200], spec[4300], place[4400];
+    snprintf(p, sizeof p, "%s/ov.h5", tmpdir);
+    write_map(p, 1);
+    snprintf(spec, sizeof spec, "%s:a", p);
+    const int64_t wa[3] = {1, 4, 9}, wb[3] = {5, 0, 2};
+    expect_ids(spec, 10, wa, 3);
+    expect_ids(spec, 12, wa, 3); /* rows past the vocabulary (padding) are allowed */
+    snprintf(spec, sizeof spec, "%s:b", p);
+    expect_ids(spec, 6, wb, 3);
+    /* The file behind the spec, and places for messages. */
+    char *file = NULL;
+    T_EQ_INT(ta_subset_file(spec, &file), 0);
+    T_EQ_STR(file, p);
+    free(file);
+    ta_subset_place(spec, 2, place, sizeof place);
+    snprintf(spec + strlen(spec), sizeof spec - strlen(spec), ": element 2");
+    T_EQ_STR(place, spec);
+    /* Errors: no model name, an unknown one, a smaller vocabulary, an incomplete file. */
+    expect_error(p, 10,
+                 ": a subset map of `overlap` holds the ids of 2 models (a, b): name one as");
+    snprintf(spec, sizeof spec, "%s:c", p);
+    expect_error(spec, 10, ": no model 'c' in the subset map");
+    snprintf(spec, sizeof spec, "%s:a", p);
+    expect_error(spec, 9, ": the subset map is for a vocabulary of 10 tokens, but the input has 9");
+    snprintf(spec, sizeof spec, "%s:b", p);
+    expect_error(spec, 5, ": the subset map is for a vocabulary of 6 tokens");
+    write_map(p, 0);
+    snprintf(spec, sizeof spec, "%s:a", p);
+    int64_t *ids = NULL, cnt = 0;
+    T_EQ_INT(ta_subset_read(spec, 10, &ids, &cnt), TA_EINPUT);
+    T_CHECK(strstr(ta_err_message(), "incomplete") != NULL);
+    ta_err_clear();
+    /* A text file whose name holds a colon is a text file, not FILE:NAME. */
+    snprintf(p, sizeof p, "%s/ids:x.txt", tmpdir);
+    write_bytes(p, "3\n\n1\n", 5);
+    const int64_t wt[2] = {3, 1};
+    expect_ids(p, 4, wt, 2);
+    ta_subset_place(p, 1, place, sizeof place);
+    snprintf(spec, sizeof spec, "%s:3", p);
+    T_EQ_STR(place, spec);
+    snprintf(spec, sizeof spec, "%s/missing.txt", tmpdir);
+    expect_error(spec, 4, "");
+}
+
 int main(void)
 {
     const char *t = getenv("TA_TEST_TMP");
@@ -140,5 +207,7 @@ int main(void)
     }
     test_text();
     test_npy();
+    ta_h5_quiet();
+    test_map();
     return ta_test_finish("subset_unit_read");
 }

@@ -15,7 +15,7 @@
 static const ta_cmd_t *const commands[] = {
     &ta_cmd_run,       &ta_cmd_ingest, &ta_cmd_categorize, &ta_cmd_neighbors,
     &ta_cmd_diversity, &ta_cmd_probe,  &ta_cmd_translate,  &ta_cmd_compare,
-    &ta_cmd_report,    &ta_cmd_synth,  &ta_cmd_map,
+    &ta_cmd_report,    &ta_cmd_synth,  &ta_cmd_map,        &ta_cmd_overlap,
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

@@ -9,7 +9,7 @@
 
 extern const ta_cmd_t ta_cmd_run, ta_cmd_ingest, ta_cmd_categorize, ta_cmd_neighbors,
     ta_cmd_diversity, ta_cmd_probe, ta_cmd_translate, ta_cmd_compare, ta_cmd_report, ta_cmd_synth,
-    ta_cmd_map;
+    ta_cmd_map, ta_cmd_overlap;
 
 /* The values of every --scheme option, in ta_scheme_t order. */
 extern const char *const ta_cmd_schemes[];
@@ -19,6 +19,19 @@ extern const char *const ta_cmd_protocols[];
  * ta_gemm_kind_t, auto = -1. */
 extern const char *const ta_cmd_gemms[];
 enum { TA_PROTOCOL_TOKENATLAS = 0, TA_PROTOCOL_PAPER = 1 };
+
+/* Table entries of options several commands share, for options struct T with the fields
+ * `int scheme` and `int64_t top`. */
+#define TA_CMD_OPT_SCHEME(T)                                                                       \
+    {                                                                                              \
+        TA_OPT_ENUM_(T, scheme, "scheme", TA_OPT_ALWAYS, "paper", ta_cmd_schemes,                  \
+                     "scheme read from a model.h5")                                                \
+    }
+#define TA_CMD_OPT_TOP(T)                                                                          \
+    {                                                                                              \
+        TA_OPT_INT_(T, top, "top", TA_OPT_ALWAYS, "50", 1, 1 << 20, "N",                           \
+                    "neighbours other than the token itself")                                      \
+    }
 
 /* Local. Sets the provenance command line (every output file's `command_line`) to the line that
  * gives o (ta_opt_format); *line, when not NULL, receives a malloc'd copy. */

@@ -3,8 +3,6 @@ Qwen3: byte-level BPE) through `categorize`: piece counts, every token (byte-lev
 checked against GPT-2's bytes_to_unicode in Python) and every category (the paper's rule with
 Python's unicodedata). Python 3.11 knows Unicode 14, the tool Unicode 15 (ICU 72): each
 disagreement must involve a character Python does not know (category Cn)."""
-import json
-import lzma
 import os
 import sys
 import time
@@ -33,24 +31,14 @@ for name, exp in EXPECT.items():
         tahelp.fail("missing fixture " + src)
         continue
     path = os.path.join(tmp, name + ".tokenizer.json")
-    with lzma.open(src, "rb") as f, open(path, "wb") as g:
-        g.write(f.read())
-    with open(path, encoding="utf-8") as f:
-        tj = json.load(f)
+    tj = vocabref.load_tokenizer_json(src, path)
 
     # Reference pieces: raw bytes by id.
-    ref = {}
+    ref = vocabref.raw_pieces(tj, exp["bytelevel"])
     for piece, i in tj["model"]["vocab"].items():
-        if exp["bytelevel"]:
-            raw = vocabref.bytelevel_decode(piece)
-            tahelp.check(raw is not None, "%s: piece %r not in the byte alphabet" % (name, piece))
-        else:
-            raw = piece.encode("utf-8")
-        ref[i] = raw
+        tahelp.check(ref[i] is not None, "%s: piece %r not in the byte alphabet" % (name, piece))
     tahelp.check(len(tj["model"]["vocab"]) == exp["vocab"],
                  "%s: model.vocab has %d pieces" % (name, len(tj["model"]["vocab"])))
-    for a in tj["added_tokens"]:
-        ref[a["id"]] = a["content"].encode("utf-8")
     n = max(ref) + 1
     tahelp.check(n == exp["total"] and len(ref) == n, "%s: reference has %d ids" % (name, n))
 

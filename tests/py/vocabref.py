@@ -2,6 +2,8 @@
 category rule with unicodedata (Wen-Yi & Mimno, scripts/vocab_categories.py), the display form
 of pieces (bytes that are not valid UTF-8 as <0xNN>), and a reader for the categorize TSV."""
 import collections
+import json
+import lzma
 import unicodedata
 
 
@@ -30,6 +32,26 @@ def bytelevel_decode(piece):
     except KeyError:
         return None
     return raw.replace(b" ", "\u2581".encode())
+
+
+def load_tokenizer_json(src_xz, dst):
+    """Unpacks an xz-compressed tokenizer.json fixture to dst; returns its parsed JSON."""
+    with lzma.open(src_xz, "rb") as f, open(dst, "wb") as g:
+        g.write(f.read())
+    with open(dst, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def raw_pieces(tj, bytelevel):
+    """Reference bytes by id of a parsed tokenizer.json: the model.vocab pieces (decoded through
+    bytes_to_unicode when byte-level; None for a piece outside that alphabet), then the added
+    tokens as written."""
+    raw = {}
+    for piece, i in tj["model"]["vocab"].items():
+        raw[i] = bytelevel_decode(piece) if bytelevel else piece.encode("utf-8")
+    for a in tj["added_tokens"]:
+        raw[a["id"]] = a["content"].encode("utf-8")
+    return raw
 
 
 def display(raw):

@@ -2,7 +2,8 @@
  *
  *   bench_gemm rates [D ...]
  *       GFLOP/s of one 1024 x 1024 x d tile per engine kind on one thread (OpenBLAS at one
- *       thread; oneDNN at one OpenMP thread), d = 256 512 1024 by default. The rate counts the
+ *       thread; oneDNN at one OpenMP thread), d = 256 512 1024 by default, per wall second and
+ *       per CPU second of the thread. The rate counts the
  *       2 m n d flops of the scores, also for bf16x3 (which runs 3 products).
  *   bench_gemm candidates N D K Q [random|script-clustered|meaning-aligned]
  *       For Q query rows against N rows: per query, how many rows a screen of each kind keeps
@@ -22,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static void *xmalloc(size_t n)
 {
@@ -40,6 +42,14 @@ static void random_rows(float *x, int64_t rows, int64_t d)
         x[i] = (float)ta_test_gauss();
     ta_rownorm_normalize(x, rows, d, ok, NULL);
     free(ok);
+}
+
+/* CPU seconds of this thread (on a shared machine the rate per CPU second is the core's). */
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 static int rates(int argc, char **argv)
@@ -69,15 +79,17 @@ static int rates(int argc, char **argv)
             const void *A = ta_gemm_row(kind, P, d, B, 0), *Bm = ta_gemm_row(kind, P, d, B, B);
             ta_gemm_tile(g, 0, A, B, Bm, B, C, B); /* warm-up */
             int reps = 0;
-            double t0 = ta_now(), t = 0;
+            double t0 = ta_now(), c0 = cpu_now(), t = 0;
             while (t < 1.0 || reps < 3) {
                 ta_gemm_tile(g, 0, A, B, Bm, B, C, B);
                 reps++;
                 t = ta_now() - t0;
             }
-            printf("d=%-5lld %-6s engine %-14s oneDNN '%s': %.1f GFLOP/s (%.2f ms per tile)\n",
+            const double c = cpu_now() - c0, fl = 2.0 * B * B * (double)d * reps;
+            printf("d=%-5lld %-6s engine %-14s oneDNN '%s': %.1f GFLOP/s wall, %.1f per CPU second "
+                   "(%.2f ms per tile)\n",
                    (long long)d, ta_gemm_kind_name(kind), ta_gemm_name(g), ta_gemm_impl(g),
-                   2.0 * B * B * (double)d * reps / t * 1e-9, 1e3 * t / reps);
+                   fl / t * 1e-9, fl / c * 1e-9, 1e3 * t / reps);
             ta_gemm_free(g);
             free(P);
         }

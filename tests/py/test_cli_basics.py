@@ -11,7 +11,7 @@ if commit:
     t.check(commit in p.stdout, "--version names the current commit %s: %r" % (commit, p.stdout))
 
 p = t.run(["help"])
-for cmd in ["run", "ingest", "categorize", "neighbors", "diversity", "probe", "translate", "compare", "report", "synth"]:
+for cmd in ["run", "ingest", "categorize", "neighbors", "diversity", "probe", "translate", "compare", "report", "synth", "overlap"]:
     t.check(re.search(r"^\s+%s\s" % cmd, p.stdout, re.M) is not None, "help lists %s" % cmd)
     h = t.run([cmd, "--help"])
     t.check(h.stdout.startswith("usage: tokenatlas " + cmd), "%s --help starts with its usage: %r" % (cmd, h.stdout[:200]))
