@@ -37,10 +37,34 @@ typedef struct {
     char tmp[4096 + 32];
 } ta_outfile_t;
 
-/* Local. */
+/* Local. Checks the path (ta_file_check_output) and creates the temporary file. */
 int ta_outfile_open(ta_outfile_t *o, const char *path);
 int ta_outfile_commit(ta_outfile_t *o);
 void ta_outfile_abort(ta_outfile_t *o);
+/* Local. Between ta_outfile_hold and ta_outfile_release, ta_outfile_commit writes, flushes and
+ * closes its temporary file but leaves the rename to ta_outfile_release(1), which renames them
+ * all (ta_outfile_release(0) removes them): the tables beside an HDF5 file are written before the
+ * file is marked complete and appear only once it is. */
+void ta_outfile_hold(void);
+int ta_outfile_release(int publish);
+
+/* Outputs never replace inputs. */
+/* Local. Records an input (ta_prov_add_input does it for every input a command names): no output
+ * of this process may be the same file (same device and inode, through any path or link). */
+void ta_file_protect(const char *path);
+/* Local. Records an output once written (ta_outfile_commit does it): a second output of the same
+ * command may not replace it. */
+void ta_file_written(const char *path);
+void ta_file_protect_reset(void);
+/* Local. 1 when a and b name the same file: the same device and inode when both exist, else the
+ * same name in the same (resolved) directory. */
+int ta_file_same(const char *a, const char *b);
+/* Local. Checks an output path before anything is written: not an input, and when something is
+ * there already, a regular file (a directory or a FIFO is refused). Every writer calls it. */
+int ta_file_check_output(const char *path);
+/* Local. Creates the temporary file of an output: whatever is at that name (a stale file, a
+ * symbolic link) is removed first, never written through. */
+int ta_file_create_tmp(const char *tmp, int *fd);
 
 /* Local. Writes s to fp with TSV escaping (\t, \n, \r, \\). */
 void ta_tsv_put_escaped(FILE *fp, const char *s, size_t len);

@@ -1,6 +1,7 @@
 #include "mpi/ta_h5par.h"
 
 #include "base/ta_error.h"
+#include "io/ta_file.h"
 #include "io/ta_h5.h"
 #include "io/ta_prov.h"
 #include "mpi/ta_mpi.h"
@@ -35,7 +36,15 @@ int ta_h5out_create(ta_h5out_t *o, const char *path, MPI_Comm comm)
     TA_CHECK(strlen(path) < sizeof o->path, TA_EINPUT, "%s: path too long", path);
     snprintf(o->path, sizeof o->path, "%s", path);
     snprintf(o->tmp, sizeof o->tmp, "%s.tmp", path);
+    /* Rank 0 checks the output and removes whatever is at the temporary name (a link to an
+     * input would otherwise be truncated through); then every rank creates it. */
     int rc = 0;
+    if (o->rank == 0) {
+        rc = ta_file_check_output(path);
+        if (!rc && unlink(o->tmp) != 0 && errno != ENOENT)
+            rc = TA_ERR(TA_EINPUT, "%s: cannot replace: %s", o->tmp, strerror(errno));
+    }
+    TA_CALL(ta_mpi_agree(rc));
     hid_t fapl = make_fapl(comm);
     hid_t fcpl = ta_h5_fcpl_new();
     o->file = H5Fcreate(o->tmp, H5F_ACC_TRUNC, fcpl, fapl);
@@ -87,6 +96,8 @@ int ta_h5out_commit(ta_h5out_t *o, int rc)
         if (!rc && rename(o->tmp, o->path) != 0)
             rc = TA_ERR(TA_EINPUT, "%s: cannot rename from %s: %s", o->path, o->tmp,
                         strerror(errno));
+        if (!rc)
+            ta_file_written(o->path);
         if (rc)
             unlink(o->tmp);
     }

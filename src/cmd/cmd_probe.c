@@ -34,6 +34,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* FILE.h5 -> FILE.tsv (the extension replaced, or .tsv appended; malloc'd). */
 static int tsv_beside(const char *path, char **out)
@@ -56,14 +57,23 @@ static int write_probe_files(const char *path, const ta_probe_result_t *r)
     }
     if (o.rank == 0)
         rc = ta_probe_write_group(o.file, r);
-    TA_CALL(ta_h5out_commit(&o, rc));
-    rc = 0;
+    /* The TSV is written before the .h5 is marked complete, and appears with it. */
     if (o.rank == 0) {
+        ta_outfile_hold();
         char *tsv = NULL;
-        rc = tsv_beside(path, &tsv);
+        if (!rc)
+            rc = tsv_beside(path, &tsv);
         if (!rc)
             rc = ta_probe_write_tsv(tsv, r);
         free(tsv);
+    }
+    rc = ta_h5out_commit(&o, rc);
+    if (o.rank == 0) {
+        int pub = ta_outfile_release(!rc);
+        if (!rc && pub) {
+            unlink(path);
+            rc = pub;
+        }
     }
     return ta_mpi_agree(rc);
 }
