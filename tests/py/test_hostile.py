@@ -2189,12 +2189,15 @@ def freq_case(name, text, mention):
 
 
 freq_case("fifo", None, [])
-freq_case("negative_count", "1 5\n2 -3\n", ["freq.txt:2"])
-freq_case("nan_count", "1 5\n2 nan\n", ["freq.txt:2"])
-freq_case("id_out_of_range", "1 5\n300 3\n", ["freq.txt:2"])
-freq_case("duplicate", "1 5\n1 3\n", ["freq.txt:2"])
-freq_case("nul_byte", b"1 5\n2\x00 3\n", ["freq.txt:2"])
-freq_case("three_fields", "1 5 7\n", ["freq.txt:1"])
+freq_case("negative_count", "id\tcount\n1\t5\n2\t-3\n", ["freq.txt:3"])
+freq_case("nan_count", "id\tcount\n1\t5\n2\tnan\n", ["freq.txt:3"])
+freq_case("huge_count", "id\tcount\n1\t99999999999999999999999\n", ["freq.txt:2"])
+freq_case("id_out_of_range", "id\tcount\n1\t5\n300\t3\n", ["freq.txt:3"])
+freq_case("duplicate", "id\tcount\n1\t5\n1\t3\n", ["freq.txt:3"])
+freq_case("nul_byte", b"id\tcount\n1\t5\n2\x00\t3\n", ["freq.txt:3"])
+freq_case("three_fields", "id\tcount\n1\t5\t7\n", ["freq.txt:2"])
+freq_case("unknown_token", "token\tcount\nzzz-no-such-token\t5\n", ["freq.txt:2"])
+freq_case("no_header", "1\t5\n", ["freq.txt:1"])
 
 
 def subset_case(cmd, name, text, mention, args):
