@@ -48,6 +48,12 @@ int ta_report_list_models(const char *dir, char ***paths, int *n, char **skipped
         if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path ||
             !ta_file_is_regular(path))
             continue;
+        /* The overlap step's file (overlap.h5) is the run's, not a model's. */
+        int is_overlap = 0;
+        if (ta_h5_file_has(path, "/overlap", &is_overlap) != 0)
+            ta_err_clear();
+        if (is_overlap)
+            continue;
         if (!ta_h5_is_complete(path)) {
             TA_CALL_GOTO(ta_grow(&skip, &scap, (int64_t)(slen + len + 3), 1), done);
             slen += (size_t)sprintf(skip + slen, "%s%s", slen ? ", " : "", e->d_name);
@@ -307,37 +313,6 @@ static int read_translate(hid_t f, ta_report_model_t *m)
     return 0;
 }
 
-typedef struct {
-    ta_report_model_t *m;
-    hid_t f;
-} cmp_ctx_t;
-
-static herr_t read_one_compare(hid_t loc, const char *name, const H5L_info_t *info, void *data)
-{
-    (void)loc;
-    (void)info;
-    cmp_ctx_t *c = data;
-    ta_report_model_t *m = c->m;
-    if (m->ncmp >= TA_REPORT_MAX_CMP)
-        return 0;
-    char grp[512];
-    snprintf(grp, sizeof grp, "/compare/%s", name);
-    static const char *const means[] = {"jaccard_mean", NULL};
-    static const char *const shared[] = {"n_shared_tokens", NULL};
-    double v = NAN, s = NAN;
-    for (const char *const *o = means; *o; o++)
-        if (ta_report_attr_num(c->f, grp, *o, &v))
-            break;
-    for (const char *const *o = shared; *o; o++)
-        if (ta_report_attr_num(c->f, grp, *o, &s))
-            break;
-    snprintf(m->cmp_other[m->ncmp], sizeof m->cmp_other[0], "%s", name);
-    m->cmp_mean[m->ncmp] = v;
-    m->cmp_shared[m->ncmp] = s;
-    m->ncmp++;
-    return 0;
-}
-
 int ta_report_read_model(const char *path, ta_report_model_t *m)
 {
     memset(m, 0, sizeof *m);
@@ -378,13 +353,7 @@ int ta_report_read_model(const char *path, ta_report_model_t *m)
     TA_CALL_GOTO(read_diversity(f, m), done);
     TA_CALL_GOTO(read_probe(f, m), done);
     TA_CALL_GOTO(read_translate(f, m), done);
-    if (ta_h5_exists(f, "/compare")) {
-        cmp_ctx_t c = {m, f};
-        hsize_t idx = 0;
-        TA_CHECK_GOTO(H5Literate_by_name(f, "/compare", H5_INDEX_NAME, H5_ITER_INC, &idx,
-                                         read_one_compare, &c, H5P_DEFAULT) >= 0,
-                      TA_EINPUT, done, "%s: cannot list the comparisons in /compare", path);
-    }
+    TA_CALL_GOTO(ta__report_read_paper(f, m), done);
 done:
     H5Fclose(f);
     return rc;
@@ -404,6 +373,7 @@ void ta_report_free_model(ta_report_model_t *m)
     free(m->pntok);
     ta_h5_free_strings(m->tcat, m->ntcat);
     free(m->tshare);
+    ta__report_free_paper(&m->p);
 }
 
 int64_t ta_report_find(char *const *list, int64_t n, const char *name)
