@@ -87,4 +87,4 @@ for line in ["tokenatlas 1 rank x 2 threads", "tokenatlas 2 ranks x 1 thread", "
     tahelp.check(line in p.stdout, "bench-neighbors.sh: no line %r in %s" % (line, p.stdout[-2000:]))
 m = re.search(r"tokenatlas returns .*: ([0-9.]+)", p.stdout)
 tahelp.check(m is not None and float(m.group(1)) == 1.0, "bench-neighbors.sh: agreement with FAISS %r" % (m and m.group(1)))
-tahelp.finish("jobs")
+tahelp.finish("pipeline_jobs")
