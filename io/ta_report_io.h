@@ -134,9 +134,13 @@ int ta_report_attr_num(hid_t file, const char *obj, const char *name, double *va
 int ta_report_gnuplot_available(void);
 int ta_report_gnuplot_has_pngcairo(void);
 
-/* Local. Runs `gnuplot NAME.gp` in directory dir (so the script's relative output names land
- * there), its messages into NAME.log; an exit status other than 0 is an error naming the script
- * and the log's last line. */
-int ta_report_gnuplot_run(const char *dir, const char *name);
+/* Local. Runs the n scripts NAME.gp in directory dir (so the scripts' relative output names land
+ * there) with gnuplot, up to jobs processes at a time, several scripts per process (each script
+ * must start with `reset session`); messages into dir/gnuplot-K.log, and for a script that
+ * failed into NAME.log. status[i] is each script's exit status (-1: could not start, killed). */
+void ta_report_gnuplot_run_all(const char *dir, char *const *names, int n, int jobs, int *status);
+/* Local. 0 for exit status 0 (an empty NAME.log is removed), else the error naming the script
+ * and the last line of its log. */
+int ta_report_gnuplot_outcome(const char *dir, const char *name, int status);
 
 #endif

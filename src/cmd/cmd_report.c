@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const ta_opt_t opts[] = {
     {TA_OPT_POSITIONAL_(ta_report_opts_t, dir, "RUN_DIR", TA_OPT_REQUIRED,
@@ -232,6 +233,42 @@ static int setup_figures(ta_report_t *r)
     return 0;
 }
 
+/* Renders the scripts of the first pass side by side (one gnuplot per core, at most 8); a
+ * failure is remembered for the report, not fatal, so that the tables still come out. Returns
+ * the number of failures. */
+static int render(ta_report_t *r)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int jobs = cores < 1 ? 1 : cores > 8 ? 8 : (int)cores, failed = 0;
+    ta_report_gnuplot_run_all(r->figdir, r->pending, r->npending, jobs, r->status);
+    for (int i = 0; i < r->npending; i++) {
+        if (ta_report_gnuplot_outcome(r->figdir, r->pending[i], r->status[i]) == 0)
+            continue;
+        r->status[i] = r->status[i] ? r->status[i] : -1;
+        size_t len = strlen(r->fig_errors);
+        snprintf(r->fig_errors + len, sizeof r->fig_errors - len, "%s%s", len ? "; " : "",
+                 ta_err_message());
+        ta_log_warn("report: %s", ta_err_message());
+        ta_err_clear();
+        failed++;
+    }
+    return failed;
+}
+
+/* The documents and the figures: first every script and both documents, then the rendering;
+ * when a figure failed, the documents are written again without it. */
+static int write_and_render(ta_report_t *r)
+{
+    r->pass = 1;
+    TA_CALL(ta__report_write(r));
+    if (render(r) > 0) {
+        ta__report_abort(r);
+        r->pass = 2;
+        TA_CALL(ta__report_write(r));
+    }
+    return ta__report_commit(r);
+}
+
 static void report_free(ta_report_t *r)
 {
     for (int i = 0; i < r->nm; i++)
@@ -242,6 +279,10 @@ static void report_free(ta_report_t *r)
     free(r->cat);
     free(r->cat_tokens);
     ta_report_free_overlap(&r->ov);
+    for (int i = 0; i < r->npending; i++)
+        free(r->pending[i]);
+    free(r->pending);
+    free(r->status);
     free(r->dir);
     free(r->figdir);
     free(r);
@@ -264,7 +305,7 @@ int ta_cmd_report_run(const ta_report_opts_t *o)
     TA_CALL_GOTO(collect_categories(r), done);
     TA_CALL_GOTO(ta_report_read_overlap(r->dir, &r->ov), done);
     TA_CALL_GOTO(setup_figures(r), done);
-    TA_CALL_GOTO(ta__report_write(r), done);
+    TA_CALL_GOTO(write_and_render(r), done);
     ta_log_info("report: %s/report.md and %s/index.html (%d model(s), figures in %s)", r->dir,
                 r->dir, r->nm, r->figdir);
 done:

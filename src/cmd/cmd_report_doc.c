@@ -473,8 +473,7 @@ static int open_doc(ta_report_t *r, ta_outfile_t *f, const char *name)
     return rc;
 }
 
-/* The effective configuration in a code block whose fence is longer than any run of backticks
- * in it (so that the text cannot close it). */
+/* The effective configuration, as it is, in both documents. */
 static void write_config(ta_report_t *r)
 {
     char *path = NULL, *text = NULL;
@@ -490,18 +489,8 @@ static void write_config(ta_report_t *r)
     ta__report_doc_h(r, 2, "Configuration");
     ta__report_doc_p(r, "The effective configuration of the run (run.yaml); the log of every "
                         "step is in run.log.");
-    int run = 0, longest = 0;
-    for (size_t i = 0; i < len; i++) {
-        run = text[i] == '`' ? run + 1 : 0;
-        longest = run > longest ? run : longest;
-    }
-    int fence = longest < 3 ? 3 : longest + 1;
-    for (int i = 0; i < fence; i++)
-        fputc('`', r->md.fp);
-    fprintf(r->md.fp, "yaml\n%s%s", text, len && text[len - 1] == '\n' ? "" : "\n");
-    for (int i = 0; i < fence; i++)
-        fputc('`', r->md.fp);
-    fputs("\n\n", r->md.fp);
+    ta__report_md_pre(r->md.fp, text);
+    fputc('\n', r->md.fp);
     fputs("<pre>", r->html.fp);
     ta__report_html(r->html.fp, text);
     fputs("</pre>\n", r->html.fp);
@@ -529,10 +518,24 @@ int ta__report_write(ta_report_t *r)
         ta__report_doc_p(r, "Figures that could not be drawn: %s", r->fig_errors);
     write_config(r);
     fputs("</body>\n</html>\n", r->html.fp);
-    TA_CALL_GOTO(ta_outfile_commit(&r->md), fail);
-    return ta_outfile_commit(&r->html);
+    return 0;
 fail:
+    ta__report_abort(r);
+    return rc;
+}
+
+int ta__report_commit(ta_report_t *r)
+{
+    int rc = ta_outfile_commit(&r->md);
+    if (rc) {
+        ta_outfile_abort(&r->html);
+        return rc;
+    }
+    return ta_outfile_commit(&r->html);
+}
+
+void ta__report_abort(ta_report_t *r)
+{
     ta_outfile_abort(&r->md);
     ta_outfile_abort(&r->html);
-    return rc;
 }

@@ -6,18 +6,23 @@
  *   gnuplot   a double-quoted string in which every byte outside a small safe set is written as
  *             an octal escape \ooo: gnuplot substitutes `command` (backquotes) and @macros in
  *             the raw line before it parses strings, so neither character may appear as itself;
- *             quotes, backslashes, $ and control bytes (a newline would end the command and
- *             start another) are escaped the same way. Comments take printable ASCII but ` and @.
+ *             quotes, backslashes, $, parentheses (so that no function call can even be read
+ *             into a name) and control bytes (a newline would end the command and start
+ *             another) are escaped the same way. Comments keep letters, digits, spaces and
+ *             -_.,:;/+= and show anything else as '?'.
  *   HTML      & < > " ' as entities; C0 control bytes other than tab and newline as U+FFFD.
  *   Markdown  a backslash before every ASCII punctuation character that means something to
- *             CommonMark or GitHub inside a line (\ ` * _ [ ] < > | ~ & # $: emphasis, code,
- *             links and images, tables, inline HTML, entities, math, strikethrough, headings;
- *             ( ) and ! mean something only after or before a bracket); line breaks and other
- * control bytes as a space or U+FFFD, so that a text can never leave its table cell, heading or
- * paragraph. */
+ *             CommonMark or GitHub inside a line (\ ` * _ [ ] ( ) | ~ & # $ !: emphasis, code,
+ *             links and images, tables, entities, math, strikethrough, headings) and < > as
+ *             entities (no inline HTML); line breaks and other control bytes as a space or
+ *             U+FFFD, so that a text can never leave its table cell, heading or paragraph. A
+ *             block of text (the configuration) is an HTML <pre> block, every ASCII character
+ *             but letters, digits, spaces, tabs and newlines as a numeric entity: no line of it
+ *             can close the block or start a heading, a fence, a table or a link. */
 #include "base/ta_error.h"
 #include "cmd/cmd_report_int.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,7 +34,7 @@ void ta__report_gp_str(FILE *fp, const char *s)
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         unsigned c = *p;
         int safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                   c >= 0x80 || (c != 0 && strchr(" -_.,:;()[]{}/+=%#*?!~^&|<>", (int)c));
+                   c >= 0x80 || (c != 0 && strchr(" -_.,:;[]{}/+=%#*?!~^&|<>", (int)c));
         if (safe)
             fputc((int)c, fp);
         else
@@ -41,7 +46,7 @@ void ta__report_gp_str(FILE *fp, const char *s)
 void ta__report_gp_comment(FILE *fp, const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        fputc(*p >= 0x20 && *p < 0x7f && *p != '`' && *p != '@' ? *p : '?', fp);
+        fputc(isalnum(*p) || (*p && strchr(" -_.,:;/+=", *p)) ? *p : '?', fp);
 }
 
 void ta__report_html(FILE *fp, const char *s)
@@ -79,12 +84,30 @@ void ta__report_md(FILE *fp, const char *s)
             fputc(' ', fp);
         else if (*p < 0x20 || *p == 0x7f)
             fputs("\xef\xbf\xbd", fp);
+        else if (*p == '<')
+            fputs("&lt;", fp);
+        else if (*p == '>')
+            fputs("&gt;", fp);
         else {
-            if (strchr("\\`*_[]<>|~&#$", (int)*p))
+            if (strchr("\\`*_[]()|~&#$!", (int)*p))
                 fputc('\\', fp);
             fputc(*p, fp);
         }
     }
+}
+
+void ta__report_md_pre(FILE *fp, const char *s)
+{
+    fputs("<pre>", fp);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '\n' || *p == '\t' || *p >= 0x80 || isalnum(*p) || *p == ' ')
+            fputc(*p, fp);
+        else if (*p < 0x20 || *p == 0x7f)
+            fputs("\xef\xbf\xbd", fp);
+        else
+            fprintf(fp, "&#%d;", *p);
+    }
+    fputs("</pre>\n", fp);
 }
 
 void ta__report_file_name(char *out, size_t cap, const char *prefix, const char *model, int index)

@@ -68,26 +68,31 @@ int ta__report_gp_begin(ta_report_t *r, ta_outfile_t *o, const char *name, const
     ta__report_gp_comment(o->fp, r->dir);
     fprintf(o->fp,
             "; the data are inline.\n# Redraw: cd figures && gnuplot %s.gp   (writes %s.svg "
-            "and %s.png)\n",
+            "and %s.png)\nreset session\n",
             name, name, name);
     return 0;
 }
 
-/* Commits the script and renders it; a failure is remembered for the report, not fatal, so
- * that the tables still come out. Returns 1 when the figure exists. */
+/* Commits the script. The first pass queues it for rendering (cmd_report.c renders the queue
+ * after the documents) and counts it as drawn; the second pass knows how rendering went.
+ * Returns 1 when the figure exists (or will). */
 int ta__report_gp_finish(ta_report_t *r, ta_outfile_t *o, const char *name)
 {
     TA_CALL(ta_outfile_commit(o));
     if (!r->have_gnuplot)
         return 0;
-    if (ta_report_gnuplot_run(r->figdir, name) == 0)
-        return 1;
-    size_t len = strlen(r->fig_errors);
-    snprintf(r->fig_errors + len, sizeof r->fig_errors - len, "%s%s", len ? "; " : "",
-             ta_err_message());
-    ta_log_warn("report: %s", ta_err_message());
-    ta_err_clear();
-    return 0;
+    int64_t i = ta_report_find(r->pending, r->npending, name);
+    if (r->pass == 2)
+        return i >= 0 && r->status[i] == 0;
+    if (i < 0) {
+        int64_t cap = r->pending_cap;
+        TA_CALL(ta_grow(&r->pending, &r->pending_cap, r->npending + 1, sizeof *r->pending));
+        TA_CALL(ta_grow(&r->status, &cap, r->npending + 1, sizeof *r->status));
+        r->pending[r->npending] = strdup(name);
+        TA_CHECK(r->pending[r->npending], TA_ERESOURCE, "out of memory");
+        r->status[r->npending++] = -1;
+    }
+    return 1;
 }
 
 /* The data block of a bar chart: one line per group, per bar its value (and error). */

@@ -24,6 +24,13 @@ typedef struct {
     int have_pngcairo, have_gnuplot;
     char fig_errors[2048]; /* figures that failed, for the report */
     ta_outfile_t md, html;
+    /* Rendering: the first pass writes every script and the documents, then renders the scripts
+     * side by side; when one fails, a second pass writes the documents again without it. */
+    int pass;
+    char **pending; /* the figures of the first pass */
+    int *status;    /* their gnuplot exit status (after rendering) */
+    int npending;
+    int64_t pending_cap;
 } ta_report_t;
 
 /* ---- escaping (cmd_report_esc.c); Local ---------------------------------------------------- */
@@ -36,6 +43,8 @@ void ta__report_gp_comment(FILE *fp, const char *s);
 void ta__report_html(FILE *fp, const char *s);
 /* Text for Markdown (paragraph, heading, table cell, link text). */
 void ta__report_md(FILE *fp, const char *s);
+/* A block of text for Markdown, kept as it is when shown: an HTML <pre> block. */
+void ta__report_md_pre(FILE *fp, const char *s);
 /* A figure's file name prefix_<model> when model is a safe file name, else prefix_<index + 1>. */
 void ta__report_file_name(char *out, size_t cap, const char *prefix, const char *model, int index);
 
@@ -111,7 +120,10 @@ void ta__report_gp_num(FILE *fp, double v);
 
 /* ---- documents (cmd_report_doc.c, cmd_report_tables.c); Local ------------------------------ */
 
+/* Writes both documents (open, not yet committed: ta__report_commit or ta__report_abort). */
 int ta__report_write(ta_report_t *r);
+int ta__report_commit(ta_report_t *r);
+void ta__report_abort(ta_report_t *r);
 void ta__report_doc_h(ta_report_t *r, int level, const char *text);
 void ta__report_doc_p(ta_report_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A paragraph from a closed text. */
