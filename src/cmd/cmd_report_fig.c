@@ -382,14 +382,19 @@ int ta__report_fig_heatmap(ta_report_t *r, ta_report_model_t *m, const char *nam
     snprintf(what, sizeof what, "%s: category x category neighbour shares", m->name);
     TA_CALL(ta__report_gp_begin(r, &o, name, what));
     FILE *fp = o.fp;
+    /* The row's neighbours in each category: the mean times the tokens it is over (under the
+     * paper's protocol the tokens with at least one such neighbour, matrix_n; else all tokens of
+     * the row's category, the same for every cell). */
     fputs("$map << EOD\n", fp);
     for (int a = 0; a < ns; a++) {
         const double *row = m->mat + sel[a] * m->ndcat;
+        const int64_t *rn = m->p.mat_n ? m->p.mat_n + sel[a] * m->ndcat : NULL;
         double tot = 0;
         for (int64_t b = 0; b < m->ndcat; b++)
-            tot += isnan(row[b]) ? 0 : row[b];
+            tot += isnan(row[b]) ? 0 : row[b] * (rn ? (double)rn[b] : 1.0);
         for (int b = 0; b < ns; b++)
-            ta__report_gp_num(fp, tot > 0 ? 100.0 * row[sel[b]] / tot : NAN);
+            ta__report_gp_num(
+                fp, tot > 0 ? 100.0 * row[sel[b]] * (rn ? (double)rn[sel[b]] : 1.0) / tot : NAN);
         fputc('\n', fp);
     }
     fputs("EOD\n", fp);

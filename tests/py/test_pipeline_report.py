@@ -277,6 +277,16 @@ with h5py.File(os.path.join(run, "clustered.h5"), "r") as f:
     row = "| %s | " % "LATIN" + " | ".join("%.2f" % mat[cats.index("LATIN"), cats.index(b)] for b in
                                           ["LATIN", "CYRILLIC", "N", "CJK", "HIRAGANA", "P", "S"]) + " |"
     tahelp.check(row in doc, "category x category row of LATIN %r not in report.md" % row)
+    # The heatmap: a row's neighbours per category, matrix_mean x matrix_n (the paper's mean is
+    # over the tokens with such a neighbour), as a share of the row's total, in percent.
+    order = ["LATIN", "CYRILLIC", "N", "CJK", "HIRAGANA", "P", "S"]
+    cnt = mat * g["matrix_n"][()]
+    gp = open(os.path.join(run, "figures", "heatmap_clustered.gp"), encoding="utf-8").read()
+    rows = re.search(r"\$map << EOD\n(.*?)EOD", gp, re.S).group(1).strip().split("\n")
+    a = cats.index("LATIN")
+    want = [100 * cnt[a, cats.index(b)] / cnt[a].sum() for b in order]
+    got = [float(x) for x in rows[0].split()]
+    tahelp.check(np.allclose(got, want, rtol=1e-5), "heatmap row LATIN %s, expected %s" % (got, want))
     vc = g["vocab_cat_n"][()]
     tot = vc.sum()
     for i, c in enumerate(cats):
