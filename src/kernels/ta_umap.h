@@ -88,16 +88,16 @@ typedef struct {
 
 /* Local. Scratch for ta_umap_spectral, in doubles, for a graph whose largest component has
  * nmax vertices (ARPACK's Lanczos basis of ncv vectors dominates: about nmax (ncv + 11) + 2 nv
- * with ncv = max(7, floor(sqrt(nmax)))); *ints is the int32 scratch (about 2 nv). */
+ * with ncv = max(7, min(floor(sqrt(nmax)), 64))); *ints is the int32 scratch (about 2 nv). */
 int64_t ta_umap_spectral_work(int64_t nmax, int64_t nv, int64_t *ints);
 
 /* Local. umap-learn's spectral_layout then the scaling of simplicial_set_embedding, into xy
  * [nv x 2] (float):
  *   - one component: the eigenvectors of eigenvalues 2 and 3 (ascending) of the normalised
  *     Laplacian L = I - D^-1/2 U D^-1/2, by ARPACK dsaupd with eigsh's settings in umap-learn
- *     (which = "SM", tol 1e-4, start vector of ones, ncv = max(7, floor(sqrt(nv))), at most
- *     5 nv restarts) on L with its trivial eigenpair deflated (see ta_umap_spectral.c); if it
- *     fails, uniform in [-10, 10)^2;
+ *     (which = "SM", tol 1e-4, start vector of ones, at most 5 nv restarts), with at most 64
+ *     Lanczos vectors and the trivial eigenpair deflated (see ta_umap_spectral.c); if it fails,
+ *     uniform in [-10, 10)^2;
  *   - several components (multi_component_layout): component c is centred on a point of a
  *     meta-layout (for at most 4 components +-e1, +-e2; for more, uniform in [0, 10)^2: umap-learn
  *     lays out component centroids of the input rows, which a neighbour file does not hold) and
