@@ -105,7 +105,14 @@ void ta__report_doc_figure(ta_report_t *r, const char *name, const ta__report_te
     const char *ext = png_only ? "png" : "svg";
     fprintf(r->html.fp, "<figure><a href=\"figures/%s.%s\"><img src=\"figures/%s.%s\" alt=\"", name,
             ext, name, ext);
-    fputs(cap->htmlbuf, r->html.fp);
+    /* The caption without its <code> elements (the only tags it holds) as the alternative text. */
+    for (const char *p = cap->htmlbuf; *p;) {
+        size_t skip = strncmp(p, "<code>", 6) == 0 ? 6 : strncmp(p, "</code>", 7) == 0 ? 7 : 0;
+        if (skip)
+            p += skip;
+        else
+            fputc(*p++, r->html.fp);
+    }
     fputs("\"></a><figcaption>", r->html.fp);
     fputs(cap->htmlbuf, r->html.fp);
     fputs(" (", r->html.fp);
