@@ -1,2 +1,6 @@
 # Subset files (io/ta_subset.c): the rows a command restricts itself to.
 ta_add_unit_test(subset_unit_read ${CMAKE_CURRENT_SOURCE_DIR}/test_subset_read.c)
+# neighbors --subset: queries and candidates among the subset, against numpy on the sub-matrix.
+ta_add_py_test(subset_neighbors test_subset_neighbors.py TIMEOUT 600)
+# diversity, translate, compare --subset: only the subset's queries, against Python oracles.
+ta_add_py_test(subset_ana test_subset_ana.py TIMEOUT 600)

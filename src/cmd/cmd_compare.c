@@ -40,6 +40,10 @@ static const ta_opt_t opts[] = {
     {TA_OPT_PATH_(O, categories, "categories", 0, "PATH", "summaries by category of model a")},
     {TA_OPT_ENUM_(O, scheme, "scheme", TA_OPT_ALWAYS, "paper", ta_cmd_schemes,
                   "scheme read from a model.h5")},
+    {TA_OPT_PATH_(O, subset, "subset", 0, "FILE",
+                  "only the queries of model a that are tokens of this subset (ids of model a: a "
+                  "text file, a .npy array, or FILE.h5:NAME of an `overlap` subset map); the "
+                  "neighbour lists are taken as the files hold them")},
     {TA_OPT_PATH_(O, out, "out", TA_OPT_OUTPUT, "FILE.h5",
                   "output (default: beside file a, STEM.compare.h5); STEM.compare.tsv and "
                   "STEM.compare.map.tsv beside it")},
@@ -169,6 +173,8 @@ static int load(cmp_t *d)
     TA_CALL(ta_ana_open_neighbors(o->b, &d->b));
     TA_CALL(load_tokens(&d->a, o->vocab_a, "--vocab-a", &d->ta));
     TA_CALL(load_tokens(&d->b, o->vocab_b, "--vocab-b", &d->tb));
+    if (o->subset)
+        TA_CALL(ta_ana_select(&d->a, o->subset));
     TA_CALL(ta_ana_check_top(&d->a, o->top));
     TA_CALL(ta_ana_check_top(&d->b, o->top));
     if (o->categories) {

@@ -10,6 +10,7 @@ typedef struct {
     int64_t top;            /* --top N */
     const char *exclude;    /* --exclude-categories A,B,..., NULL = none */
     const char *embeddings; /* --embeddings PATH: norms by category */
+    const char *subset;     /* --subset FILE: only these queries, NULL = every row */
     int scheme;             /* --scheme paper|script (ta_scheme_t) */
     const char *out;        /* --out FILE.h5, NULL = beside the neighbours file */
 } ta_diversity_opts_t;

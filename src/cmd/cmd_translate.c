@@ -38,6 +38,7 @@ static const ta_opt_t opts[] = {
                   "summaries by category (categorize TSV or model.h5)")},
     {TA_OPT_ENUM_(O, scheme, "scheme", TA_OPT_ALWAYS, "paper", ta_cmd_schemes,
                   "scheme read from a model.h5")},
+    {TA_OPT_PATH_(O, subset, "subset", 0, "FILE", ta_ana_subset_help)},
     {TA_OPT_PATH_(O, out, "out", TA_OPT_OUTPUT, "FILE.h5",
                   "output (default: beside the neighbours file, STEM.translate.h5); "
                   "STEM.translate.tsv beside it")},
@@ -77,6 +78,8 @@ static int load(tr_t *d)
     TA_CALL(ta_vocab_read(o->vocab, &d->voc));
     TA_CALL(ta_prov_add_input(o->vocab));
     TA_CALL(ta_nbfile_set_ntokens(&d->nb, d->voc.n, o->vocab));
+    if (o->subset)
+        TA_CALL(ta_ana_select(&d->nb, o->subset));
     TA_CALL(ta_ana_check_top(&d->nb, o->top));
     if (o->categories)
         TA_CALL(ta_ana_read_categories(o->categories, o->scheme, d->voc.n, o->vocab, &d->cs));
