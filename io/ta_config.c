@@ -9,6 +9,7 @@
 
 #include "base/ta_error.h"
 #include "io/ta_file.h"
+#include "io/ta_subset.h"
 
 #include <errno.h>
 #include <math.h>
@@ -33,6 +34,7 @@ typedef enum {
     TA__F_PROTOCOL,  /* tokenatlas | paper */
     TA__F_GEMM,      /* auto | f32 | bf16 | bf16x3 */
     TA__F_UNIT,      /* a number in [0, 1] (double) */
+    TA__F_SUBSET,    /* all | shared | a subset file (checked to exist) */
 } ta__ftype_t;
 
 typedef struct {
@@ -52,6 +54,7 @@ static const ta__field_t ta__fields[] = {
     {"", "run", TA__F_NAME, TA__C(run), 0, offsetof(ta_config_t, run_line)},
     {"", "results_dir", TA__F_STR, TA__C(results_dir), 0, 0},
     {"", "protocol", TA__F_PROTOCOL, TA__C(protocol), 0, 0},
+    {"", "subset", TA__F_SUBSET, TA__C(subset), 0, offsetof(ta_config_t, subset_line)},
     {"models", "name", TA__F_NAME, TA__M(name), 0, offsetof(ta_config_model_t, name_line)},
     {"models", "path", TA__F_STR, TA__M(path), 0, offsetof(ta_config_model_t, path_line)},
     {"models", "tensor", TA__F_OPTSTR, TA__M(tensor), 0, 0},
@@ -328,6 +331,10 @@ static int ta__set_field(ta__ctx_t *c, const ta__field_t *f, void *base, const t
             return ta__fail(c, line, key, "expected auto, f32, bf16 or bf16x3, got '%s'",
                             ta__show(v, show, sizeof show));
         break;
+    case TA__F_SUBSET:
+        if (!tmp[0])
+            return ta__fail(c, line, key, "expected all, shared or a subset file, got ''");
+        break;
     case TA__F_BALANCE:
         if (strcmp(tmp, "undersample") != 0)
             return ta__fail(c, line, key, "expected undersample (the only method), got '%s'",
@@ -375,6 +382,7 @@ static void ta__defaults(ta_config_t *cfg)
     memset(cfg, 0, sizeof *cfg);
     snprintf(cfg->results_dir, sizeof cfg->results_dir, "results");
     snprintf(cfg->protocol, sizeof cfg->protocol, "tokenatlas");
+    snprintf(cfg->subset, sizeof cfg->subset, "all");
     cfg->k = 100;
     snprintf(cfg->queries, sizeof cfg->queries, "all");
     cfg->block_rows = 0;
@@ -781,6 +789,10 @@ static int ta__validate(ta__ctx_t *c, ta_config_t *cfg)
                                 m->name, j);
             }
     }
+    if (strcmp(cfg->subset, "shared") == 0 && cfg->nmodels < 2)
+        return ta__fail(c, cfg->subset_line, "subset",
+                        "shared (the tokens all models share) needs at least two models, got %d",
+                        cfg->nmodels);
     for (int i = 0; i < cfg->npairs; i++) {
         snprintf(key, sizeof key, "compare.pairs.%d", i);
         for (int j = 0; j < 2; j++) {
@@ -844,7 +856,8 @@ static int ta__render(ta_config_t *cfg)
     ta__put_quoted(fp, cfg->run);
     fputs("\nresults_dir: ", fp);
     ta__put_quoted(fp, cfg->results_dir);
-    fprintf(fp, "\nprotocol: %s", cfg->protocol);
+    fprintf(fp, "\nprotocol: %s\nsubset: ", cfg->protocol);
+    ta__put_quoted(fp, cfg->subset);
     fputs("\nmodels:\n", fp);
     for (int i = 0; i < cfg->nmodels; i++) {
         const ta_config_model_t *m = &cfg->models[i];
@@ -944,6 +957,17 @@ int ta_config_check_files(const ta_config_t *cfg, const char *const *overrides)
         return ta__fail(&c, cfg->queries_line, "neighbors.queries",
                         "%s: no such file (expected all, sample:FRACTION:SEED or a file)",
                         cfg->queries);
+    if (strcmp(cfg->subset, "all") != 0 && strcmp(cfg->subset, "shared") != 0) {
+        char *file = NULL;
+        TA_CALL(ta_subset_file(cfg->subset, &file));
+        int ok = ta_file_is_regular(file);
+        free(file);
+        if (!ok)
+            return ta__fail(&c, cfg->subset_line, "subset",
+                            "%s: no such file (expected all, shared, a file of token ids or an "
+                            "overlap subset map)",
+                            cfg->subset);
+    }
     if (cfg->dictionaries[0] && !ta_file_is_dir(cfg->dictionaries))
         return ta__fail(&c, cfg->dictionaries_line, "translate.dictionaries",
                         "%s: no such directory", cfg->dictionaries);
