@@ -15,11 +15,12 @@
 typedef struct {
     char name[128];
     char path[4096];
-    char tensor[256]; /* "" when not given */
-    char vocab[4096]; /* "" when the vocabulary is found beside the model */
+    char tensor[256];       /* "" when not given */
+    char vocab[4096];       /* "" when the vocabulary is found beside the model */
+    char frequencies[4096]; /* token counts for diversity --frequencies; "" = none */
     /* Where each value came from, for messages: a line of the file (>= 1), or -(i + 1) for
      * override i; 0 when not given. */
-    int line, name_line, path_line, vocab_line;
+    int line, name_line, path_line, vocab_line, frequencies_line;
 } ta_config_model_t;
 
 typedef struct {

@@ -211,15 +211,22 @@ typedef struct {
     void *ctx;
 } ta__others_t;
 
+int ta_nbfile_top_others(const ta_nbfile_t *nb, int64_t row, int32_t query, const int32_t *entries,
+                         int64_t k, int64_t top, int32_t *out)
+{
+    int64_t got = ta_stats_top_others(entries, k, query, top, out);
+    TA_CHECK(got == top, TA_EINPUT,
+             "%s: row %lld (token %d) has only %lld neighbours other than itself, fewer than "
+             "--top %lld",
+             nb->path, (long long)(nb->rows ? nb->rows[row] : row), query, (long long)got,
+             (long long)top);
+    return 0;
+}
+
 static int ta__others_row(void *ctx, int64_t row, int32_t q, const int32_t *entries, int64_t k)
 {
     ta__others_t *x = ctx;
-    int64_t got = ta_stats_top_others(entries, k, q, x->top, x->nbr);
-    TA_CHECK(got == x->top, TA_EINPUT,
-             "%s: row %lld (token %d) has only %lld neighbours other than itself, fewer than "
-             "--top %lld",
-             x->nb->path, (long long)(x->nb->rows ? x->nb->rows[row] : row), q, (long long)got,
-             (long long)x->top);
+    TA_CALL(ta_nbfile_top_others(x->nb, row, q, entries, k, x->top, x->nbr));
     return x->fn(x->ctx, row, q, x->nbr, x->top);
 }
 

@@ -50,6 +50,10 @@ typedef int (*ta_nbfile_full_fn)(void *ctx, int64_t row, int32_t query, const in
 /* Local. Walks rows [lo, hi) like ta_nbfile_each_row, giving whole rows. */
 int ta_nbfile_each_row_full(ta_nbfile_t *nb, int64_t lo, int64_t hi, ta_nbfile_full_fn fn,
                             void *ctx);
+/* Local. The first `top` neighbours other than the query among the k entries of row `row`
+ * (ta_stats_top_others) into out; fewer is TA_EINPUT naming the file and row. */
+int ta_nbfile_top_others(const ta_nbfile_t *nb, int64_t row, int32_t query, const int32_t *entries,
+                         int64_t k, int64_t top, int32_t *out);
 /* Local. Whether the file holds /vocab/token, and reading it (free with ta_h5_free_strings). */
 int ta_nbfile_has_tokens(const ta_nbfile_t *nb);
 int ta_nbfile_read_tokens(ta_nbfile_t *nb, char ***tok, int64_t *n);

@@ -9,9 +9,12 @@
  * every rank the whole table. The results thus depend only on what each task computes, never on
  * which rank computed it or on the number of ranks.
  *
- * Stop requests (SIGTERM / SIGUSR1, ta_signal.h) end a rank's work between tasks; the tasks done
- * so far are still gathered and flagged in done[], so that the caller can checkpoint them and a
- * later run can skip them. TA_FARM_STOP_AFTER=K in the environment (for tests) makes each rank
+ * Stop requests (SIGTERM / SIGUSR1, ta_signal.h) end a rank's work between tasks. The ranks do not
+ * move in step, so they cannot agree on a stop with a collective after each task
+ * (ta_mpi_stop_requested); instead a rank that stops says so in a second shared counter, and
+ * every other rank stops before taking its next task. The tasks done so far are still gathered and
+ * flagged in done[], so that the caller can checkpoint them and a later run can skip them, and all
+ * ranks return TA_EINTERRUPTED. TA_FARM_STOP_AFTER=K in the environment (for tests) makes each rank
  * stop as if signalled after it has completed K tasks. */
 #ifndef TA_FARM_H
 #define TA_FARM_H

@@ -11,12 +11,17 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The MPI-IO driver on comm when MPI is running, else the serial driver. */
+/* The MPI-IO driver on comm when MPI is running, else the serial driver. The file is then
+ * created collectively: a rank that cannot set the driver up ends the job instead of leaving
+ * the others in H5Fcreate. */
 static hid_t make_fapl(MPI_Comm comm)
 {
     hid_t fapl = ta_h5_fapl_new();
-    if (fapl >= 0 && comm != MPI_COMM_NULL && ta_mpi_active())
-        H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL);
+    if (fapl >= 0 && comm != MPI_COMM_NULL && ta_mpi_active() &&
+        H5Pset_fapl_mpio(fapl, comm, MPI_INFO_NULL) < 0) {
+        TA_ERR(TA_EINTERNAL, "H5Pset_fapl_mpio failed on rank %d", ta_mpi_rank());
+        ta_mpi_abort(TA_EINTERNAL);
+    }
     return fapl;
 }
 
@@ -25,8 +30,8 @@ int ta_h5out_create(ta_h5out_t *o, const char *path, MPI_Comm comm)
     memset(o, 0, sizeof *o);
     o->file = H5I_INVALID_HID;
     o->comm = comm;
-    MPI_Comm_rank(comm, &o->rank);
-    MPI_Comm_size(comm, &o->size);
+    TA_MPI_MUST(MPI_Comm_rank(comm, &o->rank));
+    TA_MPI_MUST(MPI_Comm_size(comm, &o->size));
     TA_CHECK(strlen(path) < sizeof o->path, TA_EINPUT, "%s: path too long", path);
     snprintf(o->path, sizeof o->path, "%s", path);
     snprintf(o->tmp, sizeof o->tmp, "%s.tmp", path);

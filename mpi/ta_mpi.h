@@ -37,10 +37,11 @@ int ta_mpi_agree(int rc);
  * rank that is ahead leaves its core to the others (ta_mpi_wait_all). */
 int ta_mpi_stop_requested(void);
 
-/* Local. Completes the n requests, testing them with sleeps of 50 us in between instead of
- * spinning in MPI's progress engine: a rank that waits then leaves its core to the others (ranks
- * x threads may share cores, and SGEMM threads or other jobs run beside it). A failure ends the
- * job (ta_mpi_abort): the other ranks would wait forever for the failed transfer. */
+/* Local (the requests' communication). Completes the n requests, testing them with sleeps of 50 us
+ * in between instead of spinning in MPI's progress engine: a rank that waits then leaves its core
+ * to the others (ranks x threads may share cores, and SGEMM threads or other jobs run beside it). A
+ * failure ends the job (ta_mpi_abort): the other ranks would wait forever for the failed transfer.
+ */
 void ta_mpi_wait_all(int n, MPI_Request *req);
 
 /* Collective. A barrier whose waiting ranks sleep (ta_mpi_wait_all) instead of spinning: for
@@ -48,19 +49,42 @@ void ta_mpi_wait_all(int n, MPI_Request *req);
  * the cores they share with it. */
 void ta_mpi_barrier_sleeping(void);
 
-/* Local. Ends the whole job (for unrecoverable errors on one rank). */
+/* Local. Ends the whole job (for unrecoverable errors on one rank): prints the pending error,
+ * then MPI_Abort on MPI_COMM_WORLD (mpirun / srun end the other ranks; exit code `code`). */
 _Noreturn void ta_mpi_abort(int code);
 
-/* Converts an MPI return code into a TA_EINTERNAL error naming the call. */
-#define TA_MPI_CALL(expr)                                                                          \
+/* Every MPI call goes through one of the wrappers below. MPI_ERRORS_RETURN is set on the tool's
+ * communicator, MPI_COMM_WORLD, MPI_COMM_SELF and the farm's window, so a failing call returns a
+ * code instead of aborting inside MPI; the wrapper turns it into an error that names the call,
+ * the rank, the place and MPI's message. Which wrapper a call gets depends on what the other
+ * ranks do meanwhile:
+ *   TA_MPI_CALL(call)  returns TA_EINTERNAL from the current function. Only where every rank
+ *                      reaches the same next agreement (ta_mpi_agree) either way: local calls
+ *                      (datatypes, error handlers) on a path that ends in an agreement, and
+ *                      MPI_Init. TA_MPI_ERR(call) is the same as an expression (0 or the code),
+ *                      for a collective whose failure is agreed on just after (MPI_Win_allocate).
+ *   TA_MPI_MUST(call)  ends the whole job (ta_mpi_abort: message, then MPI_Abort). For every
+ *                      communication call: a rank whose send, receive, wait or collective
+ *                      failed cannot take part in the next agreement, and the other ranks would
+ *                      wait for it forever (e.g. in the middle of a ring step). */
+int ta__mpi_check(int mrc, const char *call, const char *file, int line, const char *func);
+_Noreturn void ta__mpi_fatal(int mrc, const char *call, const char *file, int line,
+                             const char *func);
+
+#define TA_MPI_ERR(call) ta__mpi_check((call), #call, __FILE__, __LINE__, __func__)
+
+#define TA_MPI_CALL(call)                                                                          \
     do {                                                                                           \
-        int ta__mrc = (expr);                                                                      \
-        if (ta__mrc != MPI_SUCCESS) {                                                              \
-            char ta__mbuf[MPI_MAX_ERROR_STRING];                                                   \
-            int ta__mlen = 0;                                                                      \
-            MPI_Error_string(ta__mrc, ta__mbuf, &ta__mlen);                                        \
-            return TA_ERR(TA_EINTERNAL, "%s failed: %s", #expr, ta__mbuf);                         \
-        }                                                                                          \
+        int ta__mrc = ta__mpi_check((call), #call, __FILE__, __LINE__, __func__);                  \
+        if (ta__mrc)                                                                               \
+            return ta__mrc;                                                                        \
+    } while (0)
+
+#define TA_MPI_MUST(call)                                                                          \
+    do {                                                                                           \
+        int ta__mrc = (call);                                                                      \
+        if (ta__mrc != MPI_SUCCESS)                                                                \
+            ta__mpi_fatal(ta__mrc, #call, __FILE__, __LINE__, __func__);                           \
     } while (0)
 
 #endif

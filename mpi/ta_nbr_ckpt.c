@@ -90,7 +90,7 @@ int ta__nbr_ckpt_load(ta__nbr_t *c, const ta_nbr_opts_t *o, int *s0, int64_t *t0
         return 0;
     long long pos[3] = {0, 0, 0}; /* found, step, item */
     TA_CALL(ta_mpi_agree(c->r == 0 ? manifest_position(o, pos) : 0));
-    TA_MPI_CALL(MPI_Bcast(pos, 3, MPI_LONG_LONG, 0, ta_mpi_comm()));
+    TA_MPI_MUST(MPI_Bcast(pos, 3, MPI_LONG_LONG, 0, ta_mpi_comm()));
     if (!pos[0])
         return 0;
     char state[64], name[32];

@@ -99,9 +99,10 @@ void ta__nbr_visiting_packed(ta__nbr_t *c, int s);
 /* Local. Marks the visiting shard v's valid rows and ids. */
 void ta__nbr_mark_visiting(ta__nbr_t *c, int v, const float *vx);
 /* Collective (ring neighbours). Starts moving the shard of step s to rank r-1 and the shard of
- * step s+1 from rank r+1; ta__nbr_ring_wait completes it. */
-int ta__nbr_ring_start(ta__nbr_t *c, int s);
-int ta__nbr_ring_wait(ta__nbr_t *c);
+ * step s+1 from rank r+1; ta__nbr_ring_wait completes it. A failure ends the job (the ring's
+ * neighbours would wait forever). */
+void ta__nbr_ring_start(ta__nbr_t *c, int s);
+void ta__nbr_ring_wait(ta__nbr_t *c);
 /* Collective. On resuming inside ring step s > 0: reads the visiting shard again from the file
  * (the ring brought it before the interruption). */
 int ta__nbr_reread_visiting(ta__nbr_t *c, ta_embed_t *e, int s);

@@ -127,7 +127,7 @@ static int rescore_steps(ta__nbr_t *c, ta_embed_t *e, const ta_nbr_opts_t *o, re
         if (rs > 0 && rs == rs0 && resumed)
             TA_CALL(ta__nbr_reread_visiting(c, e, rs));
         if (rs + 1 < c->P)
-            TA_CALL(ta__nbr_ring_start(c, rs));
+            ta__nbr_ring_start(c, rs);
         j->vx = ta__nbr_visiting(c, rs);
         j->vlo = c->lo[v];
         j->vhi = c->lo[v + 1];
@@ -143,7 +143,7 @@ static int rescore_steps(ta__nbr_t *c, ta_embed_t *e, const ta_nbr_opts_t *o, re
                 return ta__nbr_interrupted(c, o, S + rs, b + 1, "rescoring block", done, total);
             ta_progress_update(&prog, done, 0);
         }
-        TA_CALL(ta__nbr_ring_wait(c));
+        ta__nbr_ring_wait(c);
     }
     ta_progress_update(&prog, done, 1);
     return 0;
@@ -209,13 +209,13 @@ typedef struct {
 
 /* One sweep of the ring over the ambiguous rows: sweep 0 finds each row's k-th screening
  * score, sweep 1 scores canonically every pair that reaches the row's cut. */
-static int exact_sweep(ta__nbr_t *c, exact_t *x, int64_t namb, int sweep, ta_topk_t *ex)
+static void exact_sweep(ta__nbr_t *c, exact_t *x, int64_t namb, int sweep, ta_topk_t *ex)
 {
     const int64_t d = c->d, B = c->B;
     for (int s = 0; s < c->P; s++) {
         int v = ta_nbr_sched_visitor(&c->g, c->r, s);
         if (s + 1 < c->P)
-            TA_CALL(ta__nbr_ring_start(c, s));
+            ta__nbr_ring_start(c, s);
         const float *vx = ta__nbr_visiting(c, s);
         ta__nbr_mark_visiting(c, v, vx);
         ta__nbr_visiting_packed(c, s);
@@ -232,11 +232,10 @@ static int exact_sweep(ta__nbr_t *c, exact_t *x, int64_t namb, int sweep, ta_top
                     ta__nbr_tile_exact(c, x->A + i0 * d, pa, m, vx + j0 * d, pb, n, i0, j0, x->aid,
                                        x->cut, ex);
             }
-        TA_CALL(ta__nbr_ring_wait(c));
+        ta__nbr_ring_wait(c);
     }
     if (sweep == 0)
         exact_cuts(c, &x->kth, namb, x->map, x->cut);
-    return 0;
 }
 
 /* Pass 3: the exact canonical top k of the ambiguous rows. Two sweeps of the ring, both by
@@ -277,7 +276,7 @@ int ta__nbr_exact_rows(ta__nbr_t *c, const uint8_t *amb, int64_t namb, ta_topk_t
     if (!rc && c->kind != TA_GEMM_F32)
         ta__nbr_pack(c, x.A, namb, x.PA);
     for (int sweep = 0; sweep < 2 && !rc; sweep++)
-        rc = exact_sweep(c, &x, namb, sweep, ex);
+        exact_sweep(c, &x, namb, sweep, ex);
     ta_topk_free(&x.kth);
     if (x.PA != x.A)
         free(x.PA);

@@ -38,28 +38,26 @@ void ta__nbr_mark_visiting(ta__nbr_t *c, int v, const float *vx)
     }
 }
 
-int ta__nbr_ring_start(ta__nbr_t *c, int s)
+void ta__nbr_ring_start(ta__nbr_t *c, int s)
 {
     int P = c->P, r = c->r;
     int vs = (r + s) % P, vn = (r + s + 1) % P;
     MPI_Comm comm = ta_mpi_comm();
-    TA_MPI_CALL(MPI_Irecv(ta__nbr_visiting(c, s + 1), (int)ta_nbr_sched_shard_rows(&c->g, vn),
+    TA_MPI_MUST(MPI_Irecv(ta__nbr_visiting(c, s + 1), (int)ta_nbr_sched_shard_rows(&c->g, vn),
                           c->row_t, (r + 1) % P, s, comm, &c->req[0]));
-    TA_MPI_CALL(MPI_Isend(ta__nbr_visiting(c, s), (int)ta_nbr_sched_shard_rows(&c->g, vs), c->row_t,
+    TA_MPI_MUST(MPI_Isend(ta__nbr_visiting(c, s), (int)ta_nbr_sched_shard_rows(&c->g, vs), c->row_t,
                           (r - 1 + P) % P, s, comm, &c->req[1]));
     c->ring_active = 1;
-    return 0;
 }
 
-int ta__nbr_ring_wait(ta__nbr_t *c)
+void ta__nbr_ring_wait(ta__nbr_t *c)
 {
     if (!c->ring_active)
-        return 0;
+        return;
     double t0 = ta_now();
     ta_mpi_wait_all(2, c->req);
     c->ring_active = 0;
     c->t_comm += ta_now() - t0;
-    return 0;
 }
 
 /* Work item a of step s on this rank: row tile a of the own queries against the column tiles
@@ -92,31 +90,28 @@ static void merge_rows(void *p, long long lo, long long hi, int t)
 }
 
 /* Symmetric steps s >= 1: the candidates found for the visiting rows go to their owner, and this
- * rank receives and merges those found for its rows by rank r - s. */
-static int exchange_partials(ta__nbr_t *c, int s)
+ * rank receives and merges those found for its rows by rank r - s (the message sizes were
+ * checked in the set-up). A failed transfer ends the job: the partner would wait forever. */
+static void exchange_partials(ta__nbr_t *c, int s)
 {
     int P = c->P, r = c->r, to = (r + s) % P, from = (r - s + P) % P;
     int64_t nto = ta_nbr_sched_shard_rows(&c->g, to), nfrom = c->rows, kk = c->vt.cap;
     MPI_Comm comm = ta_mpi_comm();
     double t0 = ta_now();
-    TA_CHECK(nto * kk < (int64_t)1 << 31 && nfrom * kk < (int64_t)1 << 31, TA_ERESOURCE,
-             "top-k state of %lld rows x %lld too large for one message; use more ranks",
-             (long long)(nto > nfrom ? nto : nfrom), (long long)kk);
     MPI_Request rq[8];
-    TA_MPI_CALL(MPI_Irecv(c->rt.key, (int)(nfrom * kk), MPI_UINT64_T, from, 100, comm, &rq[0]));
-    TA_MPI_CALL(MPI_Irecv(c->rt.count, (int)nfrom, MPI_INT32_T, from, 101, comm, &rq[1]));
-    TA_MPI_CALL(MPI_Irecv(c->rt.disc, (int)nfrom, MPI_FLOAT, from, 102, comm, &rq[2]));
-    TA_MPI_CALL(MPI_Irecv(c->rt.thr, (int)nfrom, MPI_FLOAT, from, 103, comm, &rq[3]));
-    TA_MPI_CALL(MPI_Isend(c->vt.key, (int)(nto * kk), MPI_UINT64_T, to, 100, comm, &rq[4]));
-    TA_MPI_CALL(MPI_Isend(c->vt.count, (int)nto, MPI_INT32_T, to, 101, comm, &rq[5]));
-    TA_MPI_CALL(MPI_Isend(c->vt.disc, (int)nto, MPI_FLOAT, to, 102, comm, &rq[6]));
-    TA_MPI_CALL(MPI_Isend(c->vt.thr, (int)nto, MPI_FLOAT, to, 103, comm, &rq[7]));
+    TA_MPI_MUST(MPI_Irecv(c->rt.key, (int)(nfrom * kk), MPI_UINT64_T, from, 100, comm, &rq[0]));
+    TA_MPI_MUST(MPI_Irecv(c->rt.count, (int)nfrom, MPI_INT32_T, from, 101, comm, &rq[1]));
+    TA_MPI_MUST(MPI_Irecv(c->rt.disc, (int)nfrom, MPI_FLOAT, from, 102, comm, &rq[2]));
+    TA_MPI_MUST(MPI_Irecv(c->rt.thr, (int)nfrom, MPI_FLOAT, from, 103, comm, &rq[3]));
+    TA_MPI_MUST(MPI_Isend(c->vt.key, (int)(nto * kk), MPI_UINT64_T, to, 100, comm, &rq[4]));
+    TA_MPI_MUST(MPI_Isend(c->vt.count, (int)nto, MPI_INT32_T, to, 101, comm, &rq[5]));
+    TA_MPI_MUST(MPI_Isend(c->vt.disc, (int)nto, MPI_FLOAT, to, 102, comm, &rq[6]));
+    TA_MPI_MUST(MPI_Isend(c->vt.thr, (int)nto, MPI_FLOAT, to, 103, comm, &rq[7]));
     ta_mpi_wait_all(8, rq);
     double t1 = ta_now();
     ta_team_for(c->team, nfrom, merge_rows, c);
     c->t_comm += t1 - t0;
     c->t_topk += ta_now() - t1;
-    return 0;
 }
 
 int ta__nbr_reread_visiting(ta__nbr_t *c, ta_embed_t *e, int s)
@@ -129,7 +124,7 @@ int ta__nbr_reread_visiting(ta__nbr_t *c, ta_embed_t *e, int s)
 int ta__nbr_interrupted(ta__nbr_t *c, const ta_nbr_opts_t *o, int s, int64_t t, const char *unit,
                         double done, double total)
 {
-    TA_CALL(ta__nbr_ring_wait(c));
+    ta__nbr_ring_wait(c);
     if (!o->ckpt_dir)
         return TA_ERR(TA_EINTERRUPTED, "interrupted by signal %d (no checkpoint)",
                       ta_signal_number());
@@ -168,7 +163,7 @@ int ta__nbr_main_phase(ta__nbr_t *c, ta_embed_t *e, const ta_nbr_opts_t *o, int 
         if (c->sym && s > 0 && !(s == s0 && resumed))
             ta_topk_reset(&c->vt);
         if (s + 1 < S)
-            TA_CALL(ta__nbr_ring_start(c, s));
+            ta__nbr_ring_start(c, s);
         int64_t M = ta_nbr_sched_max_items(&c->g), mine = ta_nbr_sched_items(&c->g, c->r);
         for (int64_t t = (s == s0 ? t0 : 0); t < M; t++) {
             if (t < mine)
@@ -180,9 +175,9 @@ int ta__nbr_main_phase(ta__nbr_t *c, ta_embed_t *e, const ta_nbr_opts_t *o, int 
         }
         /* Checkpointing only happens inside the item loop (with a resume position there), so
          * a step whose items were all done before an interruption still ends here. */
-        TA_CALL(ta__nbr_ring_wait(c));
+        ta__nbr_ring_wait(c);
         if (c->sym && s > 0)
-            TA_CALL(exchange_partials(c, s));
+            exchange_partials(c, s);
     }
     ta_progress_update(&prog, done, 1);
     return 0;

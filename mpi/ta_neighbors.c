@@ -12,6 +12,7 @@
 #include "base/ta_error.h"
 #include "base/ta_log.h"
 #include "kernels/ta_blocking.h"
+#include "mpi/ta_gather.h"
 #include "mpi/ta_nbr_int.h"
 
 #include <math.h>
@@ -64,7 +65,7 @@ static void ctx_free(ta__nbr_t *c)
     ta_topk_free(&c->vt);
     ta_topk_free(&c->rt);
     if (c->row_t != MPI_DATATYPE_NULL && c->row_t != 0)
-        MPI_Type_free(&c->row_t);
+        TA_MPI_MUST(MPI_Type_free(&c->row_t));
 }
 
 /* The shard and query-list boundaries, the schedule, and the tile rows capped to the largest
@@ -166,7 +167,7 @@ int ta_nbr_gemm_choose(int want, int64_t d, int64_t block_rows, ta_gemm_kind_t *
     int amx = !rc && ta_gemm_onednn(g) && strstr(ta_gemm_impl(g), "amx") != NULL, all = 0;
     ta_gemm_free(g);
     TA_CALL(ta_mpi_agree(rc));
-    TA_MPI_CALL(MPI_Allreduce(&amx, &all, 1, MPI_INT, MPI_MIN, ta_mpi_comm()));
+    TA_MPI_MUST(MPI_Allreduce(&amx, &all, 1, MPI_INT, MPI_MIN, ta_mpi_comm()));
     *kind = all ? TA_GEMM_BF16X3 : TA_GEMM_F32;
     return 0;
 }
@@ -256,7 +257,7 @@ static int query_bounds(ta__nbr_t *c)
         for (int t = 0; t < T; t++)
             ta_gemm_rowerr_max(&all, &tmax[t]);
         double loc[3] = {all.norm, all.e1, all.e2}, glob[3];
-        TA_MPI_CALL(MPI_Allreduce(loc, glob, 3, MPI_DOUBLE, MPI_MAX, ta_mpi_comm()));
+        TA_MPI_MUST(MPI_Allreduce(loc, glob, 3, MPI_DOUBLE, MPI_MAX, ta_mpi_comm()));
         all = (ta_gemm_rowerr_t){glob[0], glob[1], glob[2]};
         j.all = &all;
         ta_team_for(c->team, Q, query_delta, &j);
@@ -272,8 +273,7 @@ static int count_valid(ta__nbr_t *c, const ta_nbr_opts_t *o, int64_t *zero_rows,
     long long zl = 0, zg = 0;
     for (int64_t i = 0; i < c->rows; i++)
         zl += !c->ok[i];
-    if (MPI_Allreduce(&zl, &zg, 1, MPI_LONG_LONG, MPI_SUM, ta_mpi_comm()) != MPI_SUCCESS)
-        ta_mpi_abort(TA_EINTERNAL);
+    TA_MPI_MUST(MPI_Allreduce(&zl, &zg, 1, MPI_LONG_LONG, MPI_SUM, ta_mpi_comm()));
     *zero_rows = zg;
     *nvalid = c->n - zg;
     /* The bf16 screen's error band (about 0.003-0.004 per row at d = 512) holds 1.7-2.8 k
@@ -288,12 +288,17 @@ static int count_valid(ta__nbr_t *c, const ta_nbr_opts_t *o, int64_t *zero_rows,
     return 0;
 }
 
-/* The top-k states, the rescoring's candidate arrays and amb[Q] (T threads). */
+/* The top-k states, the rescoring's candidate arrays and amb[Q] (T threads). The partial states
+ * travel in one message each (int counts): checked here, where every rank sees the same sizes,
+ * not in the middle of a ring step. */
 static int alloc_state(ta__nbr_t *c, int T, uint8_t **amb)
 {
     const int64_t Q = ta__nbr_nq(c);
     TA_CALL(ta_topk_alloc(&c->own, Q, c->kk));
     if (c->sym && c->P > 1) {
+        TA_CHECK(c->maxrows * c->own.cap < INT32_MAX, TA_ERESOURCE,
+                 "top-k state of %lld rows x %d too large for one message; use more ranks",
+                 (long long)c->maxrows, c->own.cap);
         TA_CALL(ta_topk_alloc(&c->vt, c->maxrows, c->kk));
         TA_CALL(ta_topk_alloc(&c->rt, c->rows, c->kk));
     }
@@ -314,7 +319,7 @@ static int exact_pass(ta__nbr_t *c, const uint8_t *amb, ta_topk_t *ex, int64_t *
     long long al = 0, ag = 0;
     for (int64_t q = 0; q < ta__nbr_nq(c); q++)
         al += amb[q];
-    MPI_Allreduce(&al, &ag, 1, MPI_LONG_LONG, MPI_SUM, ta_mpi_comm());
+    TA_MPI_MUST(MPI_Allreduce(&al, &ag, 1, MPI_LONG_LONG, MPI_SUM, ta_mpi_comm()));
     *namb = al;
     *all = ag;
     if (ag == 0)
@@ -372,11 +377,11 @@ static void report(ta__nbr_t *c, ta_nbr_result_t *res)
     snprintf(res->gemm, sizeof res->gemm, "%s", ta_gemm_name(c->gemm));
     snprintf(res->gemm_impl, sizeof res->gemm_impl, "%s", ta_gemm_impl(c->gemm));
     long long fb = ta_gemm_fallbacks(c->gemm), fball = 0;
-    MPI_Allreduce(&fb, &fball, 1, MPI_LONG_LONG, MPI_SUM, ta_mpi_comm());
+    TA_MPI_MUST(MPI_Allreduce(&fb, &fball, 1, MPI_LONG_LONG, MPI_SUM, ta_mpi_comm()));
     res->gemm_fallbacks = fball;
     double loc[4] = {c->t_gemm, c->t_topk, c->t_comm, c->t_rescore}, mx[4];
-    MPI_Allreduce(loc, mx, 4, MPI_DOUBLE, MPI_MAX, ta_mpi_comm());
-    MPI_Allreduce(&c->flops, &res->gemm_flops, 1, MPI_DOUBLE, MPI_SUM, ta_mpi_comm());
+    TA_MPI_MUST(MPI_Allreduce(loc, mx, 4, MPI_DOUBLE, MPI_MAX, ta_mpi_comm()));
+    TA_MPI_MUST(MPI_Allreduce(&c->flops, &res->gemm_flops, 1, MPI_DOUBLE, MPI_SUM, ta_mpi_comm()));
     res->t_gemm = mx[0];
     res->t_topk = mx[1];
     res->t_comm = mx[2];
@@ -479,39 +484,19 @@ int ta_nbr_gather(const ta_nbr_result_t *res, int k, int32_t **qid, int32_t **in
     *qid = NULL;
     *index = NULL;
     *score = NULL;
-    int P = ta_mpi_size(), r = ta_mpi_rank(), rc = 0;
     TA_CHECK(res->nq * (int64_t)k < INT32_MAX, TA_EINPUT,
              "%lld queries x k = %d is too large for a TSV file; use the HDF5 output",
              (long long)res->nq, k);
-    int *cnt = ta_calloc((size_t)P, sizeof(int)), *off = ta_calloc((size_t)P, sizeof(int));
-    int *cntk = ta_calloc((size_t)P, sizeof(int)), *offk = ta_calloc((size_t)P, sizeof(int));
-    if (r == 0) {
-        *qid = ta_malloc((size_t)res->nq * sizeof(int32_t) + 4);
-        *index = ta_malloc((size_t)res->nq * (size_t)k * sizeof(int32_t) + 4);
-        *score = ta_malloc((size_t)res->nq * (size_t)k * sizeof(float) + 4);
-        if (!*qid || !*index || !*score)
-            rc = TA_ERESOURCE;
-    }
-    if (!cnt || !off || !cntk || !offk)
-        rc = TA_ERESOURCE;
-    rc = ta_mpi_agree(rc);
-    if (!rc) {
-        int mine = (int)res->qn;
-        MPI_Allgather(&mine, 1, MPI_INT, cnt, 1, MPI_INT, ta_mpi_comm());
-        for (int q = 0; q < P; q++) {
-            off[q] = q ? off[q - 1] + cnt[q - 1] : 0;
-            cntk[q] = cnt[q] * k;
-            offk[q] = off[q] * k;
-        }
-        MPI_Gatherv(res->qid, mine, MPI_INT32_T, *qid, cnt, off, MPI_INT32_T, 0, ta_mpi_comm());
-        MPI_Gatherv(res->index, mine * k, MPI_INT32_T, *index, cntk, offk, MPI_INT32_T, 0,
-                    ta_mpi_comm());
-        MPI_Gatherv(res->score, mine * k, MPI_FLOAT, *score, cntk, offk, MPI_FLOAT, 0,
-                    ta_mpi_comm());
-    }
-    free(cnt);
-    free(off);
-    free(cntk);
-    free(offk);
+    /* The ranks hold consecutive query slices: concatenated in rank order they are the list. */
+    int64_t n = 0;
+    void *q = NULL, *i = NULL, *s = NULL;
+    int rc = ta_mpi_gather_cat(res->qid, res->qn, TA_ELEM_I32, &q, &n);
+    if (!rc)
+        rc = ta_mpi_gather_cat(res->index, res->qn * k, TA_ELEM_I32, &i, &n);
+    if (!rc)
+        rc = ta_mpi_gather_cat(res->score, res->qn * k, TA_ELEM_F32, &s, &n);
+    *qid = q;
+    *index = i;
+    *score = s;
     return rc;
 }

@@ -44,6 +44,7 @@ static const char full[] = "# a full config\n"
                            "    path: \"/data/models/mt5 base\"\n"
                            "    tensor: shared.weight\n"
                            "    vocab: /data/mt5/spiece.model\n"
+                           "    frequencies: /data/mt5/counts.tsv\n"
                            "neighbors: {k: 10, queries: 'sample:0.5:7', block_rows: 64,\n"
                            "            exclude_self: true}\n"
                            "diversity: {top: 20}\n"
@@ -75,6 +76,9 @@ static void test_full(void)
     T_EQ_STR(c.models[1].path, "/data/models/mt5 base");
     T_EQ_STR(c.models[1].tensor, "shared.weight");
     T_EQ_STR(c.models[1].vocab, "/data/mt5/spiece.model");
+    T_EQ_STR(c.models[0].frequencies, "");
+    T_EQ_STR(c.models[1].frequencies, "/data/mt5/counts.tsv");
+    T_EQ_INT(c.models[1].frequencies_line, 11);
     T_EQ_INT(c.models[1].line, 7);
     T_EQ_INT(c.models[1].path_line, 8);
     T_EQ_INT(c.k, 10);
@@ -328,7 +332,8 @@ static int same_config(const ta_config_t *a, const ta_config_t *b)
         ok = strcmp(a->models[i].name, b->models[i].name) == 0 &&
              strcmp(a->models[i].path, b->models[i].path) == 0 &&
              strcmp(a->models[i].tensor, b->models[i].tensor) == 0 &&
-             strcmp(a->models[i].vocab, b->models[i].vocab) == 0;
+             strcmp(a->models[i].vocab, b->models[i].vocab) == 0 &&
+             strcmp(a->models[i].frequencies, b->models[i].frequencies) == 0;
     for (int i = 0; ok && i < a->npairs; i++)
         ok = strcmp(a->pairs[i][0], b->pairs[i][0]) == 0 &&
              strcmp(a->pairs[i][1], b->pairs[i][1]) == 0;
@@ -410,6 +415,8 @@ static void test_roundtrip_and_files(void)
          "run.yaml:4: key 'models.0.path': /nonexistent/model: no such file or directory"},
         {"run: r\nmodels:\n  - name: m\n    path: /\n    vocab: /nonexistent/v.json\n",
          "run.yaml:5: key 'models.0.vocab': /nonexistent/v.json: no such file"},
+        {"run: r\nmodels:\n  - name: m\n    path: /\n    frequencies: /nonexistent/f.tsv\n",
+         "run.yaml:5: key 'models.0.frequencies': /nonexistent/f.tsv: no such file"},
         {"run: r\nmodels: [{name: m, path: /}]\nneighbors:\n  queries: /nonexistent/q\n",
          "run.yaml:4: key 'neighbors.queries': /nonexistent/q: no such file"},
         {"run: r\nmodels: [{name: m, path: /}]\n\ntranslate:\n  dictionaries: /nonexistent\n",
@@ -420,7 +427,7 @@ static void test_roundtrip_and_files(void)
         {"run: r\nmodels: [{name: m, path: /}]\nsubset: /nonexistent/ov.h5:m\n",
          "run.yaml:3: key 'subset': /nonexistent/ov.h5:m: no such file"},
     };
-    for (int i = 0; i < 6; i++) {
+    for (int i = 0; i < (int)(sizeof cases / sizeof cases[0]); i++) {
         fp = fopen(yaml, "w");
         fputs(cases[i].text, fp);
         fclose(fp);

@@ -1,7 +1,8 @@
 /* Unit tests of the top-k kernels (src/ta_topk.c): the fast tile kernel and the reference kernel
  * against a brute-force oracle (every candidate sorted with qsort), ties by lower index,
  * duplicates, k = 1, k = N, masks, self exclusion, the column side (transposed offers), merging,
- * the dropped-score bound, the canonical dot product and the final selection rule. */
+ * the dropped-score bound, the canonical dot product (against its scalar reference, bit for bit)
+ * and the final selection rule. */
 #include "base/ta_team.h"
 #include "ta_test.h"
 #include "kernels/ta_topk.h"
@@ -235,7 +236,18 @@ static void test_canon(void)
         float c = ta_topk_canon_dot(a, b, d);
         T_NEAR(c, (double)exact, 1e-6 * (1 + fabs((double)exact)));
         T_CHECK(c == ta_topk_canon_dot(b, a, d));
+        /* The fast version (the CPU's best instruction set) gives the reference's bits. */
+        T_CHECK(c == ta_topk_canon_dot_ref(a, b, d));
     }
+    /* Every length up to 3 blocks of 16, and scales far from 1 (large exponent ranges). */
+    for (int d = 1; d <= 48; d++)
+        for (int scale = -30; scale <= 30; scale += 20) {
+            for (int i = 0; i < d; i++) {
+                a[i] = (float)ldexp(urand() - 0.5, scale);
+                b[i] = (float)ldexp(urand() - 0.5, -scale / 2);
+            }
+            T_CHECK(ta_topk_canon_dot(a, b, d) == ta_topk_canon_dot_ref(a, b, d));
+        }
     /* The margin grows with d and stays small for real dimensions. */
     T_CHECK(ta_topk_score_margin(512) > 512 * 5.9e-8);
     T_CHECK(ta_topk_score_margin(512) < 1e-4);

@@ -45,9 +45,25 @@ static void test_matrix(void)
     ta_stats_summary_int(nz[2], sum[2], sumsq[2], &s);
     ta_paper_fill0(&s);
     T_CHECK(s.n == 0 && s.mean == 0.0 && s.std == 0.0 && s.ci == 0.0);
-    /* The entropy of the first row: counts {2, 1} -> ln 3 - (2/3) ln 2 (scipy.stats.entropy). */
-    int64_t h2[C] = {0};
-    T_NEAR(ta_stats_entropy(r0, 3, C, h2), log(3.0) - 2.0 / 3.0 * log(2.0), 1e-15);
+}
+
+/* category-entropy-table.py takes value_counts() of the per-category counts: counts {2, 1} -> the
+ * values 2 and 1 once each -> ln 2; {1, 1, 1} -> one value three times -> 0; {2, 2, 1} -> values
+ * {2: 2, 1: 1} -> ln 3 - (2/3) ln 2; one category -> 0. (The entropy of the categories
+ * themselves, ta_stats_entropy, gives ln 3 - (2/3) ln 2 for {2, 1}.) */
+static void test_entropy(void)
+{
+    int64_t hist[3] = {0}, vhist[8] = {0};
+    const int32_t a[] = {0, 0, 1}, b[] = {1, 2, 0}, c[] = {0, 1, 0, 2, 1}, d[] = {2, 2, 2, 2};
+    T_NEAR(ta_paper_entropy(a, 3, hist, vhist), log(2.0), 1e-15);
+    T_NEAR(ta_paper_entropy(b, 3, hist, vhist), 0.0, 0);
+    T_NEAR(ta_paper_entropy(c, 5, hist, vhist), log(3.0) - 2.0 / 3.0 * log(2.0), 1e-15);
+    T_NEAR(ta_paper_entropy(d, 4, hist, vhist), 0.0, 0);
+    for (int i = 0; i < 3; i++)
+        T_EQ_INT(hist[i], 0);
+    for (int i = 0; i < 8; i++)
+        T_EQ_INT(vhist[i], 0);
+    T_NEAR(ta_stats_entropy(a, 3, 3, hist), log(3.0) - 2.0 / 3.0 * log(2.0), 1e-15);
 }
 
 /* Words: 0 = "chat" {cat}, 1 = "gato" {cat}, 2 = "hund" {dog}, 3 = "bank" {bank, bench}, 4 =
@@ -180,6 +196,7 @@ static void test_deciles(void)
 int main(void)
 {
     test_matrix();
+    test_entropy();
     test_translation();
     test_key();
     test_rstrip();

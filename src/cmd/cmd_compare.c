@@ -9,14 +9,15 @@
  * I / N. Rows of a are split over ranks; every rank scans b for the rows it needs; per-token
  * values are gathered to rank 0 in row order and summarised there. */
 #include "cmd/cmd_compare.h"
+#include "cmd/cmd_compare_int.h"
 
 #include "base/ta_error.h"
 #include "base/ta_log.h"
 #include "base/ta_strmap.h"
+#include "kernels/ta_paper_stats.h"
 #include "kernels/ta_stats.h"
 #include "io/ta_anaout.h"
 #include "io/ta_prov.h"
-#include "io/ta_vocab.h"
 #include "mpi/ta_gather.h"
 #include "mpi/ta_mpi.h"
 #include "cmd/ta_ana.h"
@@ -40,6 +41,10 @@ static const ta_opt_t opts[] = {
     {TA_OPT_PATH_(O, categories, "categories", 0, "PATH", "summaries by category of model a")},
     {TA_OPT_ENUM_(O, scheme, "scheme", TA_OPT_ALWAYS, "paper", ta_cmd_schemes,
                   "scheme read from a model.h5")},
+    {TA_OPT_ENUM_(O, protocol, "protocol", 0, "tokenatlas", ta_cmd_protocols,
+                  "tokenatlas: the top N others matched through the shared vocabulary; paper: "
+                  "compare_neighbors.py (tokens keyed by text, every entry of a row including "
+                  "the token, overlap in percent, NaN written as 0)")},
     {TA_OPT_PATH_(O, subset, "subset", 0, "FILE",
                   "only the queries of model a that are tokens of this subset (ids of model a: a "
                   "text file, a .npy array, or FILE.h5:NAME of an `overlap` subset map); the "
@@ -51,80 +56,8 @@ static const ta_opt_t opts[] = {
 };
 #undef O
 
-/* The token strings of one model, from a vocabulary file or the neighbours file's /vocab/token. */
-typedef struct {
-    int64_t n;
-    char **s;
-    uint32_t *len;
-    ta_vocab_t voc; /* when read from a vocabulary file */
-    char **h5tok;   /* when read from /vocab/token */
-} toks_t;
-
-typedef struct {
-    ta_summary_t jac, ov;
-    int32_t ncat;
-    ta_summary_t *cjac, *cov; /* [ncat] */
-} summ_t;
-
-typedef struct {
-    const ta_compare_opts_t *o;
-    ta_nbfile_t a, b;
-    toks_t ta, tb;
-    ta_catset_t cs;           /* of model a; n = 0 without --categories */
-    int32_t *map_ab, *map_ba; /* [Na], [Nb]: matched id or -1 */
-    int64_t n_shared;
-    int32_t *brow; /* [Nb] first row of b whose query is the token, or -1 */
-    int64_t lo, hi;
-    /* This rank's shared queries, in row order of a. */
-    int64_t m;
-    int32_t *qa, *qb, *inter;
-    double *jac;
-    int32_t *bneigh; /* [m * top] b's neighbours mapped to a ids (-1 = not shared), sorted */
-    int32_t *bcnt;   /* [m] distinct entries of each bneigh row */
-    int32_t *slot;   /* [Qb] index into bneigh of the b row this rank needs, or -1 */
-    /* Rank 0. */
-    int64_t m_all;
-    int32_t *all_qa, *all_inter;
-    double *all_jac;
-    summ_t s;            /* the summaries */
-    char *h5path, *base; /* the output and the stem of its tables */
-} cmp_t;
-
-static int load_tokens(ta_nbfile_t *nb, const char *vpath, const char *opt, toks_t *t)
-{
-    if (vpath) {
-        TA_CALL(ta_vocab_read(vpath, &t->voc));
-        t->n = t->voc.n;
-        t->s = t->voc.piece;
-        t->len = t->voc.len;
-        TA_CALL(ta_nbfile_set_ntokens(nb, t->n, vpath));
-        return ta_prov_add_input(vpath);
-    }
-    TA_CHECK(ta_nbfile_has_tokens(nb), TA_EINPUT,
-             "%s: no /vocab/token in this neighbours file; give the vocabulary with %s", nb->path,
-             opt);
-    TA_CALL(ta_nbfile_read_tokens(nb, &t->h5tok, &t->n));
-    t->s = t->h5tok;
-    t->len = ta_malloc((size_t)(t->n ? t->n : 1) * sizeof *t->len);
-    TA_CHECK_ALLOC(t->len, (size_t)t->n * sizeof *t->len);
-    for (int64_t i = 0; i < t->n; i++)
-        t->len[i] = (uint32_t)strlen(t->s[i]);
-    return ta_nbfile_set_ntokens(nb, t->n, "its /vocab/token");
-}
-
-static void toks_free(toks_t *t)
-{
-    if (t->h5tok) {
-        ta_h5_free_strings(t->h5tok, t->n);
-        free(t->len);
-    } else {
-        ta_vocab_free(&t->voc);
-    }
-    memset(t, 0, sizeof *t);
-}
-
 /* The intersection map: string -> first id in b, then each a id to it (first a id only). */
-static int build_maps(cmp_t *d)
+static int build_maps(ta__cmp_t *d)
 {
     int64_t na = d->ta.n, nb = d->tb.n;
     ta_strmap_t sm;
@@ -166,17 +99,20 @@ done:
     return rc;
 }
 
-static int load(cmp_t *d)
+static int load(ta__cmp_t *d)
 {
     const ta_compare_opts_t *o = d->o;
     TA_CALL(ta_ana_open_neighbors(o->a, &d->a));
     TA_CALL(ta_ana_open_neighbors(o->b, &d->b));
-    TA_CALL(load_tokens(&d->a, o->vocab_a, "--vocab-a", &d->ta));
-    TA_CALL(load_tokens(&d->b, o->vocab_b, "--vocab-b", &d->tb));
+    TA_CALL(ta_tokens_load(&d->a, o->vocab_a, "--vocab-a", &d->ta));
+    TA_CALL(ta_tokens_load(&d->b, o->vocab_b, "--vocab-b", &d->tb));
     if (o->subset)
         TA_CALL(ta_ana_select(&d->a, o->subset));
-    TA_CALL(ta_ana_check_top(&d->a, o->top));
-    TA_CALL(ta_ana_check_top(&d->b, o->top));
+    d->paper = o->protocol == TA_PROTOCOL_PAPER;
+    if (!d->paper) { /* the paper compares every entry of a row: --top plays no part */
+        TA_CALL(ta_ana_check_top(&d->a, o->top));
+        TA_CALL(ta_ana_check_top(&d->b, o->top));
+    }
     if (o->categories) {
         char *what = NULL;
         TA_CALL(ta_cmd_sprintf(&what, "model a (%s)", o->a));
@@ -194,8 +130,7 @@ static int cmp_i32(const void *x, const void *y)
     return (a > b) - (a < b);
 }
 
-/* Sorts v[0..n) and drops repeats; returns the new length. */
-static int64_t sort_unique(int32_t *v, int64_t n)
+int64_t ta__cmp_sort_unique(int32_t *v, int64_t n)
 {
     qsort(v, (size_t)n, sizeof *v, cmp_i32);
     int64_t m = 0;
@@ -209,19 +144,19 @@ static int64_t sort_unique(int32_t *v, int64_t n)
  * vocabulary get distinct negative values so that they count in |B| but never match. */
 static int b_row(void *ctx, int64_t row, int32_t q, const int32_t *nbr, int64_t top)
 {
-    cmp_t *d = ctx;
+    ta__cmp_t *d = ctx;
     int32_t s = d->slot[row];
     if (s < 0)
         return 0;
     int32_t *out = d->bneigh + (int64_t)s * top;
     for (int64_t j = 0; j < top; j++)
         out[j] = d->map_ba[nbr[j]] >= 0 ? d->map_ba[nbr[j]] : -1 - nbr[j];
-    d->bcnt[s] = (int32_t)sort_unique(out, top);
+    d->bcnt[s] = (int32_t)ta__cmp_sort_unique(out, top);
     return 0;
 }
 
 typedef struct {
-    cmp_t *d;
+    ta__cmp_t *d;
     int64_t i;    /* next slot */
     int32_t *buf; /* [top] */
 } a_ctx_t;
@@ -229,13 +164,13 @@ typedef struct {
 static int a_row(void *ctx, int64_t row, int32_t q, const int32_t *nbr, int64_t top)
 {
     a_ctx_t *x = ctx;
-    cmp_t *d = x->d;
+    ta__cmp_t *d = x->d;
     int32_t b = d->map_ab[q];
     if (b < 0 || d->brow[b] < 0)
         return 0;
     int64_t i = x->i++;
     memcpy(x->buf, nbr, (size_t)top * sizeof *nbr);
-    int64_t na = sort_unique(x->buf, top);
+    int64_t na = ta__cmp_sort_unique(x->buf, top);
     /* The b row, through its slot (a token queried twice in a shares one). */
     int32_t sb = d->slot[d->brow[b]];
     const int32_t *bn = d->bneigh + (int64_t)sb * top;
@@ -248,8 +183,10 @@ static int a_row(void *ctx, int64_t row, int32_t q, const int32_t *nbr, int64_t 
     return 0;
 }
 
-static int compute(cmp_t *d)
+static int compute(ta__cmp_t *d)
 {
+    if (d->paper)
+        return ta__cmp_paper_compute(d);
     int64_t top = d->o->top;
     /* This rank's shared queries and the rows of b they need. */
     d->m = 0;
@@ -286,7 +223,7 @@ done:
     return rc;
 }
 
-static int summarise(cmp_t *d, summ_t *s)
+static int summarise(ta__cmp_t *d, ta__cmp_summ_t *s)
 {
     int64_t M = d->m_all, top = d->o->top;
     s->ncat = d->cs.ncat;
@@ -298,8 +235,9 @@ static int summarise(cmp_t *d, summ_t *s)
     int rc = 0;
     TA_CHECK_GOTO(x && scratch && grp && s->cjac && s->cov, TA_ERESOURCE, done,
                   "out of memory for summaries");
+    /* The overlap: |A & B| / N (tokenatlas), or the paper's percent of |A|. */
     for (int64_t i = 0; i < M; i++) {
-        x[i] = (double)d->all_inter[i] / (double)top;
+        x[i] = d->paper ? d->all_ov[i] : (double)d->all_inter[i] / (double)top;
         grp[i] = s->ncat ? d->cs.code[d->all_qa[i]] : 0;
     }
     ta_stats_summary(d->all_jac, M, &s->jac);
@@ -307,6 +245,14 @@ static int summarise(cmp_t *d, summ_t *s)
     if (s->ncat) {
         ta_stats_summary_by_group(d->all_jac, grp, M, s->ncat, s->cjac, scratch);
         ta_stats_summary_by_group(x, grp, M, s->ncat, s->cov, scratch);
+    }
+    if (d->paper) {
+        ta_paper_fill0(&s->jac);
+        ta_paper_fill0(&s->ov);
+        for (int32_t c = 0; c < s->ncat; c++) {
+            ta_paper_fill0(&s->cjac[c]);
+            ta_paper_fill0(&s->cov[c]);
+        }
     }
 done:
     free(x);
@@ -318,13 +264,14 @@ done:
 /* Rank 0, serial phase: everything in /compare but the per-query columns. */
 static int write_h5_serial(void *ctx, hid_t file)
 {
-    cmp_t *d = ctx;
-    summ_t *s = &d->s;
+    ta__cmp_t *d = ctx;
+    ta__cmp_summ_t *s = &d->s;
     hid_t g;
     TA_CALL(ta_h5_open_object(file, "/compare", &g));
     int64_t na = d->ta.n, C = s->ncat;
     const ta_h5_attr_t attrs[] = {
-        TA_H5_ATTR_INT_("top", d->o->top),
+        TA_H5_ATTR_STR_("protocol", ta_cmd_protocols[d->o->protocol]),
+        TA_H5_ATTR_INT_("top", d->paper ? d->a.k : d->o->top),
         TA_H5_ATTR_INT_("n_tokens_a", d->ta.n),
         TA_H5_ATTR_INT_("n_tokens_b", d->tb.n),
         TA_H5_ATTR_INT_("n_shared_tokens", d->n_shared),
@@ -351,8 +298,8 @@ done:
 
 static int write_tsvs(void *ctx)
 {
-    cmp_t *d = ctx;
-    summ_t *s = &d->s;
+    ta__cmp_t *d = ctx;
+    ta__cmp_summ_t *s = &d->s;
     ta_outfile_t f;
     TA_CALL(ta_ana_open_table(&f, d->base, ".tsv"));
     fprintf(f.fp, "category\tn\tjaccard_mean\tjaccard_std\tjaccard_ci\toverlap_n\toverlap_mean\t"
@@ -383,16 +330,23 @@ static int write_tsvs(void *ctx)
 
 static void print_summary(void *ctx)
 {
-    cmp_t *d = ctx;
-    summ_t *s = &d->s;
+    ta__cmp_t *d = ctx;
+    ta__cmp_summ_t *s = &d->s;
     if (ta_log_quiet())
         return;
-    printf("compare: %lld tokens in a, %lld in b, %lld shared; %lld shared queries, top %lld\n",
-           (long long)d->ta.n, (long long)d->tb.n, (long long)d->n_shared, (long long)d->m_all,
-           (long long)d->o->top);
+    if (d->paper)
+        printf("compare: %lld tokens in a, %lld in b, %lld shared; %lld shared query texts, "
+               "every entry of a row (paper protocol)\n",
+               (long long)d->ta.n, (long long)d->tb.n, (long long)d->n_shared, (long long)d->m_all);
+    else
+        printf("compare: %lld tokens in a, %lld in b, %lld shared; %lld shared queries, top %lld\n",
+               (long long)d->ta.n, (long long)d->tb.n, (long long)d->n_shared, (long long)d->m_all,
+               (long long)d->o->top);
     printf("  Jaccard of neighbour sets: mean %.4f (std %.4f, 95%% CI +-%.4f)\n", s->jac.mean,
            s->jac.std, s->jac.ci);
-    printf("  overlap share |A n B| / N: mean %.4f\n", s->ov.mean);
+    printf(d->paper ? "  overlap |A n B| / |A|: mean %.4f%%\n"
+                    : "  overlap share |A n B| / N: mean %.4f\n",
+           s->ov.mean);
     for (int32_t c = 0; c < s->ncat && c < 40; c++)
         if (s->cjac[c].n)
             printf("    %-14s %8lld  %7.4f\n", d->cs.name[c], (long long)s->cjac[c].n,
@@ -400,12 +354,12 @@ static void print_summary(void *ctx)
     printf("  wrote %s and %s.{tsv,map.tsv}\n", d->h5path, d->base);
 }
 
-static void cleanup(cmp_t *d)
+static void cleanup(ta__cmp_t *d)
 {
     ta_nbfile_close(&d->a);
     ta_nbfile_close(&d->b);
-    toks_free(&d->ta);
-    toks_free(&d->tb);
+    ta_tokens_free(&d->ta);
+    ta_tokens_free(&d->tb);
     ta_catset_free(&d->cs);
     free(d->map_ab);
     free(d->map_ba);
@@ -414,6 +368,8 @@ static void cleanup(cmp_t *d)
     free(d->qb);
     free(d->inter);
     free(d->jac);
+    free(d->ov);
+    free(d->all_ov);
     free(d->bneigh);
     free(d->slot);
     free(d->bcnt);
@@ -430,24 +386,28 @@ static const ta_ana_ops_t ops = {write_h5_serial, write_tsvs, print_summary};
 
 /* Collective. The shared queries of every rank on rank 0, summarised, and the outputs: each
  * rank's shared queries follow those of the ranks before it. */
-static int write_outputs(cmp_t *d)
+static int write_outputs(ta__cmp_t *d)
 {
     int64_t before = 0, n1 = 0;
     TA_CALL(ta_mpi_offset_i64(d->m, &before, &d->m_all));
     TA_CALL(ta_mpi_gather_cat(d->qa, d->m, TA_ELEM_I32, (void **)&d->all_qa, &n1));
     TA_CALL(ta_mpi_gather_cat(d->inter, d->m, TA_ELEM_I32, (void **)&d->all_inter, &n1));
     TA_CALL(ta_mpi_gather_cat(d->jac, d->m, TA_ELEM_F64, (void **)&d->all_jac, &n1));
+    if (d->paper)
+        TA_CALL(ta_mpi_gather_cat(d->ov, d->m, TA_ELEM_F64, (void **)&d->all_ov, &n1));
     TA_CALL(ta_mpi_agree(ta_mpi_rank() == 0 ? summarise(d, &d->s) : 0));
     const ta_ana_column_t cols[] = {{"/compare/query_a", TA_ELEM_I32, d->qa},
                                     {"/compare/query_b", TA_ELEM_I32, d->qb},
                                     {"/compare/intersection", TA_ELEM_I32, d->inter},
-                                    {"/compare/jaccard", TA_ELEM_F64, d->jac}};
-    return ta_ana_write(d->h5path, d->m_all, before, d->m, cols, 4, &ops, d);
+                                    {"/compare/jaccard", TA_ELEM_F64, d->jac},
+                                    {"/compare/overlap", TA_ELEM_F64, d->ov}};
+    /* The per-key overlap in percent is the paper's own column. */
+    return ta_ana_write(d->h5path, d->m_all, before, d->m, cols, d->paper ? 5 : 4, &ops, d);
 }
 
 int ta_cmd_compare_run(const ta_compare_opts_t *o)
 {
-    cmp_t d;
+    ta__cmp_t d;
     memset(&d, 0, sizeof d);
     d.o = o;
     int rc = ta_opt_check(&ta_cmd_compare, o);

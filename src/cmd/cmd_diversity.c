@@ -7,9 +7,11 @@
  * order and summarised there, integer sums are reduced exactly, so that every statistic is
  * bit-identical for any number of ranks. */
 #include "cmd/cmd_diversity.h"
+#include "cmd/cmd_diversity_int.h"
 
 #include "base/ta_error.h"
 #include "base/ta_log.h"
+#include "kernels/ta_paper_stats.h"
 #include "kernels/ta_stats.h"
 #include "io/ta_anaout.h"
 #include "io/ta_embed.h"
@@ -40,6 +42,17 @@ static const ta_opt_t opts[] = {
                   "categories file when it is a model.h5 with /norms")},
     {TA_OPT_ENUM_(O, scheme, "scheme", TA_OPT_ALWAYS, "paper", ta_cmd_schemes,
                   "scheme read from a model.h5")},
+    {TA_OPT_ENUM_(O, protocol, "protocol", 0, "tokenatlas", ta_cmd_protocols,
+                  "tokenatlas: the tool's definitions; paper: the paper's scripts (entropy and "
+                  "category x category table over every entry of a row, the token included; "
+                  "hub counts and the vocabulary's category counts; NaN written as 0)")},
+    {TA_OPT_PATH_(O, frequencies, "frequencies", 0, "FILE",
+                  "token counts, TSV with the header `token<TAB>count` or `id<TAB>count`: "
+                  "categories spanned by frequency decile (the paper's Figure 9)")},
+    {TA_OPT_PATH_(O, vocab, "vocab", 0, "PATH",
+                  "token strings for --protocol paper and a `token count` frequency file "
+                  "(default: /vocab/token of the neighbours file, or the categories file when it "
+                  "is a model.h5)")},
     {TA_OPT_PATH_(O, subset, "subset", 0, "FILE", ta_ana_subset_help)},
     {TA_OPT_PATH_(O, out, "out", TA_OPT_OUTPUT, "FILE.h5",
                   "output (default: beside the neighbours file, STEM.diversity.h5); TSV tables "
@@ -48,35 +61,9 @@ static const ta_opt_t opts[] = {
 };
 #undef O
 
-/* Everything rank 0 derives from the gathered per-token values. */
-typedef struct {
-    ta_summary_t all, ent_all;
-    ta_summary_t *cat, *ent, *dec, *mat, *norm; /* [C], [C], [10], [C*C], [C] */
-    int64_t *histogram;                         /* [top + 2], index = count */
-} summ_t;
-
-typedef struct {
-    const ta_diversity_opts_t *o;
-    ta_nbfile_t nb;
-    ta_catset_t cs;
-    uint8_t *excluded;    /* [ncat] */
-    int64_t lo, hi;       /* this rank's rows */
-    int32_t *count;       /* [hi - lo] distinct categories */
-    double *entropy;      /* [hi - lo] */
-    int64_t *mat;         /* [2 * C * C]: sum then sum of squares of per-token neighbour counts */
-    int64_t *cat_queries; /* [C] query tokens per category (exact) */
-    /* Rank 0, after the gather. */
-    int32_t *all_count;
-    double *all_entropy;
-    double *norms;       /* [N] or NULL */
-    const char *normsrc; /* the file they came from */
-    char *h5path, *base; /* the output and the stem of its tables */
-    summ_t s;            /* rank 0: the summaries */
-} div_t_;
-
 /* Marks the categories named in the comma-separated list; names absent from the categories file
  * only warn, so that one list serves several models. */
-static int parse_exclusions(div_t_ *d)
+static int parse_exclusions(ta__div_t *d)
 {
     d->excluded = ta_calloc((size_t)d->cs.ncat + 1, 1);
     TA_CHECK_ALLOC(d->excluded, (size_t)d->cs.ncat + 1);
@@ -96,9 +83,10 @@ static int parse_exclusions(div_t_ *d)
 }
 
 /* Local phase: inputs opened and checked on every rank. */
-static int load(div_t_ *d)
+static int load(ta__div_t *d)
 {
     const ta_diversity_opts_t *o = d->o;
+    d->paper = o->protocol == TA_PROTOCOL_PAPER;
     TA_CALL(ta_ana_open_neighbors(o->neighbors, &d->nb));
     TA_CALL(ta_ana_read_categories(o->categories, o->scheme, -1, NULL, &d->cs));
     TA_CALL(ta_nbfile_set_ntokens(&d->nb, d->cs.n, o->categories));
@@ -106,60 +94,97 @@ static int load(div_t_ *d)
         TA_CALL(ta_ana_select(&d->nb, o->subset));
     TA_CALL(ta_ana_check_top(&d->nb, o->top));
     TA_CALL(parse_exclusions(d));
+    TA_CALL(ta__div_extra_load(d));
     return ta_ana_paths(o->neighbors, o->out, ".diversity.h5", &d->h5path, &d->base);
 }
 
-/* Scratch of the per-row callback. */
+/* Scratch of the per-row callbacks. */
 typedef struct {
-    div_t_ *d;
-    int32_t *cat;  /* [top] */
-    uint8_t *mark; /* [C] */
-    int64_t *hist; /* [C] */
+    ta__div_t *d;
+    int32_t *cat;   /* [top] categories of the top others */
+    int32_t *nbr;   /* [top] the top others (paper) */
+    int32_t *ecat;  /* [k] categories of every entry (paper) */
+    uint8_t *mark;  /* [C] */
+    int64_t *hist;  /* [C] */
+    int64_t *vhist; /* [k + 1] (paper) */
 } row_ctx_t;
+
+/* One row, with x->cat holding the categories of the token's top others: the categories spanned
+ * by the token and those, and the entropy and the matrix counts of the categories ecat[0..n)
+ * (tokenatlas: the top others, entropy of their categories; paper: every entry of the row, the
+ * token included, and category-entropy-table.py's entropy, ta_paper_entropy). */
+static void row_stats(row_ctx_t *x, int64_t row, int32_t q, const int32_t *ecat, int64_t n)
+{
+    ta__div_t *d = x->d;
+    int64_t C = d->cs.ncat;
+    int32_t a = d->cs.code[q];
+    d->count[row - d->lo] = ta_stats_distinct(a, x->cat, d->o->top, d->excluded, x->mark);
+    if (d->paper) {
+        d->entropy[row - d->lo] = ta_paper_entropy(ecat, n, x->hist, x->vhist);
+    } else {
+        d->entropy[row - d->lo] = ta_stats_entropy(ecat, n, (int32_t)C, x->hist);
+        ta_stats_clear_hist(ecat, n, x->hist);
+    }
+    ta_paper_matrix_add(a, ecat, n, (int32_t)C, x->hist, d->mat + 2 * C * C, d->mat,
+                        d->mat + C * C);
+    d->cat_queries[a]++;
+}
 
 static int div_row(void *ctx, int64_t row, int32_t q, const int32_t *nbr, int64_t top)
 {
     row_ctx_t *x = ctx;
-    div_t_ *d = x->d;
-    int64_t C = d->cs.ncat;
-    int64_t *sum = d->mat, *sumsq = d->mat + C * C;
     for (int64_t j = 0; j < top; j++)
-        x->cat[j] = d->cs.code[nbr[j]];
-    int32_t a = d->cs.code[q];
-    d->count[row - d->lo] = ta_stats_distinct(a, x->cat, top, d->excluded, x->mark);
-    d->entropy[row - d->lo] = ta_stats_entropy(x->cat, top, (int32_t)C, x->hist);
-    /* hist holds the neighbour counts by category; only nonzero cells change the sums. */
-    for (int64_t j = 0; j < top; j++) {
-        int32_t b = x->cat[j];
-        int64_t h = x->hist[b];
-        if (h == 0)
-            continue;
-        sum[a * C + b] += h;
-        sumsq[a * C + b] += h * h;
-        x->hist[b] = 0;
-    }
-    d->cat_queries[a]++;
+        x->cat[j] = x->d->cs.code[nbr[j]];
+    row_stats(x, row, q, x->cat, top);
+    return 0;
+}
+
+static int div_row_paper(void *ctx, int64_t row, int32_t q, const int32_t *entries, int64_t k)
+{
+    row_ctx_t *x = ctx;
+    ta__div_t *d = x->d;
+    TA_CALL(ta_nbfile_top_others(&d->nb, row, q, entries, k, d->o->top, x->nbr));
+    for (int64_t j = 0; j < d->o->top; j++)
+        x->cat[j] = d->cs.code[x->nbr[j]];
+    int64_t n = 0;
+    for (int64_t c = 0; c < k; c++)
+        if (entries[c] >= 0)
+            x->ecat[n++] = d->cs.code[entries[c]];
+    ta__div_hub_row(d, row, entries, k);
+    row_stats(x, row, q, x->ecat, n);
     return 0;
 }
 
 /* Per-token values for this rank's rows, and the exact matrix sums. */
-static int compute(div_t_ *d)
+static int compute(ta__div_t *d)
 {
-    int64_t C = d->cs.ncat, m = d->hi - d->lo;
+    int64_t C = d->cs.ncat, m = d->hi - d->lo, top = d->o->top, k = d->nb.k ? d->nb.k : 1;
     d->count = ta_malloc((size_t)(m ? m : 1) * sizeof *d->count);
     d->entropy = ta_malloc((size_t)(m ? m : 1) * sizeof *d->entropy);
-    d->mat = ta_calloc((size_t)(2 * C * C + C), sizeof *d->mat);
-    row_ctx_t x = {d, ta_malloc((size_t)d->o->top * sizeof(int32_t)), ta_calloc((size_t)C, 1),
-                   ta_calloc((size_t)C, sizeof(int64_t))};
+    d->mat = ta_calloc((size_t)(3 * C * C + C), sizeof *d->mat);
+    row_ctx_t x = {d,
+                   ta_malloc((size_t)top * sizeof(int32_t)),
+                   ta_malloc((size_t)top * sizeof(int32_t)),
+                   ta_malloc((size_t)k * sizeof(int32_t)),
+                   ta_calloc((size_t)C, 1),
+                   ta_calloc((size_t)C, sizeof(int64_t)),
+                   ta_calloc((size_t)k + 1, sizeof(int64_t))};
     int rc = 0;
-    TA_CHECK_GOTO(d->count && d->entropy && d->mat && x.cat && x.mark && x.hist, TA_ERESOURCE, done,
-                  "out of memory for %lld rows", (long long)m);
-    d->cat_queries = d->mat + 2 * C * C;
-    rc = ta_nbfile_each_row(&d->nb, d->lo, d->hi, d->o->top, div_row, &x);
+    TA_CHECK_GOTO(d->count && d->entropy && d->mat && x.cat && x.nbr && x.ecat && x.mark &&
+                      x.hist && x.vhist,
+                  TA_ERESOURCE, done, "out of memory for %lld rows", (long long)m);
+    d->cat_queries = d->mat + 3 * C * C;
+    if (d->paper)
+        rc = ta_nbfile_each_row_full(&d->nb, d->lo, d->hi, div_row_paper, &x);
+    else
+        rc = ta_nbfile_each_row(&d->nb, d->lo, d->hi, top, div_row, &x);
 done:
     free(x.cat);
+    free(x.nbr);
+    free(x.ecat);
     free(x.mark);
     free(x.hist);
+    free(x.vhist);
     return rc;
 }
 
@@ -170,7 +195,7 @@ done:
  * reads its block of token rows through ta_embed, the per-token norms (the one row normaliser's,
  * kernels/ta_rownorm.h: the same on every rank count; NaN and Inf are errors naming the row) are
  * gathered to rank 0. */
-static int compute_norms(div_t_ *d)
+static int compute_norms(ta__div_t *d)
 {
     int64_t N = d->cs.n, lo, hi;
     ta_mpi_block_range(N, ta_mpi_rank(), ta_mpi_size(), &lo, &hi);
@@ -215,7 +240,7 @@ done:
 
 /* Rank 0: the norms of every token from /norms of --embeddings or, when not given, of the
  * categories file if it is a model.h5 holding /norms. */
-static int load_norms(div_t_ *d)
+static int load_norms(ta__div_t *d)
 {
     if (d->norms)
         return 0; /* computed from the embedding matrix */
@@ -236,7 +261,7 @@ static int load_norms(div_t_ *d)
     return src != d->o->categories ? ta_prov_add_input(src) : 0;
 }
 
-static void summ_free(summ_t *s)
+static void summ_free(ta__div_summ_t *s)
 {
     free(s->cat);
     free(s->ent);
@@ -244,9 +269,27 @@ static void summ_free(summ_t *s)
     free(s->mat);
     free(s->norm);
     free(s->histogram);
+    ta__div_extra_free(&s->x);
 }
 
-static int summarise(div_t_ *d, summ_t *s)
+/* The paper's tables write every NaN of a summary as 0 (pandas' fillna(0)). */
+static void fill0_all(const ta__div_t *d, ta__div_summ_t *s)
+{
+    int64_t C = d->cs.ncat;
+    ta_paper_fill0(&s->all);
+    ta_paper_fill0(&s->ent_all);
+    for (int64_t c = 0; c < C; c++) {
+        ta_paper_fill0(&s->cat[c]);
+        ta_paper_fill0(&s->ent[c]);
+        ta_paper_fill0(&s->norm[c]);
+    }
+    for (int i = 0; i < 10; i++)
+        ta_paper_fill0(&s->dec[i]);
+    for (int64_t i = 0; i < C * C; i++)
+        ta_paper_fill0(&s->mat[i]);
+}
+
+static int summarise(ta__div_t *d, ta__div_summ_t *s)
 {
     int64_t C = d->cs.ncat, Q = d->nb.q, N = d->cs.n;
     int64_t gmax = C > 10 ? C : 10;
@@ -280,13 +323,18 @@ static int summarise(div_t_ *d, summ_t *s)
     for (int64_t i = 0; i < Q; i++)
         grp[i] = d->cs.code[d->nb.query[i]];
     ta_stats_summary_by_group(d->all_entropy, grp, Q, (int32_t)C, s->ent, scratch);
+    /* A cell's mean is over the category's query tokens (tokenatlas), or over those with at
+     * least one such neighbour (paper: groupby(...).size() has no rows for zero counts). */
     for (int64_t a = 0; a < C; a++)
         for (int64_t b = 0; b < C; b++)
-            ta_stats_summary_int(d->cat_queries[a], d->mat[a * C + b], d->mat[C * C + a * C + b],
-                                 &s->mat[a * C + b]);
+            ta_stats_summary_int(d->paper ? d->mat[2 * C * C + a * C + b] : d->cat_queries[a],
+                                 d->mat[a * C + b], d->mat[C * C + a * C + b], &s->mat[a * C + b]);
     if (d->norms) {
         ta_stats_summary_by_group(d->norms, d->cs.code, N, (int32_t)C, s->norm, scratch);
     }
+    if (d->paper)
+        fill0_all(d, s);
+    rc = ta__div_extra_summarise(d, &s->x);
 done:
     free(x);
     free(scratch);
@@ -294,8 +342,9 @@ done:
     return rc;
 }
 
-/* The category x category matrix: mean, ci and std datasets [C, C]. */
-static int write_matrix(hid_t g, const ta_summary_t *mat, int64_t C)
+/* The category x category matrix: mean, ci and std datasets [C, C]; under paper also matrix_n,
+ * the tokens with at least one such neighbour (each cell has its own n there). */
+static int write_matrix(hid_t g, const ta_summary_t *mat, int64_t C, int paper)
 {
     double *mm = ta_malloc((size_t)(C * C + 1) * sizeof *mm);
     TA_CHECK_ALLOC(mm, (size_t)(C * C + 1) * sizeof *mm);
@@ -307,12 +356,18 @@ static int write_matrix(hid_t g, const ta_summary_t *mat, int64_t C)
             mm[i] = k == 0 ? mat[i].mean : k == 1 ? mat[i].ci : mat[i].std;
         rc = ta_h5_write_array(g, names[k], TA_ELEM_F64, 2, md, mm);
     }
+    if (!rc && paper) {
+        int64_t *mn = (int64_t *)mm; /* same size */
+        for (int64_t i = 0; i < C * C; i++)
+            mn[i] = mat[i].n;
+        rc = ta_h5_write_array(g, "matrix_n", TA_ELEM_I64, 2, md, mn);
+    }
     free(mm);
     return rc;
 }
 
 /* The group's attributes. */
-static int write_attrs(div_t_ *d, summ_t *s, hid_t g)
+static int write_attrs(ta__div_t *d, ta__div_summ_t *s, hid_t g)
 {
     int64_t C = d->cs.ncat, nex = 0;
     const char **ex = ta_malloc((size_t)(C + 1) * sizeof *ex);
@@ -321,6 +376,7 @@ static int write_attrs(div_t_ *d, summ_t *s, hid_t g)
         if (d->excluded[c])
             ex[nex++] = d->cs.name[c];
     const ta_h5_attr_t attrs[] = {
+        TA_H5_ATTR_STR_("protocol", ta_cmd_protocols[d->o->protocol]),
         TA_H5_ATTR_INT_("top", d->o->top),
         TA_H5_ATTR_INT_("k", d->nb.k),
         TA_H5_ATTR_INT_("n_tokens", d->cs.n),
@@ -338,8 +394,8 @@ static int write_attrs(div_t_ *d, summ_t *s, hid_t g)
 /* Rank 0, serial phase: everything in /diversity but the per-row columns. */
 static int write_h5_serial(void *ctx, hid_t file)
 {
-    div_t_ *d = ctx;
-    summ_t *s = &d->s;
+    ta__div_t *d = ctx;
+    ta__div_summ_t *s = &d->s;
     int64_t C = d->cs.ncat, hn = d->o->top + 2;
     hid_t g;
     TA_CALL(ta_h5_open_object(file, "/diversity", &g));
@@ -349,7 +405,8 @@ static int write_h5_serial(void *ctx, hid_t file)
     TA_CALL_GOTO(ta_anaout_write_summaries(g, "cat", s->cat, C), done);
     TA_CALL_GOTO(ta_anaout_write_summaries(g, "entropy_cat", s->ent, C), done);
     TA_CALL_GOTO(ta_anaout_write_summaries(g, "decile", s->dec, 10), done);
-    TA_CALL_GOTO(write_matrix(g, s->mat, C), done);
+    TA_CALL_GOTO(write_matrix(g, s->mat, C, d->paper), done);
+    TA_CALL_GOTO(ta__div_extra_write_h5(d, &s->x, g), done);
     if (d->norms) {
         TA_CALL_GOTO(ta_anaout_write_summaries(g, "norm_cat", s->norm, C), done);
         TA_CALL_GOTO(ta_h5_attr_str(g, "norms_source", d->normsrc), done);
@@ -361,7 +418,7 @@ done:
 }
 
 /* Per category: the count, entropy and norm summaries; last row ALL. */
-static int write_category_table(div_t_ *d, summ_t *s)
+static int write_category_table(ta__div_t *d, ta__div_summ_t *s)
 {
     ta_outfile_t f;
     TA_CALL(ta_ana_open_table(&f, d->base, ".tsv"));
@@ -384,7 +441,7 @@ static int write_category_table(div_t_ *d, summ_t *s)
 }
 
 /* The histogram, and the counts by token-id decile. */
-static int write_count_tables(div_t_ *d, summ_t *s)
+static int write_count_tables(ta__div_t *d, ta__div_summ_t *s)
 {
     ta_outfile_t f;
     TA_CALL(ta_ana_open_table(&f, d->base, ".histogram.tsv"));
@@ -401,13 +458,14 @@ static int write_count_tables(div_t_ *d, summ_t *s)
         ta_anaout_summary_cells(f.fp, &s->dec[i]);
         fputc('\n', f.fp);
     }
-    return ta_outfile_commit(&f);
+    TA_CALL(ta_outfile_commit(&f));
+    return ta__div_extra_write_tsvs(d, &s->x);
 }
 
 static int write_tsvs(void *ctx)
 {
-    div_t_ *d = ctx;
-    summ_t *s = &d->s;
+    ta__div_t *d = ctx;
+    ta__div_summ_t *s = &d->s;
     int64_t C = d->cs.ncat;
     TA_CALL(write_category_table(d, s));
     /* Category x category, long form: row category a, neighbour category b. */
@@ -428,13 +486,14 @@ static int write_tsvs(void *ctx)
 
 static void print_summary(void *ctx)
 {
-    div_t_ *d = ctx;
-    summ_t *s = &d->s;
+    ta__div_t *d = ctx;
+    ta__div_summ_t *s = &d->s;
     if (ta_log_quiet())
         return;
     int64_t C = d->cs.ncat;
-    printf("diversity: %lld queries, %lld tokens, %d categories, top %lld other neighbours\n",
-           (long long)d->nb.q, (long long)d->cs.n, (int)C, (long long)d->o->top);
+    printf("diversity: %lld queries, %lld tokens, %d categories, top %lld other neighbours%s\n",
+           (long long)d->nb.q, (long long)d->cs.n, (int)C, (long long)d->o->top,
+           d->paper ? " (paper protocol)" : "");
     printf("  distinct categories per neighbourhood: mean %.4f (std %.4f, 95%% CI +-%.4f)\n",
            s->all.mean, s->all.std, s->all.ci);
     printf("  entropy of neighbour categories (nats): mean %.4f (std %.4f)\n", s->ent_all.mean,
@@ -463,11 +522,12 @@ static void print_summary(void *ctx)
     printf("  by token-id decile:");
     for (int i = 0; i < 10; i++)
         printf(" %.2f", s->dec[i].mean);
-    printf("\n  wrote %s and %s.{tsv,catmatrix.tsv,histogram.tsv,deciles.tsv}\n", d->h5path,
-           d->base);
+    printf("\n");
+    ta__div_extra_print(d, &s->x);
+    printf("  wrote %s and %s.{tsv,catmatrix.tsv,histogram.tsv,deciles.tsv}\n", d->h5path, d->base);
 }
 
-static void cleanup(div_t_ *d)
+static void cleanup(ta__div_t *d)
 {
     ta_nbfile_close(&d->nb);
     ta_catset_free(&d->cs);
@@ -481,14 +541,17 @@ static void cleanup(div_t_ *d)
     free(d->h5path);
     free(d->base);
     summ_free(&d->s);
+    ta__div_extra_cleanup(d);
 }
 
 /* Collective. The per-row values of every rank on rank 0, the exact matrix sums on every rank,
  * and the norms when they must be computed from an embedding matrix. */
-static int gather(div_t_ *d)
+static int gather(ta__div_t *d)
 {
     int64_t C = d->cs.ncat, n_all = 0, m = d->hi - d->lo;
-    TA_CALL(ta_mpi_sum_i64(d->mat, 2 * C * C + C));
+    TA_CALL(ta_mpi_sum_i64(d->mat, 3 * C * C + C));
+    if (d->paper)
+        TA_CALL(ta__div_hub_reduce(d));
     TA_CALL(ta_mpi_gather_cat(d->count, m, TA_ELEM_I32, (void **)&d->all_count, &n_all));
     TA_CALL(ta_mpi_gather_cat(d->entropy, m, TA_ELEM_F64, (void **)&d->all_entropy, &n_all));
     if (!d->o->embeddings)
@@ -501,7 +564,7 @@ static int gather(div_t_ *d)
 static const ta_ana_ops_t ops = {write_h5_serial, write_tsvs, print_summary};
 
 /* Collective. The output file and tables from the gathered values. */
-static int write_outputs(div_t_ *d)
+static int write_outputs(ta__div_t *d)
 {
     int rc = 0;
     if (ta_mpi_rank() == 0) {
@@ -518,7 +581,7 @@ static int write_outputs(div_t_ *d)
 
 int ta_cmd_diversity_run(const ta_diversity_opts_t *o)
 {
-    div_t_ d;
+    ta__div_t d;
     memset(&d, 0, sizeof d);
     d.o = o;
     int rc = ta_opt_check(&ta_cmd_diversity, o);

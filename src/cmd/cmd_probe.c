@@ -18,6 +18,7 @@
 #include "base/ta_log.h"
 #include "base/ta_rand.h"
 #include "base/ta_team.h"
+#include "kernels/ta_blocking.h"
 #include "kernels/ta_paper_sample.h"
 #include "kernels/ta_probe.h"
 #include "io/ta_catfile.h"
@@ -232,7 +233,7 @@ static int run_farm(probe_ctx_t *c, int64_t ntasks, const int64_t *cost, ta_farm
  * Inf are errors naming the row; zero rows stay zero, with a warning). */
 static int read_normalised(ta_embed_t *e, int64_t n, float *X)
 {
-    const int64_t d = e->cols, step = 16384;
+    const int64_t d = e->cols, step = TA_PROBE_READ_ROWS;
     ta_rownorm_zeros_t z = {0, -1};
     for (int64_t r0 = 0; r0 < n; r0 += step) {
         int64_t rows = n - r0 < step ? n - r0 : step;
@@ -566,17 +567,19 @@ static int ckpt_fingerprint(const ta_probe_opts_t *a, const probe_state_t *s, ch
         memcpy(&bits, &s->X[i], 4);
         hx = ta_fnv1a_mix(hx, bits);
     }
-    size_t cap = strlen(a->embeddings) + strlen(a->categories) + strlen(s->emb.tensor) + 512;
+    const char *subset = a->subset ? a->subset : "(all rows)";
+    size_t cap = strlen(a->embeddings) + strlen(a->categories) + strlen(s->emb.tensor) +
+                 strlen(subset) + 512;
     *text = ta_malloc(cap);
     TA_CHECK_ALLOC(*text, cap);
     snprintf(*text, cap,
              "tokenatlas probe checkpoint v2\n"
              "embeddings %s tensor %s rows %lld dim %lld\n"
-             "categories %s scheme %s\n"
+             "categories %s scheme %s subset %s\n"
              "protocol %s folds %lld seed %lld min_tokens %lld cold_start %d\n"
              "probed %d samples %016llx matrix %016llx\n",
              a->embeddings, s->emb.tensor, (long long)s->cats.n, (long long)s->emb.cols,
-             a->categories, ta_cmd_schemes[a->scheme], ta_cmd_protocols[a->protocol],
+             a->categories, ta_cmd_schemes[a->scheme], subset, ta_cmd_protocols[a->protocol],
              (long long)a->folds, (long long)a->seed, (long long)a->min_tokens, a->cold_start,
              s->nprobe, (unsigned long long)h, (unsigned long long)hx);
     return 0;

@@ -278,6 +278,8 @@ static int step_diversity(run_t *r, const ta_config_model_t *m, const char *mode
     o.categories = model_h5;
     o.top = r->cfg->top;
     o.scheme = scheme_of(r->cfg);
+    o.protocol = value_of(ta_cmd_protocols, r->cfg->protocol);
+    o.frequencies = m->frequencies[0] ? m->frequencies : NULL;
     o.out = out;
     int rc = run_step(r, m->name, &ta_cmd_diversity, &o, out);
     free(out);
@@ -339,6 +341,7 @@ static int step_translate(run_t *r, const ta_config_model_t *m, const char *mode
     o.top = r->cfg->top;
     o.categories = model_h5;
     o.scheme = scheme_of(r->cfg);
+    o.protocol = value_of(ta_cmd_protocols, r->cfg->protocol);
     o.out = out;
     int rc = run_step(r, m->name, &ta_cmd_translate, &o, out);
     free(out);
@@ -396,6 +399,7 @@ static int step_compare(run_t *r, int p)
     o.top = c->top;
     o.categories = ma;
     o.scheme = scheme_of(c);
+    o.protocol = value_of(ta_cmd_protocols, c->protocol);
     o.out = out;
     rc = run_step(r, stem, &ta_cmd_compare, &o, out);
 done:

@@ -1,14 +1,22 @@
 /* `tokenatlas translate`: how many of a token's nearest neighbours are its translations.
  *
- * Tokens and dictionary words are normalised alike (ta_muse_normalize); a token maps to the
- * English headwords of every dictionary cluster holding it. For each query with at least one
- * headword, the count is the number of its top N other neighbours that share a headword with it.
- * Queries without a dictionary entry get -1 and are left out of the means (counted apart). Rows
- * are split over ranks; counts are gathered to rank 0 in row order and summarised there. */
+ * tokenatlas protocol: tokens and dictionary words are normalised alike (ta_muse_normalize); a
+ * token maps to the English headwords of every dictionary cluster holding it. For each query with
+ * at least one headword, the count is the number of its top N other neighbours that share a
+ * headword with it. Queries without a dictionary entry get -1 and are left out of the means
+ * (counted apart).
+ *
+ * paper protocol (vocab_translation.py, neighbor_meaning.py, meaning-by-category-table.py): the
+ * dictionary words are kept exact, a token's key is its text lower-cased with U+2581 stripped
+ * (ta_paper_translation_key), and the count runs over every entry of the row, the token included;
+ * a query without translations counts 0 and stays in the means; NaN is written 0.
+ *
+ * Rows are split over ranks; counts are gathered to rank 0 in row order and summarised there. */
 #include "cmd/cmd_translate.h"
 
 #include "base/ta_error.h"
 #include "base/ta_log.h"
+#include "kernels/ta_paper_stats.h"
 #include "kernels/ta_stats.h"
 #include "io/ta_anaout.h"
 #include "io/ta_muse.h"
@@ -38,6 +46,10 @@ static const ta_opt_t opts[] = {
                   "summaries by category (categorize TSV or model.h5)")},
     {TA_OPT_ENUM_(O, scheme, "scheme", TA_OPT_ALWAYS, "paper", ta_cmd_schemes,
                   "scheme read from a model.h5")},
+    {TA_OPT_ENUM_(O, protocol, "protocol", 0, "tokenatlas", ta_cmd_protocols,
+                  "tokenatlas: normalised words, the top N others, -1 without an entry; paper: "
+                  "the paper's scripts (exact words, lower-cased tokens, every entry of the row "
+                  "including the token, 0 without a translation)")},
     {TA_OPT_PATH_(O, subset, "subset", 0, "FILE", ta_ana_subset_help)},
     {TA_OPT_PATH_(O, out, "out", TA_OPT_OUTPUT, "FILE.h5",
                   "output (default: beside the neighbours file, STEM.translate.h5); "
@@ -64,6 +76,8 @@ typedef struct {
     ta_catset_t cs; /* n = 0 when no --categories */
     ta_muse_t dict;
     int32_t *word; /* [N] dictionary word of each token, -1 = none */
+    int paper;     /* --protocol paper */
+    int64_t top;   /* neighbours counted: --top, or (paper) the k entries of a row */
     int64_t lo, hi;
     int32_t *count;      /* [hi - lo] */
     int32_t *all_count;  /* rank 0 */
@@ -71,49 +85,73 @@ typedef struct {
     char *h5path, *base; /* the output and the stem of its table */
 } tr_t;
 
+/* The dictionary word of token t, -1 when it has none. The paper's key is looked up as it is. */
+static int word_of(tr_t *d, int64_t t, int32_t *word)
+{
+    const char *s = d->voc.piece[t];
+    size_t len = d->voc.len[t];
+    int64_t w = -1;
+    if (!d->paper) {
+        TA_CALL(ta_muse_lookup(&d->dict, s, len, &w));
+        *word = (int32_t)w;
+        return 0;
+    }
+    char *key = ta_malloc(2 * len + 4);
+    uint16_t *work = ta_malloc((3 * len + 8) * sizeof *work);
+    size_t kl = 0;
+    int rc = 0, has = 0;
+    TA_CHECK_GOTO(key && work, TA_ERESOURCE, done, "out of memory for a token of %zu bytes", len);
+    has = ta_paper_translation_key(s, len, key, 2 * len + 4, &kl, work, 3 * len + 8);
+    TA_CHECK_GOTO(has >= 0, TA_EINTERNAL, done, "token %lld: lower-cased key too long",
+                  (long long)t);
+    if (has)
+        rc = ta_muse_lookup(&d->dict, key, kl, &w);
+done:
+    free(key);
+    free(work);
+    *word = (int32_t)w;
+    return rc;
+}
+
 static int load(tr_t *d)
 {
     const ta_translate_opts_t *o = d->o;
+    d->paper = o->protocol == TA_PROTOCOL_PAPER;
     TA_CALL(ta_ana_open_neighbors(o->neighbors, &d->nb));
     TA_CALL(ta_vocab_read(o->vocab, &d->voc));
     TA_CALL(ta_prov_add_input(o->vocab));
     TA_CALL(ta_nbfile_set_ntokens(&d->nb, d->voc.n, o->vocab));
     if (o->subset)
         TA_CALL(ta_ana_select(&d->nb, o->subset));
-    TA_CALL(ta_ana_check_top(&d->nb, o->top));
+    /* The paper counts every entry of a row: --top plays no part. */
+    if (!d->paper)
+        TA_CALL(ta_ana_check_top(&d->nb, o->top));
+    d->top = d->paper ? d->nb.k : o->top;
     if (o->categories)
         TA_CALL(ta_ana_read_categories(o->categories, o->scheme, d->voc.n, o->vocab, &d->cs));
-    TA_CALL(ta_muse_read_dir(o->dict, WARN_LIMIT, &d->dict));
+    TA_CALL(ta_muse_read_dir_mode(o->dict, WARN_LIMIT, d->paper ? TA_MUSE_EXACT : TA_MUSE_NORMALIZE,
+                                  &d->dict));
     d->word = ta_malloc((size_t)(d->voc.n ? d->voc.n : 1) * sizeof *d->word);
     TA_CHECK_ALLOC(d->word, (size_t)d->voc.n * sizeof *d->word);
-    for (int64_t t = 0; t < d->voc.n; t++) {
-        int64_t w;
-        TA_CALL(ta_muse_lookup(&d->dict, d->voc.piece[t], d->voc.len[t], &w));
-        d->word[t] = (int32_t)w;
-    }
+    for (int64_t t = 0; t < d->voc.n; t++)
+        TA_CALL(word_of(d, t, &d->word[t]));
     return ta_ana_paths(o->neighbors, o->out, ".translate.h5", &d->h5path, &d->base);
 }
 
 static int tr_row(void *ctx, int64_t row, int32_t q, const int32_t *nbr, int64_t top)
 {
     tr_t *d = ctx;
-    const int64_t *off = d->dict.off;
-    const int32_t *eng = d->dict.eng;
-    int32_t wq = d->word[q];
-    if (wq < 0) {
-        d->count[row - d->lo] = -1;
-        return 0;
-    }
-    int32_t c = 0;
-    for (int64_t j = 0; j < top; j++) {
-        int32_t wj = d->word[nbr[j]];
-        if (wj < 0)
-            continue;
-        if (wj == wq || ta_stats_sorted_intersect(eng + off[wq], off[wq + 1] - off[wq],
-                                                  eng + off[wj], off[wj + 1] - off[wj]))
-            c++;
-    }
-    d->count[row - d->lo] = c;
+    d->count[row - d->lo] =
+        d->word[q] < 0 ? -1
+                       : ta_paper_translation_count(q, nbr, top, d->word, d->dict.off, d->dict.eng);
+    return 0;
+}
+
+static int tr_row_paper(void *ctx, int64_t row, int32_t q, const int32_t *entries, int64_t k)
+{
+    tr_t *d = ctx;
+    d->count[row - d->lo] =
+        ta_paper_translation_count(q, entries, k, d->word, d->dict.off, d->dict.eng);
     return 0;
 }
 
@@ -122,6 +160,8 @@ static int compute(tr_t *d)
     int64_t m = d->hi - d->lo;
     d->count = ta_malloc((size_t)(m ? m : 1) * sizeof *d->count);
     TA_CHECK(d->count, TA_ERESOURCE, "out of memory for %lld rows", (long long)m);
+    if (d->paper)
+        return ta_nbfile_each_row_full(&d->nb, d->lo, d->hi, tr_row_paper, d);
     return ta_nbfile_each_row(&d->nb, d->lo, d->hi, d->o->top, tr_row, d);
 }
 
@@ -137,22 +177,30 @@ static int summarise(tr_t *d, summ_t *s)
     int rc = 0;
     TA_CHECK_GOTO(s->cat && s->cat_no_entry && x && scratch && grp, TA_ERESOURCE, done,
                   "out of memory for summaries");
+    /* Queries without an entry are left out of the means (tokenatlas) or count 0 in them
+     * (paper). */
     for (int64_t i = 0; i < Q; i++) {
-        int32_t c = d->all_count[i];
-        x[i] = c;
-        grp[i] = c < 0 ? -1 : 0;
-        if (c < 0)
+        int none = d->word[d->nb.query[i]] < 0;
+        x[i] = d->all_count[i];
+        grp[i] = none && !d->paper ? -1 : 0;
+        if (none)
             s->no_entry++;
     }
     ta_stats_summary_by_group(x, grp, Q, 1, &s->all, scratch);
     if (s->ncat) {
         for (int64_t i = 0; i < Q; i++) {
             int32_t a = d->cs.code[d->nb.query[i]];
-            if (d->all_count[i] < 0)
+            int none = d->word[d->nb.query[i]] < 0;
+            if (none)
                 s->cat_no_entry[a]++;
-            grp[i] = d->all_count[i] < 0 ? -1 : a;
+            grp[i] = none && !d->paper ? -1 : a;
         }
         ta_stats_summary_by_group(x, grp, Q, s->ncat, s->cat, scratch);
+    }
+    if (d->paper) {
+        ta_paper_fill0(&s->all);
+        for (int32_t c = 0; c < s->ncat; c++)
+            ta_paper_fill0(&s->cat[c]);
     }
 done:
     free(x);
@@ -166,11 +214,12 @@ static int write_attrs(tr_t *d, summ_t *s, hid_t g)
 {
     const ta_muse_t *m = &d->dict;
     const ta_h5_attr_t attrs[] = {
-        TA_H5_ATTR_INT_("top", d->o->top),
+        TA_H5_ATTR_STR_("protocol", ta_cmd_protocols[d->o->protocol]),
+        TA_H5_ATTR_INT_("top", d->top),
         TA_H5_ATTR_INT_("k", d->nb.k),
         TA_H5_ATTR_INT_("n_tokens", d->voc.n),
         TA_H5_ATTR_INT_("n_queries", d->nb.q),
-        TA_H5_ATTR_INT_("n_with_entry", s->all.n),
+        TA_H5_ATTR_INT_("n_with_entry", d->nb.q - s->no_entry),
         TA_H5_ATTR_INT_("n_without_entry", s->no_entry),
         TA_H5_ATTR_INT_("dict_pairs", m->n_pairs),
         TA_H5_ATTR_INT_("dict_words", m->words.n),
@@ -182,7 +231,7 @@ static int write_attrs(tr_t *d, summ_t *s, hid_t g)
     };
     TA_CALL(ta_h5_write_attrs(g, NULL, attrs, sizeof attrs / sizeof attrs[0]));
     TA_CALL(ta_anaout_attr_summary(g, "count", &s->all));
-    return ta_h5_attr_double(g, "share_mean", s->all.mean / (double)d->o->top);
+    return ta_h5_attr_double(g, "share_mean", s->all.mean / (double)d->top);
 }
 
 /* The summaries by category. */
@@ -237,8 +286,8 @@ static int write_tsv(void *ctx)
     TA_CALL(ta_ana_open_table(&f, d->base, ".tsv"));
     fprintf(f.fp, "category\tn\tmean\tstd\tci\tshare_mean\tno_entry\n");
     for (int32_t c = 0; c < s->ncat; c++)
-        tsv_row(f.fp, d->cs.name[c], &s->cat[c], s->cat_no_entry[c], d->o->top);
-    tsv_row(f.fp, "ALL", &s->all, s->no_entry, d->o->top);
+        tsv_row(f.fp, d->cs.name[c], &s->cat[c], s->cat_no_entry[c], d->top);
+    tsv_row(f.fp, "ALL", &s->all, s->no_entry, d->top);
     TA_CALL(ta_outfile_commit(&f));
     return 0;
 }
@@ -249,15 +298,16 @@ static void print_summary(void *ctx)
     summ_t *s = &d->s;
     if (ta_log_quiet())
         return;
-    printf("translate: %lld queries, top %lld other neighbours; dictionaries: %lld files, %lld "
+    printf("translate: %lld queries, %s %lld %s; dictionaries: %lld files, %lld "
            "pairs, %lld malformed lines skipped\n",
-           (long long)d->nb.q, (long long)d->o->top, (long long)d->dict.n_files,
-           (long long)d->dict.n_pairs, (long long)d->dict.n_malformed);
-    printf("  queries with a dictionary entry: %lld (without: %lld)\n", (long long)s->all.n,
-           (long long)s->no_entry);
+           (long long)d->nb.q, d->paper ? "all" : "top", (long long)d->top,
+           d->paper ? "entries of each row (paper protocol)" : "other neighbours",
+           (long long)d->dict.n_files, (long long)d->dict.n_pairs, (long long)d->dict.n_malformed);
+    printf("  queries with a dictionary entry: %lld (without: %lld)\n",
+           (long long)(d->nb.q - s->no_entry), (long long)s->no_entry);
     printf("  translation neighbours per query: mean %.4f (std %.4f, 95%% CI +-%.4f), share "
            "%.4f\n",
-           s->all.mean, s->all.std, s->all.ci, s->all.mean / (double)d->o->top);
+           s->all.mean, s->all.std, s->all.ci, s->all.mean / (double)d->top);
     for (int32_t c = 0; c < s->ncat && c < 40; c++)
         if (s->cat[c].n)
             printf("    %-14s %8lld  %7.3f\n", d->cs.name[c], (long long)s->cat[c].n,

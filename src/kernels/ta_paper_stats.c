@@ -37,6 +37,35 @@ void ta_paper_matrix_add(int32_t a, const int32_t *cat, int64_t n, int32_t ncat,
     }
 }
 
+double ta_paper_entropy(const int32_t *cat, int64_t n, int64_t *hist, int64_t *vhist)
+{
+    for (int64_t j = 0; j < n; j++)
+        hist[cat[j]]++;
+    /* value_counts() of the counts: vhist[v] = categories present v times. */
+    int64_t m = 0;
+    for (int64_t j = 0; j < n; j++) {
+        int64_t h = hist[cat[j]];
+        if (h > 0) {
+            vhist[h]++;
+            m++;
+            hist[cat[j]] = -h; /* counted; the sign keeps the value for the next pass */
+        }
+    }
+    /* scipy.stats.entropy(value_counts): -sum p ln p, p = vhist[v] / m, each value once. */
+    double e = 0.0;
+    for (int64_t j = 0; j < n; j++) {
+        int64_t v = -hist[cat[j]];
+        if (v > 0 && vhist[v] > 0) {
+            double p = (double)vhist[v] / (double)m;
+            e -= p * log(p);
+            vhist[v] = 0;
+        }
+    }
+    for (int64_t j = 0; j < n; j++)
+        hist[cat[j]] = 0;
+    return e == 0.0 ? 0.0 : e;
+}
+
 int32_t ta_paper_translation_count(int32_t q, const int32_t *row, int64_t n, const int32_t *word,
                                    const int64_t *off, const int32_t *eng)
 {

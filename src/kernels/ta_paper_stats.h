@@ -31,6 +31,15 @@ void ta_paper_fill0(ta_summary_t *s);
 void ta_paper_matrix_add(int32_t a, const int32_t *cat, int64_t n, int32_t ncat, int64_t *hist,
                          int64_t *nz, int64_t *sum, int64_t *sumsq);
 
+/* Local. category-entropy-table.py's entropy of one row, exactly as the script computes it: the
+ * per-category counts of the entries' categories cat[0..n) (`groupby(...).size()`, column n) go
+ * through get_entropy(), which takes `data.value_counts()` of those counts, so the result is
+ * scipy.stats.entropy (natural log) of how often each count value occurs among the categories
+ * present, not of the counts themselves: counts {2, 1} give ln 2, counts {1, 1, 1} give 0, a
+ * single category gives 0. hist (one entry per category) and vhist (n + 1 entries) are scratch,
+ * zero on entry and on return. */
+double ta_paper_entropy(const int32_t *cat, int64_t n, int64_t *hist, int64_t *vhist);
+
 /* Local. neighbor_meaning.py for one row: how many entries j of row[0..n) (negative entries
  * skipped, the query itself counted like any other) have a non-empty English-word set that
  * intersects the query's. Word w's English words are eng[off[w] .. off[w + 1]) (sorted); word[t]

@@ -447,6 +447,17 @@ float ta_topk_canon_dot(const float *a, const float *b, int64_t d)
     return canon_body(a, b, d);
 }
 
+float ta_topk_canon_dot_ref(const float *a, const float *b, int64_t d)
+{
+    double l[16] = {0};
+    for (int64_t i = 0; i < d; i++)
+        l[i % 16] += (double)a[i] * (double)b[i];
+    for (int w = 8; w >= 1; w /= 2)
+        for (int u = 0; u < w; u++)
+            l[u] += l[u + w];
+    return (float)l[0];
+}
+
 float ta_topk_score_margin(int64_t d)
 {
     double u = ldexp(1.0, -24);

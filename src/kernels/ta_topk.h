@@ -108,6 +108,9 @@ float ta_topk_dropped_bound(const ta_topk_t *t, int64_t r);
  * fixed order (16 interleaved partial sums, then a fixed reduction tree), rounded to float. The
  * same two rows give the same float whatever tile, rank or transposition produced the pair. */
 float ta_topk_canon_dot(const float *a, const float *b, int64_t d);
+/* Local. Reference of the same definition in plain scalar C (lane i mod 16, then the tree); the
+ * fast version must give the same bits. Kept for the tests. */
+float ta_topk_canon_dot_ref(const float *a, const float *b, int64_t d);
 
 /* Local. Bound on |SGEMM score - canonical score| for normalised rows of dimension d: any
  * summation order errs by at most gamma_d = d u / (1 - d u) (u = 2^-24) times sum |a_i b_i| <= 1,

@@ -92,3 +92,17 @@ def same_results(ref, got):
         if k not in got or not np.array_equal(a, np.asarray(got[k]), equal_nan=a.dtype.kind == "f"):
             bad.append(k)
     return bad
+
+
+def self_first_rows(rng, n, queries, k, missing_every=0, pool=None):
+    """Neighbour rows as `neighbors` writes them without --exclude-self: the query first, then
+    k - 1 distinct other tokens drawn from range(n) (or from range(pool) on odd rows, to make
+    chosen tokens frequent); every missing_every-th row ends in a missing neighbour (-1)."""
+    out = np.empty((len(queries), k), dtype=np.int32)
+    for r, q in enumerate(queries):
+        src = pool if pool and r % 2 else n
+        others = [int(j) for j in rng.choice(src, k, replace=False) if j != q][:k - 1]
+        out[r] = [int(q)] + others
+        if missing_every and r % missing_every == 0:
+            out[r][-1] = -1
+    return out

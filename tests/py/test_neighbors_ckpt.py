@@ -3,10 +3,12 @@ and every block of queries of the rescoring: repeated runs resume from every pos
 schedule (every ring step, the partial-state exchange, every rescoring step) at 1 rank (without
 mpirun), 2 and 3 ranks (at 1 and 2, with 1 and 2 threads per rank in turn; at 2 also with the bf16
 screen) and end byte-identical (index and score arrays) to an uninterrupted run; (2) a checkpoint of
-other parameters, another rank count or another --gemm is refused with exit 2 naming it; (3) kill -USR1 to mpirun (forwarded to the ranks) and SIGTERM to the ranks (what Slurm sends)
-save a checkpoint and exit 4, kill -TERM to mpirun saves it too (mpirun exits 1), and the rerun
-resumes; (4) SIGKILL of one rank ends the job with a
-non-zero status within 30 s; (5) the OpenBLAS re-exec path sets the kernel it names."""
+other parameters, another rank count or another --gemm is refused with exit 2 naming it; (3) kill
+-USR1 to mpirun (forwarded to the ranks) and SIGTERM to the ranks (what Slurm sends) save a
+checkpoint and exit 4, kill -TERM to mpirun saves it too (mpirun exits 1; the test gives the ranks
+10 s before mpirun's SIGKILL instead of its default 1 s, which a loaded machine can exceed), and the
+rerun resumes; (4) SIGKILL of one rank ends the job with a non-zero status within 30 s; (5) the
+OpenBLAS re-exec path sets the kernel it names."""
 import os
 import signal
 import subprocess
@@ -80,21 +82,55 @@ env = t.mpi_env()
 env["TA_PROGRESS_INTERVAL"] = "0.05"
 
 
-def start(out, np_=2):
+def start(out, np_=2, grace=None):
+    """Starts a run in the background. grace: seconds mpirun waits between sending SIGTERM to the
+    ranks and killing them (odls_base_sigkill_timeout, default 1 s). Needed when mpirun itself is
+    told to stop: a loaded machine can take more than a second to finish the work item and write
+    the checkpoint. mpirun also waits it per rank whenever it ends a job after a rank's non-zero
+    exit (exit 4 included), so it is raised only where needed."""
     cmd = ["mpirun", "--oversubscribe", "--bind-to", "none", "-np", str(np_), t.BIN] + bigargs + ["--out", out]
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    e = dict(env)
+    if grace:
+        e["OMPI_MCA_odls_base_sigkill_timeout"] = str(grace)
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=e)
 
 
-def wait_progress(p, timeout=60):
-    """Waits for the first progress line of rank 0 (the tile loop is running)."""
+def wait_progress(p, what, timeout=120):
+    """Waits for the first progress line of rank 0 (the tile loop is running). A job that ended
+    before tokenatlas printed its first line never started (mpirun failed to launch it, e.g. on
+    a machine short of resources): that is reported and the caller may start it again. Returns
+    True (running), False (failed: reported), or None (not launched: start again)."""
     t0 = time.time()
+    seen = []
     while time.time() - t0 < timeout:
         line = p.stderr.readline()
+        seen.append(line)
         if "tiles (" in line:
             return True
         if not line and p.poll() is not None:
-            return False
-    return False
+            break
+    started = any(l.startswith("tokenatlas:") for l in seen)
+    rc = p.poll()
+    if rc is None:
+        p.kill()
+        p.wait()
+    print("%s: %s after %.1f s, exit status %s; its stderr:\n%s" %
+          (what, "no progress line" if started else "job not launched", time.time() - t0, rc,
+           "".join(seen[-30:])))
+    return False if started or rc is None else None
+
+
+def start_running(out, what, np_=2, grace=None):
+    """start() until the tile loop runs (at most 3 launches); the process, or None (failed)."""
+    for attempt in range(3):
+        p = start(out, np_, grace)
+        state = wait_progress(p, what)
+        if state:
+            return p
+        if state is False:
+            break
+    t.fail("%s: progress line before the signal" % what)
+    return None
 
 
 def ranks_of(p):
@@ -106,13 +142,12 @@ bigref = os.path.join(tmp, "bigref.h5")
 t.run(bigargs + ["--out", bigref, "--quiet"], np=2)
 bref = arrays(bigref)
 
-def interrupt_case(name, what, send, exit_ok, exit_desc):
+def interrupt_case(name, what, send, exit_ok, exit_desc, grace=None):
     """Starts the 2-rank run, sends the signal(s) once the tile loop runs, checks the exit code,
     the checkpoint, and that the rerun resumes from it with the uninterrupted run's arrays."""
     out = os.path.join(tmp, name + ".h5")
-    p = start(out)
-    if not t.check(wait_progress(p), "%s: progress line before the signal" % what):
-        p.kill()
+    p = start_running(out, what, grace=grace)
+    if p is None:
         return
     send(p)
     p.communicate(timeout=120)
@@ -133,14 +168,17 @@ interrupt_case("usr1", "SIGUSR1 to mpirun", lambda p: p.send_signal(signal.SIGUS
 # 3b. SIGTERM to every rank (as Slurm does at the time limit).
 interrupt_case("term", "SIGTERM to the ranks", term_ranks, lambda rc: rc == 4, "exit 4")
 # 3c. kill -TERM mpirun: Open MPI 4.1 forwards SIGTERM to the ranks, which save the checkpoint;
-#     mpirun itself then exits non-zero (1) whatever the ranks return.
+#     mpirun itself then exits non-zero (1) whatever the ranks return. It kills the ranks
+#     odls_base_sigkill_timeout after the SIGTERM: 10 s here instead of 1 (see start()).
 interrupt_case("term-mpirun", "SIGTERM to mpirun", lambda p: p.send_signal(signal.SIGTERM), lambda rc: rc != 0,
-               "non-zero exit")
+               "non-zero exit", grace=10)
 
 # 4. A rank killed with SIGKILL: mpirun ends the job, non-zero, within 30 s.
+# The default grace (1 s): mpirun's SIGTERM to the survivors makes them try to agree on a stop
+# with the dead rank; its SIGKILL one second later ends them.
 out = os.path.join(tmp, "kill.h5")
-p = start(out, np_=3)
-if t.check(wait_progress(p), "progress line before SIGKILL"):
+p = start_running(out, "SIGKILL of a rank", np_=3)
+if p is not None:
     victims = ranks_of(p)
     t.check(len(victims) == 3, "three rank processes: %r" % victims)
     t0 = time.time()
@@ -154,8 +192,6 @@ if t.check(wait_progress(p), "progress line before SIGKILL"):
         p.kill()
         t.fail("job with a dead rank still running after 30 s")
     t.check(not os.path.exists(out), "no output from the killed job")
-else:
-    p.kill()
 
 # 5. OpenBLAS re-exec: forcing the current kernel to count as generic re-executes with
 #    OPENBLAS_CORETYPE set to the CPU's best kernel, which OpenBLAS then uses.

@@ -156,7 +156,13 @@ for m in ("sc", "ma"):
 
 # protocol: the probe steps record theirs; a paper run's probe is the paper's (tests/py/
 # test_probe_paper.py checks the protocol itself).
-p = tahelp.run(["run", cfg, "--set", "run=tinyp", "--set", "protocol=paper"], np=2)
+# The paper run also gives model sc token counts (models.0.frequencies): its diversity step then
+# has the frequency deciles.
+freq = os.path.join(tmp, "sc.counts.tsv")
+with open(freq, "w") as f:
+    f.write("id\tcount\n" + "".join("%d\t%d\n" % (i, (i * 7919) % 101) for i in range(0, 2000, 3)))
+p = tahelp.run(["run", cfg, "--set", "run=tinyp", "--set", "protocol=paper", "--set",
+                "models.0.frequencies=" + freq], np=2)
 tahelp.check("protocol: paper" in open(os.path.join(results, "tinyp", "run.yaml")).read(),
              "run.yaml records protocol: paper")
 for m in ("sc", "ma"):
@@ -167,6 +173,15 @@ for m in ("sc", "ma"):
             tahelp.check(got == want, "%s %s: probe protocol %r, expected %r" % (run, m, got, want))
             tahelp.check(f["probe"].attrs["max_iter"] == (100 if want == "paper" else 10000),
                          "%s %s: probe max_iter" % (run, m))
+            # diversity, translate and compare run with the config's protocol too; the paper's
+            # extra datasets (hub counts) come with it.
+            for grp in ["diversity", "translate"] + ["compare/" + x for x in f["compare"].keys()]:
+                got = f[grp].attrs["protocol"]
+                got = got.decode() if isinstance(got, bytes) else got
+                tahelp.check(got == want, "%s %s: %s protocol %r, expected %r" % (run, m, grp, got, want))
+            tahelp.check(("hub_token" in f["diversity"]) == (want == "paper"), "%s %s: hub counts" % (run, m))
+            tahelp.check(("freq_decile" in f["diversity"]) == (run == "tinyp" and m == "sc"),
+                         "%s %s: frequency deciles only with models.N.frequencies" % (run, m))
 
 # A changed config must not take the old step files as its results.
 tahelp.expect_input_error(["run", cfg, "--set", "neighbors.k=15"], ["sc.neighbors.h5", "k 15"], np=2)
