@@ -180,16 +180,20 @@ static int scheme_of(const ta_config_t *c)
     return value_of(ta_cmd_schemes, c->scheme);
 }
 
+/* The step files of one model: results/<run>/steps/<model>.<step>.h5. */
+enum { STEP_MODEL, STEP_NEIGHBORS, STEP_DIVERSITY, STEP_MAP, STEP_PROBE, STEP_TRANSLATE, NSTEPS };
+static const char *const step_names[NSTEPS] = {"model", "neighbors", "diversity",
+                                               "map",   "probe",     "translate"};
 /* Collective. ingest: embeddings, vocabulary and both category schemes in one file. */
-static int step_ingest(run_t *r, const ta_config_model_t *m, const char *model_h5)
+static int step_ingest(run_t *r, const ta_config_model_t *m, char *const *f)
 {
     ta_ingest_opts_t o;
     ta_opt_defaults(&ta_cmd_ingest, &o);
     o.model = m->path;
     o.tensor = m->tensor[0] ? m->tensor : NULL;
     o.vocab = m->vocab[0] ? m->vocab : NULL;
-    o.out = model_h5;
-    return run_step(r, m->name, &ta_cmd_ingest, &o, model_h5);
+    o.out = f[STEP_MODEL];
+    return run_step(r, m->name, &ta_cmd_ingest, &o, o.out);
 }
 
 /* Collective. subset: shared: every model ingested, then the overlap of their vocabularies
@@ -202,9 +206,11 @@ static int step_overlap(run_t *r)
     TA_CHECK_ALLOC(model_h5, (size_t)c->nmodels * sizeof *model_h5);
     int rc = 0;
     for (int i = 0; i < c->nmodels && !rc; i++) {
-        rc = step_path(r, c->models[i].name, "model", &model_h5[i]);
+        char *f[NSTEPS] = {NULL};
+        rc = step_path(r, c->models[i].name, step_names[STEP_MODEL], &f[STEP_MODEL]);
+        model_h5[i] = f[STEP_MODEL];
         if (!rc)
-            rc = step_ingest(r, &c->models[i], model_h5[i]);
+            rc = step_ingest(r, &c->models[i], f);
         char *more = NULL;
         if (!rc)
             rc = ta_cmd_sprintf(&more, "%s%s%s", i ? names : "", i ? "," : "", c->models[i].name);
@@ -249,133 +255,111 @@ static int model_subset(const run_t *r, const ta_config_model_t *m, char **spec)
 }
 
 /* Collective. neighbors: exact top-k cosine neighbours; checkpoints itself when interrupted. */
-static int step_neighbors(run_t *r, const ta_config_model_t *m, const char *model_h5,
-                          const char *nb_h5, const char *subset)
+static int step_neighbors(run_t *r, const ta_config_model_t *m, char *const *f, const char *subset)
 {
     const ta_config_t *c = r->cfg;
     ta_neighbors_opts_t o;
     ta_opt_defaults(&ta_cmd_neighbors, &o);
-    o.embeddings = model_h5;
+    o.embeddings = f[STEP_MODEL];
     o.k = c->k;
     o.queries = c->queries;
     o.subset = subset;
     o.exclude_self = c->exclude_self;
     o.block_rows = c->block_rows;
     o.gemm = value_of(ta_cmd_gemms, c->gemm);
-    o.out = nb_h5;
-    return run_step(r, m->name, &ta_cmd_neighbors, &o, nb_h5);
+    o.out = f[STEP_NEIGHBORS];
+    return run_step(r, m->name, &ta_cmd_neighbors, &o, o.out);
 }
 
 /* Collective. diversity: categories spanned by each neighbourhood, histogram, matrix, entropy. */
-static int step_diversity(run_t *r, const ta_config_model_t *m, const char *model_h5,
-                          const char *nb_h5)
+static int step_diversity(run_t *r, const ta_config_model_t *m, char *const *f)
 {
-    char *out = NULL;
-    TA_CALL(step_path(r, m->name, "diversity", &out));
     ta_diversity_opts_t o;
     ta_opt_defaults(&ta_cmd_diversity, &o);
-    o.neighbors = nb_h5;
-    o.categories = model_h5;
+    o.neighbors = f[STEP_NEIGHBORS];
+    o.categories = f[STEP_MODEL];
     o.top = r->cfg->top;
     o.scheme = scheme_of(r->cfg);
     o.protocol = value_of(ta_cmd_protocols, r->cfg->protocol);
     o.frequencies = m->frequencies[0] ? m->frequencies : NULL;
-    o.out = out;
-    int rc = run_step(r, m->name, &ta_cmd_diversity, &o, out);
-    free(out);
-    return rc;
+    o.out = f[STEP_DIVERSITY];
+    return run_step(r, m->name, &ta_cmd_diversity, &o, o.out);
 }
 
 /* Collective. map: the 2-D UMAP layout of the neighbour graph (the paper's Figure 1). */
-static int step_map(run_t *r, const ta_config_model_t *m, const char *nb_h5)
+static int step_map(run_t *r, const ta_config_model_t *m, char *const *f)
 {
     const ta_config_t *c = r->cfg;
-    char *out = NULL;
-    TA_CALL(step_path(r, m->name, "map", &out));
     ta_map_opts_t o;
     ta_opt_defaults(&ta_cmd_map, &o);
-    o.neighbors = nb_h5;
+    o.neighbors = f[STEP_NEIGHBORS];
     o.n_neighbors = c->map_neighbors;
     o.min_dist = c->map_min_dist;
     o.seed = c->map_seed;
-    o.out = out;
-    int rc = run_step(r, m->name, &ta_cmd_map, &o, out);
-    free(out);
-    return rc;
+    o.out = f[STEP_MAP];
+    return run_step(r, m->name, &ta_cmd_map, &o, o.out);
 }
 
 /* Collective. probe: one-vs-rest linear probes per category. */
-static int step_probe(run_t *r, const ta_config_model_t *m, const char *model_h5,
-                      const char *subset)
+static int step_probe(run_t *r, const ta_config_model_t *m, char *const *f, const char *subset)
 {
     const ta_config_t *c = r->cfg;
-    char *out = NULL;
-    TA_CALL(step_path(r, m->name, "probe", &out));
     ta_probe_opts_t o;
     ta_opt_defaults(&ta_cmd_probe, &o);
-    o.embeddings = model_h5;
-    o.categories = model_h5;
+    o.embeddings = o.categories = f[STEP_MODEL];
     o.folds = c->folds;
     o.min_tokens = c->min_tokens;
     o.seed = c->seed;
     o.subset = subset;
     o.protocol = value_of(ta_cmd_protocols, c->protocol);
     o.scheme = scheme_of(c);
-    o.out = out;
-    int rc = run_step(r, m->name, &ta_cmd_probe, &o, out);
-    free(out);
-    return rc;
+    o.out = f[STEP_PROBE];
+    return run_step(r, m->name, &ta_cmd_probe, &o, o.out);
 }
 
 /* Collective. translate: share of neighbours that are dictionary translations. */
-static int step_translate(run_t *r, const ta_config_model_t *m, const char *model_h5,
-                          const char *nb_h5)
+static int step_translate(run_t *r, const ta_config_model_t *m, char *const *f)
 {
-    char *out = NULL;
-    TA_CALL(step_path(r, m->name, "translate", &out));
     ta_translate_opts_t o;
     ta_opt_defaults(&ta_cmd_translate, &o);
-    o.neighbors = nb_h5;
-    o.vocab = model_h5;
+    o.neighbors = f[STEP_NEIGHBORS];
+    o.vocab = o.categories = f[STEP_MODEL];
     o.dict = r->cfg->dictionaries;
     o.top = r->cfg->top;
-    o.categories = model_h5;
     o.scheme = scheme_of(r->cfg);
     o.protocol = value_of(ta_cmd_protocols, r->cfg->protocol);
-    o.out = out;
-    int rc = run_step(r, m->name, &ta_cmd_translate, &o, out);
-    free(out);
-    return rc;
+    o.out = f[STEP_TRANSLATE];
+    return run_step(r, m->name, &ta_cmd_translate, &o, o.out);
 }
 
 /* Collective. The analysis steps of one model. */
 static int run_model(run_t *r, const ta_config_model_t *m)
 {
     const ta_config_t *c = r->cfg;
-    char *model_h5 = NULL, *nb_h5 = NULL, *subset = NULL;
+    char *f[NSTEPS] = {NULL}, *subset = NULL;
     int rc = 0;
-    TA_CALL_GOTO(step_path(r, m->name, "model", &model_h5), done);
-    TA_CALL_GOTO(step_path(r, m->name, "neighbors", &nb_h5), done);
+    for (int i = 0; i < NSTEPS; i++)
+        TA_CALL_GOTO(step_path(r, m->name, step_names[i], &f[i]), done);
     TA_CALL_GOTO(model_subset(r, m, &subset), done);
-    TA_CALL_GOTO(step_ingest(r, m, model_h5), done);
-    /* With a subset the neighbours are those of its tokens among its tokens; diversity, translate
-     * and compare read them as they are. */
-    TA_CALL_GOTO(step_neighbors(r, m, model_h5, nb_h5, subset), done);
-    TA_CALL_GOTO(step_diversity(r, m, model_h5, nb_h5), done);
+    TA_CALL_GOTO(step_ingest(r, m, f), done);
+    /* With a subset the neighbours are those of its tokens among its tokens; diversity, map,
+     * translate and compare read them as they are. */
+    TA_CALL_GOTO(step_neighbors(r, m, f, subset), done);
+    TA_CALL_GOTO(step_diversity(r, m, f), done);
     /* A map places each query by its neighbours among the queries: with a sample of queries
      * (neighbors.queries: sample:...) few of those are queries, so most points would have no
      * edge; the map is made from every token's neighbours or a query file's. */
     if (c->map_enabled && strncmp(c->queries, "sample:", 7) != 0)
-        TA_CALL_GOTO(step_map(r, m, nb_h5), done);
+        TA_CALL_GOTO(step_map(r, m, f), done);
     else if (c->map_enabled)
         run_log(r, "%s map: skipped (neighbors.queries is a sample)", m->name);
     if (c->probe_enabled)
-        TA_CALL_GOTO(step_probe(r, m, model_h5, subset), done);
+        TA_CALL_GOTO(step_probe(r, m, f, subset), done);
     if (c->dictionaries[0])
-        TA_CALL_GOTO(step_translate(r, m, model_h5, nb_h5), done);
+        TA_CALL_GOTO(step_translate(r, m, f), done);
 done:
-    free(model_h5);
-    free(nb_h5);
+    for (int i = 0; i < NSTEPS; i++)
+        free(f[i]);
     free(subset);
     return rc;
 }
@@ -462,12 +446,10 @@ static int assemble_overlap(run_t *r, hid_t dst)
 /* Local (rank 0, serial handle). Copies the step files of one model into the assembled file. */
 static int assemble_groups(run_t *r, const ta_config_model_t *m, hid_t dst)
 {
-    static const char *const steps[] = {"model", "neighbors", "diversity",
-                                        "map",   "probe",     "translate"};
     int rc = 0;
-    for (size_t i = 0; i < sizeof steps / sizeof steps[0] && !rc; i++) {
+    for (int i = 0; i < NSTEPS && !rc; i++) {
         char *path = NULL;
-        rc = step_path(r, m->name, steps[i], &path);
+        rc = step_path(r, m->name, step_names[i], &path);
         /* A missing file is a step the config turned off. */
         if (!rc && ta_file_is_regular(path)) {
             rc = ta_prov_add_input(path);

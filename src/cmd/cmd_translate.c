@@ -40,12 +40,10 @@ static const ta_opt_t opts[] = {
                   "the model's vocabulary (tokenizer.json, .model, JSON list, text, model.h5)")},
     {TA_OPT_PATH_(O, dict, "dict", TA_OPT_REQUIRED, "DIR",
                   "MUSE dictionaries: DIR/en-xx.txt, lines `english other`")},
-    {TA_OPT_INT_(O, top, "top", TA_OPT_ALWAYS, "50", 1, 1 << 20, "N",
-                 "neighbours other than the token itself")},
+    TA_CMD_OPT_TOP(O),
     {TA_OPT_PATH_(O, categories, "categories", 0, "PATH",
                   "summaries by category (categorize TSV or model.h5)")},
-    {TA_OPT_ENUM_(O, scheme, "scheme", TA_OPT_ALWAYS, "paper", ta_cmd_schemes,
-                  "scheme read from a model.h5")},
+    TA_CMD_OPT_SCHEME(O),
     {TA_OPT_ENUM_(O, protocol, "protocol", 0, "tokenatlas", ta_cmd_protocols,
                   "tokenatlas: normalised words, the top N others, -1 without an entry; paper: "
                   "the paper's scripts (exact words, lower-cased tokens, every entry of the row "
@@ -113,8 +111,9 @@ done:
     return rc;
 }
 
-static int load(tr_t *d)
+static int load(void *ctx)
 {
+    tr_t *d = ctx;
     const ta_translate_opts_t *o = d->o;
     d->paper = o->protocol == TA_PROTOCOL_PAPER;
     TA_CALL(ta_ana_open_neighbors(o->neighbors, &d->nb));
@@ -155,8 +154,10 @@ static int tr_row_paper(void *ctx, int64_t row, int32_t q, const int32_t *entrie
     return 0;
 }
 
-static int compute(tr_t *d)
+static int compute(void *ctx)
 {
+    tr_t *d = ctx;
+    ta_mpi_block_range(d->nb.q, ta_mpi_rank(), ta_mpi_size(), &d->lo, &d->hi);
     int64_t m = d->hi - d->lo;
     d->count = ta_malloc((size_t)(m ? m : 1) * sizeof *d->count);
     TA_CHECK(d->count, TA_ERESOURCE, "out of memory for %lld rows", (long long)m);
@@ -315,8 +316,9 @@ static void print_summary(void *ctx)
     printf("  wrote %s and %s.tsv\n", d->h5path, d->base);
 }
 
-static void cleanup(tr_t *d)
+static void cleanup(void *ctx)
 {
+    tr_t *d = ctx;
     ta_nbfile_close(&d->nb);
     ta_vocab_free(&d->voc);
     ta_catset_free(&d->cs);
@@ -333,8 +335,9 @@ static void cleanup(tr_t *d)
 static const ta_ana_ops_t ops = {write_h5_serial, write_tsv, print_summary};
 
 /* Collective. The counts on rank 0, summarised, and the outputs. */
-static int write_outputs(tr_t *d)
+static int write_outputs(void *ctx)
 {
+    tr_t *d = ctx;
     int64_t n_all = 0;
     TA_CALL(
         ta_mpi_gather_cat(d->count, d->hi - d->lo, TA_ELEM_I32, (void **)&d->all_count, &n_all));
@@ -346,21 +349,11 @@ static int write_outputs(tr_t *d)
 
 int ta_cmd_translate_run(const ta_translate_opts_t *o)
 {
+    static const ta_ana_steps_t steps = {load, compute, write_outputs, cleanup};
     tr_t d;
     memset(&d, 0, sizeof d);
     d.o = o;
-    int rc = ta_opt_check(&ta_cmd_translate, o);
-    if (!rc)
-        rc = load(&d);
-    rc = ta_mpi_agree(rc);
-    if (!rc) {
-        ta_mpi_block_range(d.nb.q, ta_mpi_rank(), ta_mpi_size(), &d.lo, &d.hi);
-        rc = ta_mpi_agree(compute(&d));
-    }
-    if (!rc)
-        rc = write_outputs(&d);
-    cleanup(&d);
-    return rc;
+    return ta_ana_run(&ta_cmd_translate, o, &steps, &d);
 }
 
 TA_CMD_DEFINE(translate, ta_translate_opts_t,

@@ -107,3 +107,17 @@ int ta_ana_write(const char *h5path, int64_t total, int64_t row0, int64_t nrows,
         ops->summary(ctx);
     return rc;
 }
+
+int ta_ana_run(const ta_cmd_t *c, const void *o, const ta_ana_steps_t *steps, void *d)
+{
+    int rc = ta_opt_check(c, o);
+    if (!rc)
+        rc = steps->load(d);
+    rc = ta_mpi_agree(rc);
+    if (!rc)
+        rc = ta_mpi_agree(steps->compute(d));
+    if (!rc)
+        rc = steps->write(d);
+    steps->cleanup(d);
+    return rc;
+}

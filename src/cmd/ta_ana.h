@@ -11,6 +11,7 @@
 #include "io/ta_file.h"
 #include "io/ta_h5.h"
 #include "io/ta_nbfile.h"
+#include "cmd/ta_opt.h"
 
 #include <stdint.h>
 
@@ -59,5 +60,17 @@ typedef struct {
  * then rank 0's TSV tables and summary. The ranks agree at each step. */
 int ta_ana_write(const char *h5path, int64_t total, int64_t row0, int64_t nrows,
                  const ta_ana_column_t *cols, int ncols, const ta_ana_ops_t *ops, void *ctx);
+
+/* The steps of an analysis on its state d. */
+typedef struct {
+    int (*load)(void *d);    /* Local: inputs opened and checked on every rank */
+    int (*compute)(void *d); /* Local: this rank's block of rows (ta_mpi_block_range) */
+    int (*write)(void *d);   /* Collective: gather, summarise on rank 0, ta_ana_write */
+    void (*cleanup)(void *d);
+} ta_ana_steps_t;
+
+/* Collective. Checks the options o of command c, then runs the steps; the ranks agree after load
+ * and after compute. */
+int ta_ana_run(const ta_cmd_t *c, const void *o, const ta_ana_steps_t *steps, void *d);
 
 #endif

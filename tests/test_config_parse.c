@@ -459,5 +459,5 @@ int main(void)
     test_errors();
     test_overrides();
     test_roundtrip_and_files();
-    return ta_test_finish("test_config");
+    return ta_test_finish("config_unit_parse");
 }
