@@ -49,11 +49,13 @@ int ta_report_list_models(const char *dir, char ***paths, int *n, char **skipped
         if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path ||
             !ta_file_is_regular(path))
             continue;
-        /* The overlap step's file (overlap.h5) is the run's, not a model's. */
-        int is_overlap = 0;
-        if (ta_h5_file_has(path, "/overlap", &is_overlap) != 0)
+        /* The overlap step's file (overlap.h5: /overlap, no /vocab) is the run's, not a model's;
+         * an assembled model file holds /overlap beside its /vocab. */
+        int is_overlap = 0, has_vocab = 0;
+        if (ta_h5_file_has(path, "/overlap", &is_overlap) != 0 ||
+            ta_h5_file_has(path, "/vocab", &has_vocab) != 0)
             ta_err_clear();
-        if (is_overlap)
+        if (is_overlap && !has_vocab)
             continue;
         if (!ta_h5_is_complete(path)) {
             TA_CALL_GOTO(ta_grow(&skip, &scap, (int64_t)(slen + len + 3), 1), done);
