@@ -15,6 +15,7 @@ typedef struct {
     int64_t q, k;     /* rows (queries) and neighbours per row */
     int64_t n_tokens; /* attribute n_tokens, or -1 when absent */
     int32_t *query;   /* [q] token id of each row */
+    int64_t *rows;    /* NULL, or [q] the file row of each row (ta_nbfile_select) */
 } ta_nbfile_t;
 
 /* Local. Opens path (it must carry complete = 1), reads the shape, the attributes and the query
@@ -23,6 +24,11 @@ int ta_nbfile_open(const char *path, ta_nbfile_t *nb);
 /* Local. Sets the token count when the file had no n_tokens attribute (from the categories or
  * vocabulary) or checks that it agrees; `what` names the other source in messages. */
 int ta_nbfile_set_ntokens(ta_nbfile_t *nb, int64_t n, const char *what);
+/* Local. Keeps only the rows whose query is a token of the subset spec (io/ta_subset.h: ids of a
+ * vocabulary of n_tokens, which must be known), in the file's order: q and query shrink to them,
+ * and every reader below reads those rows only (row numbers are then positions among them;
+ * messages name the file's rows). The neighbour lists are kept as the file holds them. */
+int ta_nbfile_select(ta_nbfile_t *nb, const char *spec);
 /* Local. Rows [row0, row0 + nrows) of /neighbors/index into buf (nrows x k), each entry checked
  * to be -1 (missing) or a token id; errors name the file, row and column. */
 int ta_nbfile_read_index(ta_nbfile_t *nb, int64_t row0, int64_t nrows, int32_t *buf);

@@ -65,6 +65,62 @@ static void *pack(const ta_probe_result_t *r, const void *src, size_t size, int6
     return dst;
 }
 
+/* The arrays of the probed categories: one row per probed category, packed through buf. */
+static int write_arrays(hid_t g, const ta_probe_result_t *r, int64_t np, void *buf)
+{
+    const int64_t F = r->folds, d = r->d;
+    /* rank 1: [np]; rank 2: [np, width]; rank 3: [np, F, d] (width F * d). */
+    const struct {
+        const char *name;
+        ta_elem_t elem;
+        int rank;
+        const void *src;
+        size_t size;
+        int64_t width;
+    } a[] = {
+        {"n_tokens", TA_ELEM_I64, 1, r->n_tokens, sizeof(int64_t), 1},
+        {"n_samples", TA_ELEM_I64, 1, r->n_samples, sizeof(int64_t), 1},
+        {"mean_accuracy", TA_ELEM_F64, 1, r->mean, sizeof(double), 1},
+        {"std_accuracy", TA_ELEM_F64, 1, r->std, sizeof(double), 1},
+        {"fold_accuracy", TA_ELEM_F64, 2, r->fold_acc, sizeof(double), F},
+        {"intercepts", TA_ELEM_F64, 2, r->intercepts, sizeof(double), F},
+        {"iterations", TA_ELEM_I32, 2, r->iterations, sizeof(int32_t), F},
+        {"weights", TA_ELEM_F64, 3, r->weights, sizeof(double), F * d},
+        {"final_weights", TA_ELEM_F64, 2, r->final_w, sizeof(double), d},
+        {"final_intercepts", TA_ELEM_F64, 1, r->final_b, sizeof(double), 1},
+    };
+    for (size_t i = 0; i < sizeof a / sizeof a[0]; i++) {
+        int64_t dims[3] = {np, a[i].rank == 3 ? F : a[i].width, d};
+        TA_CALL(write_nd(g, a[i].name, a[i].elem, a[i].rank, dims,
+                         pack(r, a[i].src, a[i].size, a[i].width, buf)));
+    }
+    return 0;
+}
+
+/* The options and inputs of the run, as attributes of /probe. */
+static int write_attrs(hid_t g, const ta_probe_result_t *r)
+{
+    const ta_h5_attr_t a[] = {
+        TA_H5_ATTR_INT_("folds", r->folds),
+        TA_H5_ATTR_INT_("min_tokens", r->min_tokens),
+        TA_H5_ATTR_INT_("seed", r->seed),
+        TA_H5_ATTR_INT_("n_tokens_total", r->n_rows),
+        TA_H5_ATTR_INT_("dim", r->d),
+        TA_H5_ATTR_DOUBLE_("C", r->C),
+        TA_H5_ATTR_DOUBLE_("gtol", r->gtol),
+        TA_H5_ATTR_DOUBLE_("ftol", r->ftol),
+        TA_H5_ATTR_INT_("warm_start", r->warm_start),
+        TA_H5_ATTR_INT_("max_iter", r->max_iter),
+        TA_H5_ATTR_STR_("protocol", r->protocol),
+        TA_H5_ATTR_STR_("subset", r->subset),
+        TA_H5_ATTR_STR_("balance", "undersample"),
+        TA_H5_ATTR_STR_("embeddings", r->embeddings),
+        TA_H5_ATTR_STR_("categories", r->categories),
+    };
+    TA_CALL(ta_h5_write_attrs(g, NULL, a, (int)(sizeof a / sizeof a[0])));
+    return 0;
+}
+
 int ta_probe_write_group(hid_t file, const ta_probe_result_t *r)
 {
     int np = 0, ns = 0;
@@ -96,56 +152,12 @@ int ta_probe_write_group(hid_t file, const ta_probe_result_t *r)
     g = H5Gcreate2(file, "probe", lcpl, H5P_DEFAULT, H5P_DEFAULT);
     H5Pclose(lcpl);
     TA_CHECK_GOTO(g >= 0, TA_EINTERNAL, done, "cannot create group /probe");
-    int64_t d1[1] = {np}, d2[2] = {np, F}, d3[3] = {np, F, d}, dw[2] = {np, d};
     TA_CALL_GOTO(ta_h5_write_strings(g, "names", pn, np), done);
-    TA_CALL_GOTO(
-        write_nd(g, "n_tokens", TA_ELEM_I64, 1, d1, pack(r, r->n_tokens, sizeof(int64_t), 1, buf)),
-        done);
-    TA_CALL_GOTO(write_nd(g, "n_samples", TA_ELEM_I64, 1, d1,
-                          pack(r, r->n_samples, sizeof(int64_t), 1, buf)),
-                 done);
-    TA_CALL_GOTO(
-        write_nd(g, "mean_accuracy", TA_ELEM_F64, 1, d1, pack(r, r->mean, sizeof(double), 1, buf)),
-        done);
-    TA_CALL_GOTO(
-        write_nd(g, "std_accuracy", TA_ELEM_F64, 1, d1, pack(r, r->std, sizeof(double), 1, buf)),
-        done);
-    TA_CALL_GOTO(write_nd(g, "fold_accuracy", TA_ELEM_F64, 2, d2,
-                          pack(r, r->fold_acc, sizeof(double), F, buf)),
-                 done);
-    TA_CALL_GOTO(write_nd(g, "intercepts", TA_ELEM_F64, 2, d2,
-                          pack(r, r->intercepts, sizeof(double), F, buf)),
-                 done);
-    TA_CALL_GOTO(write_nd(g, "iterations", TA_ELEM_I32, 2, d2,
-                          pack(r, r->iterations, sizeof(int32_t), F, buf)),
-                 done);
-    TA_CALL_GOTO(
-        write_nd(g, "weights", TA_ELEM_F64, 3, d3, pack(r, r->weights, sizeof(double), F * d, buf)),
-        done);
-    TA_CALL_GOTO(write_nd(g, "final_weights", TA_ELEM_F64, 2, dw,
-                          pack(r, r->final_w, sizeof(double), d, buf)),
-                 done);
-    TA_CALL_GOTO(write_nd(g, "final_intercepts", TA_ELEM_F64, 1, d1,
-                          pack(r, r->final_b, sizeof(double), 1, buf)),
-                 done);
+    TA_CALL_GOTO(write_arrays(g, r, np, buf), done);
     int64_t ds[1] = {ns};
     TA_CALL_GOTO(ta_h5_write_strings(g, "skipped_names", sn, ns), done);
     TA_CALL_GOTO(write_nd(g, "skipped_n_tokens", TA_ELEM_I64, 1, ds, sk), done);
-    TA_CALL_GOTO(ta_h5_attr_int(g, "folds", r->folds), done);
-    TA_CALL_GOTO(ta_h5_attr_int(g, "min_tokens", r->min_tokens), done);
-    TA_CALL_GOTO(ta_h5_attr_int(g, "seed", r->seed), done);
-    TA_CALL_GOTO(ta_h5_attr_int(g, "n_tokens_total", r->n_rows), done);
-    TA_CALL_GOTO(ta_h5_attr_int(g, "dim", r->d), done);
-    TA_CALL_GOTO(ta_h5_attr_double(g, "C", r->C), done);
-    TA_CALL_GOTO(ta_h5_attr_double(g, "gtol", r->gtol), done);
-    TA_CALL_GOTO(ta_h5_attr_double(g, "ftol", r->ftol), done);
-    TA_CALL_GOTO(ta_h5_attr_int(g, "warm_start", r->warm_start), done);
-    TA_CALL_GOTO(ta_h5_attr_int(g, "max_iter", r->max_iter), done);
-    TA_CALL_GOTO(ta_h5_attr_str(g, "protocol", r->protocol), done);
-    TA_CALL_GOTO(ta_h5_attr_str(g, "subset", r->subset), done);
-    TA_CALL_GOTO(ta_h5_attr_str(g, "balance", "undersample"), done);
-    TA_CALL_GOTO(ta_h5_attr_str(g, "embeddings", r->embeddings), done);
-    TA_CALL_GOTO(ta_h5_attr_str(g, "categories", r->categories), done);
+    TA_CALL_GOTO(write_attrs(g, r), done);
 done:
     if (g >= 0)
         H5Gclose(g);

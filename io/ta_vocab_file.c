@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* ---- model.h5 --------------------------------------------------------------------------- */
 
@@ -84,6 +85,11 @@ out:
 int ta_vocab_read(const char *path, ta_vocab_t *v)
 {
     memset(v, 0, sizeof *v);
+    /* A FIFO or device would block the reads below (or never end): only regular files. */
+    struct stat st;
+    TA_CHECK(stat(path, &st) != 0 || S_ISREG(st.st_mode), TA_EINPUT,
+             "%s: not a regular file (a %s): a vocabulary is a file", path,
+             S_ISDIR(st.st_mode) ? "directory" : "FIFO, socket or device");
     char head[8 + 1];
     FILE *fp = fopen(path, "rb");
     if (fp) {

@@ -5,4 +5,4 @@ foreach(group vocab neighbors stats probe pipeline extra disk)
   ta_add_py_test(hostile_${group} test_hostile.py TIMEOUT 1200 ARGS --group ${group})
 endforeach()
 # The reader fuzz seeds (tests/fuzz/fuzz_readers_common.h) as a unit test in every build.
-ta_add_unit_test(hostile_seeds test_hostile_seeds.c)
+ta_add_unit_test(hostile_unit_seeds test_hostile_seeds.c)

@@ -8,6 +8,5 @@ set_tests_properties(neighbors_unit_topk_scalar PROPERTIES TIMEOUT 300 LABELS un
 ta_add_unit_test(neighbors_unit_sched test_neighbors_sched.c)
 # The one checkpoint format (io/ta_ckpt.h) and the probe's use of it: round trip, refusals.
 ta_add_unit_test(neighbors_unit_ckpt test_neighbors_ckpt.c)
-ta_add_unit_test(team test_team.c)
 ta_add_py_test(neighbors_oracle test_neighbors_oracle.py TIMEOUT 600 SANITIZE)
 ta_add_py_test(neighbors_ckpt test_neighbors_ckpt.py TIMEOUT 600)

@@ -4,9 +4,9 @@
 # through sockets instead of shared memory or UCX. Each variant is named tcp_<test>, label `tcp`.
 # (tests/*.cmake are read in name order, so the tests listed here already exist.)
 set(TA_TCP_ENV "OMPI_MCA_pml=ob1;OMPI_MCA_btl=tcp,self;OMPI_MCA_btl_tcp_if_include=lo")
-foreach(pair neighbors_oracle:test_neighbors_oracle.py probe_sklearn:test_probe.py
+foreach(pair neighbors_oracle:test_neighbors_oracle.py probe_sklearn:test_probe_sklearn.py
              stats_diversity:test_stats_diversity.py stats_compare:test_stats_compare.py
-             embed_ingest:test_ingest.py pipeline_run:test_run.py)
+             embed_ingest:test_embed_ingest.py pipeline_run:test_pipeline_run.py)
   string(REPLACE ":" ";" parts ${pair})
   list(GET parts 0 name)
   list(GET parts 1 script)

@@ -73,5 +73,5 @@ int main(void)
     test_splitmix();
     test_xoshiro();
     test_fnv1a();
-    return ta_test_finish("base_rand");
+    return ta_test_finish("base_unit_rand");
 }

@@ -12,5 +12,5 @@ static void one(const uint8_t *data, size_t len)
 int main(void)
 {
     T_CHECK(ta_seed_replay("config", one) >= 5);
-    return ta_test_finish("test_config_seeds");
+    return ta_test_finish("config_unit_seeds");
 }

@@ -8,5 +8,5 @@ int main(void)
 {
     T_CHECK(ta_seed_replay("safetensors", fuzz_safetensors_one) >= 5);
     T_CHECK(ta_seed_replay("npy", fuzz_npy_one) >= 5);
-    return ta_test_finish("test_embed_seeds");
+    return ta_test_finish("embed_unit_seeds");
 }

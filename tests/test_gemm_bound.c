@@ -135,5 +135,5 @@ int main(void)
         for (int di = 0; di < 3; di++)
             for (int s = 0; s < NSETS; s++)
                 check_set((ta_gemm_kind_t)k, (set_t)s, dims[di]);
-    return ta_test_finish("gemm_bound");
+    return ta_test_finish("gemm_unit_bound");
 }

@@ -242,5 +242,5 @@ int main(void)
     for (int k = 0; k < 3; k++)
         for (int i = 0; i < 6; i++)
             test_engine((ta_gemm_kind_t)k, dims[i]);
-    return ta_test_finish("gemm_engine");
+    return ta_test_finish("gemm_unit_engine");
 }

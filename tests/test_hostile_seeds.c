@@ -12,5 +12,5 @@ int main(void)
     T_CHECK(ta_seed_replay("report_h5", fuzz_report_h5_one) >= 6);
     T_CHECK(ta_seed_replay("catfile_tsv", fuzz_catfile_tsv_one) >= 5);
     T_CHECK(ta_seed_replay("muse", fuzz_muse_one) >= 4);
-    return ta_test_finish("hostile_seeds");
+    return ta_test_finish("hostile_unit_seeds");
 }

@@ -105,5 +105,5 @@ int main(void)
     test_bad();
     test_extremes();
     test_reference();
-    return ta_test_finish("kernels_rownorm");
+    return ta_test_finish("kernels_unit_rownorm");
 }

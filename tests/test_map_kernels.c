@@ -188,11 +188,30 @@ static void test_ring(void)
     free(iwork);
 }
 
+/* ta_umap_pow against pow() in double, over x from 1e-6 to 1e6 and the b of several min_dist. */
+static void test_pow(void)
+{
+    static const double bs[] = {0.7904949734413567, 1.0030054000844588, 1.334166992455648,
+                                1.9163904180016966};
+    for (size_t i = 0; i < sizeof bs / sizeof bs[0]; i++) {
+        ta_umap_pow_t t;
+        ta_umap_pow_init(&t, bs[i]);
+        double worst = 0;
+        for (int k = 0; k <= 200000; k++) {
+            float x = (float)exp(-13.8 + 27.6 * k / 200000.0);
+            double r = pow((double)x, bs[i]), e = fabs(ta_umap_pow(&t, x) - r) / r;
+            worst = e > worst ? e : worst;
+        }
+        T_CHECK(worst < 3e-7);
+    }
+}
+
 int main(void)
 {
+    test_pow();
     test_find_ab();
     test_smooth_knn();
     test_union();
     test_ring();
-    return ta_test_finish("map_kernels");
+    return ta_test_finish("map_unit_kernels");
 }

@@ -203,5 +203,5 @@ int main(void)
     test_jaccard();
     test_hubs();
     test_deciles();
-    return ta_test_finish("paper_stats");
+    return ta_test_finish("paper_unit_stats");
 }

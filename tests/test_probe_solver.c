@@ -223,5 +223,5 @@ int main(void)
     ta_probe_mean_std(v, 4, &mean, &std);
     T_NEAR(mean, 2.5, 1e-15);
     T_NEAR(std, sqrt(1.25), 1e-15);
-    return ta_test_finish("test_probe_solver");
+    return ta_test_finish("probe_unit_solver");
 }

@@ -149,5 +149,5 @@ int main(void)
     test_sets_deciles();
     test_strmap();
     test_normalize();
-    return ta_test_finish("stats_kernels");
+    return ta_test_finish("stats_unit_kernels");
 }

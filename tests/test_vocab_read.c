@@ -364,5 +364,5 @@ int main(void)
     test_h5();
     test_spm();
     test_misc_errors();
-    return ta_test_finish("vocab_read");
+    return ta_test_finish("vocab_unit_read");
 }

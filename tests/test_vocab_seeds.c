@@ -18,5 +18,5 @@ int main(void)
 {
     T_CHECK(ta_seed_replay("tokenizer_json", tokenizer_json_one) >= 3);
     T_CHECK(ta_seed_replay("spm_model", spm_model_one) >= 2);
-    return ta_test_finish("test_vocab_seeds");
+    return ta_test_finish("vocab_unit_seeds");
 }

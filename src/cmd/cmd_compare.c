@@ -36,15 +36,17 @@ static const ta_opt_t opts[] = {
                   "vocabulary of model a (default: /vocab/token in its file)")},
     {TA_OPT_PATH_(O, vocab_b, "vocab-b", 0, "PATH",
                   "vocabulary of model b (default: /vocab/token in its file)")},
-    {TA_OPT_INT_(O, top, "top", TA_OPT_ALWAYS, "50", 1, 1 << 20, "N",
-                 "neighbours other than the token itself")},
+    TA_CMD_OPT_TOP(O),
     {TA_OPT_PATH_(O, categories, "categories", 0, "PATH", "summaries by category of model a")},
-    {TA_OPT_ENUM_(O, scheme, "scheme", TA_OPT_ALWAYS, "paper", ta_cmd_schemes,
-                  "scheme read from a model.h5")},
+    TA_CMD_OPT_SCHEME(O),
     {TA_OPT_ENUM_(O, protocol, "protocol", 0, "tokenatlas", ta_cmd_protocols,
                   "tokenatlas: the top N others matched through the shared vocabulary; paper: "
                   "compare_neighbors.py (tokens keyed by text, every entry of a row including "
                   "the token, overlap in percent, NaN written as 0)")},
+    {TA_OPT_PATH_(O, subset, "subset", 0, "FILE",
+                  "only the queries of model a that are tokens of this subset (ids of model a: a "
+                  "text file, a .npy array, or FILE.h5:NAME of an `overlap` subset map); the "
+                  "neighbour lists are taken as the files hold them")},
     {TA_OPT_PATH_(O, out, "out", TA_OPT_OUTPUT, "FILE.h5",
                   "output (default: beside file a, STEM.compare.h5); STEM.compare.tsv and "
                   "STEM.compare.map.tsv beside it")},
@@ -95,13 +97,16 @@ done:
     return rc;
 }
 
-static int load(ta__cmp_t *d)
+static int load(void *ctx)
 {
+    ta__cmp_t *d = ctx;
     const ta_compare_opts_t *o = d->o;
     TA_CALL(ta_ana_open_neighbors(o->a, &d->a));
     TA_CALL(ta_ana_open_neighbors(o->b, &d->b));
     TA_CALL(ta_tokens_load(&d->a, o->vocab_a, "--vocab-a", &d->ta));
     TA_CALL(ta_tokens_load(&d->b, o->vocab_b, "--vocab-b", &d->tb));
+    if (o->subset)
+        TA_CALL(ta_ana_select(&d->a, o->subset));
     d->paper = o->protocol == TA_PROTOCOL_PAPER;
     if (!d->paper) { /* the paper compares every entry of a row: --top plays no part */
         TA_CALL(ta_ana_check_top(&d->a, o->top));
@@ -177,8 +182,10 @@ static int a_row(void *ctx, int64_t row, int32_t q, const int32_t *nbr, int64_t 
     return 0;
 }
 
-static int compute(ta__cmp_t *d)
+static int compute(void *ctx)
 {
+    ta__cmp_t *d = ctx;
+    ta_mpi_block_range(d->a.q, ta_mpi_rank(), ta_mpi_size(), &d->lo, &d->hi);
     if (d->paper)
         return ta__cmp_paper_compute(d);
     int64_t top = d->o->top;
@@ -348,8 +355,9 @@ static void print_summary(void *ctx)
     printf("  wrote %s and %s.{tsv,map.tsv}\n", d->h5path, d->base);
 }
 
-static void cleanup(ta__cmp_t *d)
+static void cleanup(void *ctx)
 {
+    ta__cmp_t *d = ctx;
     ta_nbfile_close(&d->a);
     ta_nbfile_close(&d->b);
     ta_tokens_free(&d->ta);
@@ -380,8 +388,9 @@ static const ta_ana_ops_t ops = {write_h5_serial, write_tsvs, print_summary};
 
 /* Collective. The shared queries of every rank on rank 0, summarised, and the outputs: each
  * rank's shared queries follow those of the ranks before it. */
-static int write_outputs(ta__cmp_t *d)
+static int write_outputs(void *ctx)
 {
+    ta__cmp_t *d = ctx;
     int64_t before = 0, n1 = 0;
     TA_CALL(ta_mpi_offset_i64(d->m, &before, &d->m_all));
     TA_CALL(ta_mpi_gather_cat(d->qa, d->m, TA_ELEM_I32, (void **)&d->all_qa, &n1));
@@ -401,21 +410,11 @@ static int write_outputs(ta__cmp_t *d)
 
 int ta_cmd_compare_run(const ta_compare_opts_t *o)
 {
+    static const ta_ana_steps_t steps = {load, compute, write_outputs, cleanup};
     ta__cmp_t d;
     memset(&d, 0, sizeof d);
     d.o = o;
-    int rc = ta_opt_check(&ta_cmd_compare, o);
-    if (!rc)
-        rc = load(&d);
-    rc = ta_mpi_agree(rc);
-    if (!rc) {
-        ta_mpi_block_range(d.a.q, ta_mpi_rank(), ta_mpi_size(), &d.lo, &d.hi);
-        rc = ta_mpi_agree(compute(&d));
-    }
-    if (!rc)
-        rc = write_outputs(&d);
-    cleanup(&d);
-    return rc;
+    return ta_ana_run(&ta_cmd_compare, o, &steps, &d);
 }
 
 TA_CMD_DEFINE(

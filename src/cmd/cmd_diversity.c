@@ -32,16 +32,14 @@ static const ta_opt_t opts[] = {
                   "neighbours file written by `neighbors`")},
     {TA_OPT_PATH_(O, categories, "categories", TA_OPT_REQUIRED, "PATH",
                   "categorize TSV or model.h5 (/categories/<scheme>)")},
-    {TA_OPT_INT_(O, top, "top", TA_OPT_ALWAYS, "50", 1, 1 << 20, "N",
-                 "neighbours other than the token itself")},
+    TA_CMD_OPT_TOP(O),
     {TA_OPT_STRING_(O, exclude, "exclude-categories", 0, NULL, "A,B,...",
                     "leave these categories out of the distinct count")},
     {TA_OPT_PATH_(O, embeddings, "embeddings", 0, "PATH",
                   "norms by category: /norms of a model.h5, or computed from any embeddings "
                   "input (HF directory, .safetensors, .npy, FILE.h5:/dataset); default: the "
                   "categories file when it is a model.h5 with /norms")},
-    {TA_OPT_ENUM_(O, scheme, "scheme", TA_OPT_ALWAYS, "paper", ta_cmd_schemes,
-                  "scheme read from a model.h5")},
+    TA_CMD_OPT_SCHEME(O),
     {TA_OPT_ENUM_(O, protocol, "protocol", 0, "tokenatlas", ta_cmd_protocols,
                   "tokenatlas: the tool's definitions; paper: the paper's scripts (entropy and "
                   "category x category table over every entry of a row, the token included; "
@@ -53,6 +51,7 @@ static const ta_opt_t opts[] = {
                   "token strings for --protocol paper and a `token count` frequency file "
                   "(default: /vocab/token of the neighbours file, or the categories file when it "
                   "is a model.h5)")},
+    {TA_OPT_PATH_(O, subset, "subset", 0, "FILE", ta_ana_subset_help)},
     {TA_OPT_PATH_(O, out, "out", TA_OPT_OUTPUT, "FILE.h5",
                   "output (default: beside the neighbours file, STEM.diversity.h5); TSV tables "
                   "beside it")},
@@ -82,13 +81,16 @@ static int parse_exclusions(ta__div_t *d)
 }
 
 /* Local phase: inputs opened and checked on every rank. */
-static int load(ta__div_t *d)
+static int load(void *ctx)
 {
+    ta__div_t *d = ctx;
     const ta_diversity_opts_t *o = d->o;
     d->paper = o->protocol == TA_PROTOCOL_PAPER;
     TA_CALL(ta_ana_open_neighbors(o->neighbors, &d->nb));
     TA_CALL(ta_ana_read_categories(o->categories, o->scheme, -1, NULL, &d->cs));
     TA_CALL(ta_nbfile_set_ntokens(&d->nb, d->cs.n, o->categories));
+    if (o->subset)
+        TA_CALL(ta_ana_select(&d->nb, o->subset));
     TA_CALL(ta_ana_check_top(&d->nb, o->top));
     TA_CALL(parse_exclusions(d));
     TA_CALL(ta__div_extra_load(d));
@@ -153,8 +155,10 @@ static int div_row_paper(void *ctx, int64_t row, int32_t q, const int32_t *entri
 }
 
 /* Per-token values for this rank's rows, and the exact matrix sums. */
-static int compute(ta__div_t *d)
+static int compute(void *ctx)
 {
+    ta__div_t *d = ctx;
+    ta_mpi_block_range(d->nb.q, ta_mpi_rank(), ta_mpi_size(), &d->lo, &d->hi);
     int64_t C = d->cs.ncat, m = d->hi - d->lo, top = d->o->top, k = d->nb.k ? d->nb.k : 1;
     d->count = ta_malloc((size_t)(m ? m : 1) * sizeof *d->count);
     d->entropy = ta_malloc((size_t)(m ? m : 1) * sizeof *d->entropy);
@@ -524,8 +528,9 @@ static void print_summary(void *ctx)
     printf("  wrote %s and %s.{tsv,catmatrix.tsv,histogram.tsv,deciles.tsv}\n", d->h5path, d->base);
 }
 
-static void cleanup(ta__div_t *d)
+static void cleanup(void *ctx)
 {
+    ta__div_t *d = ctx;
     ta_nbfile_close(&d->nb);
     ta_catset_free(&d->cs);
     free(d->excluded);
@@ -560,9 +565,11 @@ static int gather(ta__div_t *d)
 
 static const ta_ana_ops_t ops = {write_h5_serial, write_tsvs, print_summary};
 
-/* Collective. The output file and tables from the gathered values. */
-static int write_outputs(ta__div_t *d)
+/* Collective. The values gathered and summarised, then the output file and tables. */
+static int write_outputs(void *ctx)
 {
+    ta__div_t *d = ctx;
+    TA_CALL(gather(d));
     int rc = 0;
     if (ta_mpi_rank() == 0) {
         rc = load_norms(d);
@@ -578,23 +585,11 @@ static int write_outputs(ta__div_t *d)
 
 int ta_cmd_diversity_run(const ta_diversity_opts_t *o)
 {
+    static const ta_ana_steps_t steps = {load, compute, write_outputs, cleanup};
     ta__div_t d;
     memset(&d, 0, sizeof d);
     d.o = o;
-    int rc = ta_opt_check(&ta_cmd_diversity, o);
-    if (!rc)
-        rc = load(&d);
-    rc = ta_mpi_agree(rc);
-    if (!rc) {
-        ta_mpi_block_range(d.nb.q, ta_mpi_rank(), ta_mpi_size(), &d.lo, &d.hi);
-        rc = ta_mpi_agree(compute(&d));
-    }
-    if (!rc)
-        rc = gather(&d);
-    if (!rc)
-        rc = write_outputs(&d);
-    cleanup(&d);
-    return rc;
+    return ta_ana_run(&ta_cmd_diversity, o, &steps, &d);
 }
 
 TA_CMD_DEFINE(

@@ -51,39 +51,61 @@ static const ta_opt_t opts[] = {
 };
 #undef O
 
-/* The vocabulary beside the model: in the model directory, or in the directory of the model
- * file; a tokenatlas model.h5 carries its own. */
-static int find_vocab(const char *model, char *out, size_t cap)
+/* The directory a vocabulary is looked for in: the model directory, or the directory of the model
+ * file (of FILE.h5 for FILE.h5:/dataset), malloc'd; *own_vocab when the model is a tokenatlas
+ * model.h5, which carries its own. */
+static int model_dir(const char *model, char **dir, int *own_vocab)
+{
+    *own_vocab = 0;
+    char *d = strdup(model);
+    TA_CHECK_ALLOC(d, strlen(model) + 1);
+    *dir = d;
+    if (ta_file_is_dir(d))
+        return 0;
+    char *colon = strstr(d, ":/");
+    if (colon && !ta_file_is_regular(d))
+        *colon = '\0';
+    size_t n = strlen(d);
+    if (n > 3 && strcmp(d + n - 3, ".h5") == 0 && ta_h5_is_complete(d) && !colon) {
+        *own_vocab = 1;
+        return 0;
+    }
+    char *slash = strrchr(d, '/');
+    if (slash)
+        *slash = '\0';
+    else
+        strcpy(d, ".");
+    return 0;
+}
+
+/* The vocabulary beside the model (malloc'd): the first of the usual names in its directory, or
+ * a tokenatlas model.h5 itself. */
+static int find_vocab(const char *model, char **out)
 {
     static const char *const names[] = {"tokenizer.json", "sentencepiece.bpe.model", "spiece.model",
                                         "tokenizer.model"};
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", model);
-    if (!ta_file_is_dir(dir)) {
-        /* FILE.h5:/dataset -> FILE.h5 */
-        char *colon = strstr(dir, ":/");
-        if (colon && !ta_file_is_regular(dir))
-            *colon = '\0';
-        size_t n = strlen(dir);
-        if (n > 3 && strcmp(dir + n - 3, ".h5") == 0 && ta_h5_is_complete(dir) && !colon) {
-            snprintf(out, cap, "%s", dir);
-            return 0;
-        }
-        char *slash = strrchr(dir, '/');
-        if (slash)
-            *slash = '\0';
-        else
-            snprintf(dir, sizeof dir, ".");
+    char *dir = NULL;
+    int own = 0;
+    TA_CALL(model_dir(model, &dir, &own));
+    if (own) {
+        *out = dir;
+        return 0;
     }
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        snprintf(out, cap, "%s/%s", dir, names[i]);
-        if (ta_file_is_regular(out))
-            return 0;
+        int rc = ta_cmd_sprintf(out, "%s/%s", dir, names[i]);
+        if (rc || ta_file_is_regular(*out)) {
+            free(dir);
+            return rc;
+        }
+        free(*out);
+        *out = NULL;
     }
-    return TA_ERR(TA_EINPUT,
-                  "%s: no vocabulary found beside the model (looked for tokenizer.json, "
-                  "sentencepiece.bpe.model, spiece.model, tokenizer.model in %s); give --vocab",
-                  model, dir);
+    int rc = TA_ERR(TA_EINPUT,
+                    "%s: no vocabulary found beside the model (looked for tokenizer.json, "
+                    "sentencepiece.bpe.model, spiece.model, tokenizer.model in %s); give --vocab",
+                    model, dir);
+    free(dir);
+    return rc;
 }
 
 static double cpu_seconds(void)
@@ -179,110 +201,154 @@ done:
     return rc;
 }
 
-int ta_cmd_ingest_run(const ta_ingest_opts_t *o)
-{
-    int rc = ta_mpi_agree(ta_opt_check(&ta_cmd_ingest, o));
-    if (rc)
-        return rc;
-    int rank = ta_mpi_rank(), size = ta_mpi_size();
-    double t0 = ta_now();
-
-    /* Phase 1: vocabulary and tensor headers, on every rank. */
-    char vpath[4200];
+/* One ingest, from the inputs to the file. */
+typedef struct {
+    const ta_ingest_opts_t *o;
+    char *vpath;
     ta_vocab_t v;
-    memset(&v, 0, sizeof v);
     ta_embed_t e;
-    memset(&e, 0, sizeof e);
-    float *x = NULL, *norms = NULL;
-    if (o->vocab)
-        snprintf(vpath, sizeof vpath, "%s", o->vocab);
-    else
-        rc = find_vocab(o->model, vpath, sizeof vpath);
+    int64_t n, d, dropped; /* tokens, dimension, rows past the vocabulary */
+    int64_t r0, r1;        /* this rank's rows */
+    float *x, *norms;      /* [r1 - r0] rows and their norms */
+    double t0, t_vocab, t_read, c_read;
+} ingest_t;
+
+/* Collective. Phase 1: vocabulary and tensor headers, on every rank. */
+static int open_inputs(ingest_t *g)
+{
+    const ta_ingest_opts_t *o = g->o;
+    int rc = 0;
+    if (o->vocab) {
+        g->vpath = strdup(o->vocab);
+        if (!g->vpath)
+            rc = TA_ERR(TA_ERESOURCE, "out of memory");
+    } else {
+        rc = find_vocab(o->model, &g->vpath);
+    }
     if (!rc)
-        rc = ta_vocab_read(vpath, &v);
+        rc = ta_vocab_read(g->vpath, &g->v);
     if (!rc)
-        rc = ta_embed_open_ex(o->model, o->tensor, v.n, &e);
-    if (!rc && e.rows < v.n)
+        rc = ta_embed_open_ex(o->model, o->tensor, g->v.n, &g->e);
+    if (!rc && g->e.rows < g->v.n)
         rc = TA_ERR(TA_EINPUT,
                     "%s: tensor %s has %lld rows but the vocabulary %s has %lld tokens (wrong "
                     "vocabulary or tensor?)",
-                    e.file, e.tensor, (long long)e.rows, vpath, (long long)v.n);
-    rc = ta_mpi_agree(rc);
-    if (rc)
-        goto done;
-    const int64_t n = v.n, d = e.cols, dropped = e.rows - n;
-    if (dropped > 0)
+                    g->e.file, g->e.tensor, (long long)g->e.rows, g->vpath, (long long)g->v.n);
+    TA_CALL(ta_mpi_agree(rc));
+    g->n = g->v.n;
+    g->d = g->e.cols;
+    g->dropped = g->e.rows - g->n;
+    if (g->dropped > 0)
         ta_log_warn("%s: tensor %s has %lld rows, the vocabulary %lld tokens: the last %lld "
                     "row%s (padding) dropped",
-                    e.file, e.tensor, (long long)e.rows, (long long)n, (long long)dropped,
-                    dropped == 1 ? "" : "s");
+                    g->e.file, g->e.tensor, (long long)g->e.rows, (long long)g->n,
+                    (long long)g->dropped, g->dropped == 1 ? "" : "s");
+    return 0;
+}
 
-    /* Phase 2: this rank's rows. */
-    double t_vocab = ta_now() - t0, t1 = ta_now(), c1 = cpu_seconds();
-    int64_t r0 = n * rank / size, r1 = n * (rank + 1) / size;
+/* Collective. Phase 2: this rank's rows, checked, with their norms. */
+static int read_mine(ingest_t *g)
+{
+    int rank = ta_mpi_rank(), size = ta_mpi_size(), rc = 0;
+    double t1 = ta_now(), c1 = cpu_seconds();
+    g->r0 = g->n * rank / size;
+    g->r1 = g->n * (rank + 1) / size;
+    int64_t rows = g->r1 - g->r0;
     size_t bytes;
-    if (ta_mul_size((size_t)(r1 - r0), (size_t)d * sizeof(float), &bytes))
-        rc = TA_ERR(TA_ERESOURCE, "%s: %lld x %lld rows do not fit in memory", e.file,
-                    (long long)(r1 - r0), (long long)d);
+    if (ta_mul_size((size_t)rows, (size_t)g->d * sizeof(float), &bytes))
+        rc = TA_ERR(TA_ERESOURCE, "%s: %lld x %lld rows do not fit in memory", g->e.file,
+                    (long long)rows, (long long)g->d);
     if (!rc) {
-        x = ta_malloc(bytes ? bytes : 1);
-        norms = ta_malloc((size_t)(r1 - r0 + 1) * sizeof *norms);
-        if (!x || !norms)
+        g->x = ta_malloc(bytes ? bytes : 1);
+        g->norms = ta_malloc((size_t)(rows + 1) * sizeof *g->norms);
+        if (!g->x || !g->norms)
             rc = TA_ERR(TA_ERESOURCE, "out of memory for %lld rows x %lld (%zu bytes)",
-                        (long long)(r1 - r0), (long long)d, bytes);
+                        (long long)rows, (long long)g->d, bytes);
     }
     if (!rc)
-        rc = read_rows(&e, r0, r1, x, norms);
-    rc = ta_mpi_agree(rc);
-    if (rc)
-        goto done;
-    double t_read = ta_now() - t1, c_read = cpu_seconds() - c1;
+        rc = read_rows(&g->e, g->r0, g->r1, g->x, g->norms);
+    g->t_read = ta_now() - t1;
+    g->c_read = cpu_seconds() - c1;
+    return ta_mpi_agree(rc);
+}
 
-    /* Phase 3: parallel write. */
-    ta_prov_add_input(e.file);
-    if (ta_file_is_dir(o->model)) {
-        char idx[4200];
-        snprintf(idx, sizeof idx, "%s/model.safetensors.index.json", o->model);
-        if (ta_file_is_regular(idx))
-            ta_prov_add_input(idx);
+/* The inputs (the tensor's file, a sharded checkpoint's index, the vocabulary) and what the file
+ * records of its source. */
+static int record_provenance(ingest_t *g)
+{
+    const ta_embed_t *e = &g->e;
+    TA_CALL(ta_prov_add_input(e->file));
+    if (ta_file_is_dir(g->o->model)) {
+        char *idx = NULL;
+        TA_CALL(ta_cmd_sprintf(&idx, "%s/model.safetensors.index.json", g->o->model));
+        int rc = ta_file_is_regular(idx) ? ta_prov_add_input(idx) : 0;
+        free(idx);
+        TA_CALL(rc);
     }
-    ta_prov_add_input(vpath);
-    ta_prov_set_str("tensor", e.tensor);
-    ta_prov_set_str("source_dtype", e.dtype);
+    TA_CALL(ta_prov_add_input(g->vpath));
+    ta_prov_set_str("tensor", e->tensor);
+    ta_prov_set_str("source_dtype", e->dtype);
     char shape[64];
-    snprintf(shape, sizeof shape, "%lld x %lld", (long long)e.rows, (long long)e.cols);
+    snprintf(shape, sizeof shape, "%lld x %lld", (long long)e->rows, (long long)e->cols);
     ta_prov_set_str("source_shape", shape);
-    ta_prov_set_num("rows_dropped", (double)dropped);
-    ta_prov_set_str("vocab_format", v.format);
+    ta_prov_set_num("rows_dropped", (double)g->dropped);
+    ta_prov_set_str("vocab_format", g->v.format);
+    return 0;
+}
+
+/* Collective. Phase 3: the rows in parallel, then rank 0 the rest. */
+static int write_file(ingest_t *g)
+{
     ta_h5out_t out;
-    TA_CALL_GOTO(ta_h5out_create(&out, o->out, ta_mpi_comm()), done);
-    rc = ta_h5_write_rows(out.file, "/embeddings", TA_ELEM_F32, n, d, r0, r1 - r0, x);
+    TA_CALL(ta_h5out_create(&out, g->o->out, ta_mpi_comm()));
+    int64_t rows = g->r1 - g->r0;
+    int rc = ta_h5_write_rows(out.file, "/embeddings", TA_ELEM_F32, g->n, g->d, g->r0, rows, g->x);
     if (!rc)
-        rc = ta_h5_write_rows(out.file, "/norms", TA_ELEM_F32, n, 0, r0, r1 - r0, norms);
-    free(x);
-    x = NULL;
+        rc = ta_h5_write_rows(out.file, "/norms", TA_ELEM_F32, g->n, 0, g->r0, rows, g->norms);
+    free(g->x);
+    g->x = NULL;
     rc = ta_mpi_agree(rc);
     if (!rc)
         rc = ta_h5out_to_serial(&out);
-    if (!rc && rank == 0)
-        rc = write_serial(out.file, &v, &e, n, dropped);
-    rc = ta_h5out_commit(&out, rc);
-    if (!rc) {
-        double mb = (double)e.rows * (double)d *
-                    (strcmp(e.dtype, "F64") == 0   ? 8
-                     : strcmp(e.dtype, "F32") == 0 ? 4
-                                                   : 2) /
-                    1e6;
-        ta_log_info("ingest: %s -> %s: %lld tokens x %lld (%s %s); vocabulary %.2f s, read %.1f MB "
-                    "in %.2f s (%.0f MB/s; %.2f s of CPU), total %.2f s",
-                    o->model, o->out, (long long)n, (long long)d, e.tensor, e.dtype, t_vocab, mb,
-                    t_read, mb / (t_read > 0 ? t_read : 1e-9), c_read, ta_now() - t0);
-    }
-done:
-    free(x);
-    free(norms);
-    ta_embed_close(&e);
-    ta_vocab_free(&v);
+    if (!rc && ta_mpi_rank() == 0)
+        rc = write_serial(out.file, &g->v, &g->e, g->n, g->dropped);
+    return ta_h5out_commit(&out, rc);
+}
+
+static void log_done(const ingest_t *g)
+{
+    const ta_embed_t *e = &g->e;
+    double bytes = strcmp(e->dtype, "F64") == 0 ? 8 : strcmp(e->dtype, "F32") == 0 ? 4 : 2;
+    double mb = (double)e->rows * (double)g->d * bytes / 1e6;
+    ta_log_info("ingest: %s -> %s: %lld tokens x %lld (%s %s); vocabulary %.2f s, read %.1f MB in "
+                "%.2f s (%.0f MB/s; %.2f s of CPU), total %.2f s",
+                g->o->model, g->o->out, (long long)g->n, (long long)g->d, e->tensor, e->dtype,
+                g->t_vocab, mb, g->t_read, mb / (g->t_read > 0 ? g->t_read : 1e-9), g->c_read,
+                ta_now() - g->t0);
+}
+
+int ta_cmd_ingest_run(const ta_ingest_opts_t *o)
+{
+    TA_CALL(ta_mpi_agree(ta_opt_check(&ta_cmd_ingest, o)));
+    ingest_t g;
+    memset(&g, 0, sizeof g);
+    g.o = o;
+    g.t0 = ta_now();
+    int rc = open_inputs(&g);
+    g.t_vocab = ta_now() - g.t0;
+    if (!rc)
+        rc = read_mine(&g);
+    if (!rc)
+        rc = ta_mpi_agree(record_provenance(&g));
+    if (!rc)
+        rc = write_file(&g);
+    if (!rc)
+        log_done(&g);
+    free(g.x);
+    free(g.norms);
+    free(g.vpath);
+    ta_embed_close(&g.e);
+    ta_vocab_free(&g.v);
     return rc;
 }
 

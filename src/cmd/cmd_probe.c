@@ -13,11 +13,9 @@
  *   5. rank 0 writes the outputs. */
 #include "cmd/cmd_probe.h"
 
-#include "base/ta_blas.h"
 #include "base/ta_error.h"
 #include "base/ta_log.h"
 #include "base/ta_rand.h"
-#include "base/ta_team.h"
 #include "kernels/ta_blocking.h"
 #include "kernels/ta_paper_sample.h"
 #include "kernels/ta_probe.h"
@@ -28,51 +26,22 @@
 #include "io/ta_probe_out.h"
 #include "io/ta_subset.h"
 #include "io/ta_prov.h"
-#include "mpi/ta_farm.h"
 #include "mpi/ta_h5par.h"
 #include "mpi/ta_mpi.h"
+#include "cmd/cmd_probe_int.h"
 #include "cmd/ta_cmd.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-    int64_t n_tokens, m; /* m = size of each class after undersampling */
-    int64_t *ids;        /* [2m] token ids, in the sample's order: ascending rows (tokenatlas), the
-                            resampled order (paper); rows are token ids, or subset positions */
-    uint8_t *label;      /* [2m] */
-    int32_t *fold;       /* [2m] */
-} cat_sample_t;
-
-typedef struct {
-    const float *X; /* N x d, normalised */
-    int64_t d;
-    int folds;
-    int warm;
-    ta_probe_opt_t opt;
-    int ncat;
-    const int *probe_cat;       /* probed categories' indices into samples */
-    const cat_sample_t *sample; /* per category */
-    const double *final;        /* phase-1 results (for warm starts) */
-    /* per-rank scratch, grown as needed */
-    float *buf;
-    uint8_t *ybuf;
-    void *work;
-    size_t buf_rows, work_bytes;
-} probe_ctx_t;
-
-/* Result slot layout: [accuracy, intercept, iterations, converged, w[0..d)]. */
-enum { SLOT_ACC = 0, SLOT_B = 1, SLOT_IT = 2, SLOT_CONV = 3, SLOT_W = 4 };
-
-/* FILE.h5 -> FILE.tsv (the extension replaced, or .tsv appended). */
-static void tsv_beside(const char *path, char *out, size_t cap)
+/* FILE.h5 -> FILE.tsv (the extension replaced, or .tsv appended; malloc'd). */
+static int tsv_beside(const char *path, char **out)
 {
     size_t n = strlen(path);
     if (n >= 3 && strcmp(path + n - 3, ".h5") == 0)
-        snprintf(out, cap, "%.*s.tsv", (int)(n - 3), path);
-    else
-        snprintf(out, cap, "%s.tsv", path);
+        n -= 3;
+    return ta_cmd_sprintf(out, "%.*s.tsv", (int)n, path);
 }
 
 /* Collective. FILE.h5 with group /probe, then FILE.tsv beside it (rank 0). */
@@ -90,143 +59,13 @@ static int write_probe_files(const char *path, const ta_probe_result_t *r)
     TA_CALL(ta_h5out_commit(&o, rc));
     rc = 0;
     if (o.rank == 0) {
-        char tsv[4200];
-        tsv_beside(path, tsv, sizeof tsv);
-        rc = ta_probe_write_tsv(tsv, r);
+        char *tsv = NULL;
+        rc = tsv_beside(path, &tsv);
+        if (!rc)
+            rc = ta_probe_write_tsv(tsv, r);
+        free(tsv);
     }
     return ta_mpi_agree(rc);
-}
-
-static int grow(probe_ctx_t *c, int64_t rows)
-{
-    size_t need = ta_probe_fit_work_bytes(rows, c->d, &c->opt);
-    if (need > c->work_bytes) {
-        free(c->work);
-        c->work = ta_malloc(need);
-        TA_CHECK_ALLOC(c->work, need);
-        c->work_bytes = need;
-    }
-    if ((size_t)rows <= c->buf_rows)
-        return 0;
-    free(c->buf);
-    free(c->ybuf);
-    size_t bytes = (size_t)rows * (size_t)c->d * sizeof(float);
-    c->buf = ta_malloc(bytes);
-    c->ybuf = ta_malloc((size_t)rows);
-    TA_CHECK_ALLOC(c->buf, bytes);
-    TA_CHECK_ALLOC(c->ybuf, (size_t)rows);
-    c->buf_rows = (size_t)rows;
-    return 0;
-}
-
-/* Gathers the samples of s whose fold is (held_out ? == f : != f) into rows of buf from row r0;
- * f < 0 takes every sample. Returns the number of rows gathered. */
-static int64_t gather(const probe_ctx_t *c, const cat_sample_t *s, int f, int held_out, int64_t r0)
-{
-    int64_t r = r0;
-    for (int64_t i = 0; i < 2 * s->m; i++) {
-        if (f >= 0 && (s->fold[i] == f) != held_out)
-            continue;
-        memcpy(c->buf + r * c->d, c->X + s->ids[i] * c->d, (size_t)c->d * sizeof(float));
-        c->ybuf[r] = s->label[i];
-        r++;
-    }
-    return r - r0;
-}
-
-static void put_fit(double *out, int64_t d, double acc, const double *w, double b,
-                    const ta_probe_fit_t *info)
-{
-    out[SLOT_ACC] = acc;
-    out[SLOT_B] = b;
-    out[SLOT_IT] = info->iterations;
-    out[SLOT_CONV] = info->converged;
-    memcpy(out + SLOT_W, w, (size_t)d * sizeof *w);
-}
-
-/* Phase 1: category task = fit on the whole balanced sample. */
-static int final_task(int64_t t, double *out, void *vctx)
-{
-    probe_ctx_t *c = vctx;
-    const cat_sample_t *s = &c->sample[c->probe_cat[t]];
-    TA_CALL(grow(c, 2 * s->m));
-    /* Fold 0 (a stratified tenth of the sample) first: a fit on it alone costs a tenth per
-     * iteration and starts the fit on the whole sample close to its solution. */
-    int64_t n0 = gather(c, s, 0, 1, 0);
-    int64_t n = n0 + gather(c, s, 0, 0, n0);
-    double *w = out + SLOT_W, b = 0;
-    ta_probe_fit_t info;
-    if (c->warm) {
-        TA_CALL(ta_probe_fit(c->buf, c->ybuf, n0, c->d, &c->opt, c->work, w, &b, &info));
-    }
-    TA_CALL(ta_probe_fit(c->buf, c->ybuf, n, c->d, &c->opt, c->work, w, &b, &info));
-    put_fit(out, c->d, ta_probe_accuracy(c->buf, c->ybuf, n, c->d, w, b), w, b, &info);
-    return 0;
-}
-
-/* Phase 2: (category, fold) task = fit on the other folds, accuracy on this one. */
-static int fold_task(int64_t t, double *out, void *vctx)
-{
-    probe_ctx_t *c = vctx;
-    int64_t k = t / c->folds;
-    int f = (int)(t % c->folds);
-    const cat_sample_t *s = &c->sample[c->probe_cat[k]];
-    TA_CALL(grow(c, 2 * s->m));
-    int64_t ntrain = gather(c, s, f, 0, 0);
-    int64_t ntest = gather(c, s, f, 1, ntrain);
-    double *w = out + SLOT_W, b = 0;
-    if (c->warm) {
-        const double *fin = c->final + k * (c->d + SLOT_W);
-        memcpy(w, fin + SLOT_W, (size_t)c->d * sizeof *w);
-        b = fin[SLOT_B];
-    }
-    ta_probe_fit_t info;
-    TA_CALL(ta_probe_fit(c->buf, c->ybuf, ntrain, c->d, &c->opt, c->work, w, &b, &info));
-    double acc = ta_probe_accuracy(c->buf + ntrain * c->d, c->ybuf + ntrain, ntest, c->d, w, b);
-    put_fit(out, c->d, acc, w, b, &info);
-    return 0;
-}
-
-/* Task order for the farm: largest (most training rows) first, ties by task number. */
-typedef struct {
-    int64_t cost, task;
-} task_cost_t;
-
-static int cmp_cost(const void *a, const void *b)
-{
-    const task_cost_t *x = a, *y = b;
-    if (x->cost != y->cost)
-        return x->cost > y->cost ? -1 : 1;
-    return (x->task > y->task) - (x->task < y->task);
-}
-
-static int largest_first(int64_t ntasks, const int64_t *cost, int64_t *order)
-{
-    task_cost_t *tc = ta_malloc((size_t)(ntasks ? ntasks : 1) * sizeof *tc);
-    TA_CHECK_ALLOC(tc, (size_t)ntasks * sizeof *tc);
-    for (int64_t t = 0; t < ntasks; t++)
-        tc[t] = (task_cost_t){cost[t], t};
-    qsort(tc, (size_t)ntasks, sizeof *tc, cmp_cost);
-    for (int64_t t = 0; t < ntasks; t++)
-        order[t] = tc[t].task;
-    free(tc);
-    return 0;
-}
-
-static int run_farm(probe_ctx_t *c, int64_t ntasks, const int64_t *cost, ta_farm_fn fn,
-                    const char *what, double *results, uint8_t *done)
-{
-    int64_t *order = ta_malloc((size_t)(ntasks ? ntasks : 1) * sizeof *order);
-    TA_CHECK_ALLOC(order, (size_t)ntasks * sizeof *order);
-    int rc = largest_first(ntasks, cost, order);
-    ta_progress_t p;
-    ta_progress_start(&p, what, "tasks", (double)ntasks, 0);
-    if (!rc)
-        rc = ta_farm_run(ta_mpi_comm(), ntasks, order, c->d + SLOT_W, fn, c, results, done, &p);
-    if (!rc)
-        ta_progress_update(&p, (double)ntasks, 1);
-    free(order);
-    return rc;
 }
 
 /* Reads rows [0, n) of the embeddings, L2-normalised in place by the one row normaliser (NaN and
@@ -268,8 +107,7 @@ static const ta_opt_t opts[] = {
                   "RandomUnderSampler(random_state=S) and unshuffled StratifiedKFold as the "
                   "paper's script, every fit from zero with at most 100 iterations "
                   "(LogisticRegression())")},
-    {TA_OPT_ENUM_(O, scheme, "scheme", TA_OPT_ALWAYS, "paper", ta_cmd_schemes,
-                  "scheme read from a model.h5")},
+    TA_CMD_OPT_SCHEME(O),
     {TA_OPT_PATH_(O, export_folds, "export-folds", TA_OPT_OUTPUT, "FILE.tsv",
                   "write the balanced samples and their folds as TSV (category, token_id, label, "
                   "fold)")},
@@ -289,11 +127,11 @@ typedef struct {
     int emb_open;
     float *X;
     int64_t *pool, npool; /* the rows probed: pool[i] is a token id (NULL: row i is token i) */
-    cat_sample_t *sample;
+    ta__probe_sample_t *sample;
     int *probe_cat;
     int nprobe;
     double *final, *folds_res;
-    probe_ctx_t ctx;
+    ta__probe_ctx_t ctx;
 } probe_state_t;
 
 static void state_free(probe_state_t *s)
@@ -347,6 +185,7 @@ static int load_inputs(const ta_probe_opts_t *a, probe_state_t *s)
         TA_CHECK(s->npool >= 2, TA_EINPUT, "%s: nothing to probe (%lld token)", a->subset,
                  (long long)s->npool);
         TA_CALL(ta_subset_add_input(a->subset));
+        ta_prov_set_str("subset", a->subset);
     }
     TA_CALL(ta_prov_add_input(a->categories));
     TA_CALL(ta_prov_add_input(s->emb.file));
@@ -377,7 +216,7 @@ static int make_samples(const ta_probe_opts_t *a, probe_state_t *s)
         s->sample[code[i]].n_tokens++;
     int rc = 0;
     for (int c = 0; c < ncat && !rc; c++) {
-        cat_sample_t *cs = &s->sample[c];
+        ta__probe_sample_t *cs = &s->sample[c];
         int64_t small = cs->n_tokens < n - cs->n_tokens ? cs->n_tokens : n - cs->n_tokens;
         if (cs->n_tokens < a->min_tokens || small < a->folds)
             continue;
@@ -385,7 +224,8 @@ static int make_samples(const ta_probe_opts_t *a, probe_state_t *s)
         cs->label = ta_malloc((size_t)(2 * small));
         cs->fold = ta_malloc((size_t)(2 * small) * sizeof *cs->fold);
         if (!cs->ids || !cs->label || !cs->fold) {
-            rc = TA_ERESOURCE;
+            rc = TA_ERR(TA_ERESOURCE, "out of memory for the sample of category %s (%lld rows)",
+                        s->cats.name[c], (long long)(2 * small));
             break;
         }
         if (a->protocol == TA_PROTOCOL_PAPER) {
@@ -433,60 +273,130 @@ static void log_skipped(const ta_probe_opts_t *a, const probe_state_t *s)
                     len >= sizeof line - 64 ? ", ..." : "");
 }
 
-static int write_outputs(const ta_probe_opts_t *a, probe_state_t *s)
+/* The results in the layout of the output files: per category in name order, probed or not. */
+typedef struct {
+    int64_t *nt, *ns; /* [C] tokens, sample size */
+    uint8_t *probed;  /* [C] */
+    double *mean, *sd, *facc, *fb, *fw, *finw,
+        *finb;       /* [C], [C], [C F], [C F], [C F d], [C d], [C] */
+    int32_t *it;     /* [C F] */
+    int64_t nonconv; /* fits stopped at the iteration limit */
+} results_t;
+
+static void results_free(results_t *r)
 {
-    const int ncat = s->cats.ncat, F = (int)a->folds;
+    free(r->nt);
+    free(r->ns);
+    free(r->probed);
+    free(r->mean);
+    free(r->sd);
+    free(r->facc);
+    free(r->fb);
+    free(r->fw);
+    free(r->finw);
+    free(r->finb);
+    free(r->it);
+}
+
+static int results_alloc(results_t *r, int64_t C, int64_t F, int64_t d)
+{
+    r->nt = ta_calloc((size_t)C + 1, sizeof *r->nt);
+    r->ns = ta_calloc((size_t)C + 1, sizeof *r->ns);
+    r->probed = ta_calloc((size_t)C + 1, 1);
+    r->mean = ta_calloc((size_t)C + 1, sizeof(double));
+    r->sd = ta_calloc((size_t)C + 1, sizeof(double));
+    r->facc = ta_calloc((size_t)(C * F) + 1, sizeof(double));
+    r->fb = ta_calloc((size_t)(C * F) + 1, sizeof(double));
+    r->fw = ta_calloc((size_t)(C * F * d) + 1, sizeof(double));
+    r->finw = ta_calloc((size_t)(C * d) + 1, sizeof(double));
+    r->finb = ta_calloc((size_t)C + 1, sizeof(double));
+    r->it = ta_calloc((size_t)(C * F) + 1, sizeof *r->it);
+    TA_CHECK(r->nt && r->ns && r->probed && r->mean && r->sd && r->facc && r->fb && r->fw &&
+                 r->finw && r->finb && r->it,
+             TA_ERESOURCE,
+             "out of memory for the probe results (%lld categories x %lld folds x "
+             "%lld dimensions)",
+             (long long)C, (long long)F, (long long)d);
+    return 0;
+}
+
+/* The farm's result slots, category by category, into the output layout. */
+static void collect(const probe_state_t *s, int64_t F, results_t *r)
+{
     const int64_t d = s->emb.cols, slot = d + SLOT_W;
-    int64_t *nt = ta_calloc((size_t)ncat + 1, sizeof *nt), *ns = ta_calloc((size_t)ncat + 1, 8);
-    uint8_t *probed = ta_calloc((size_t)ncat + 1, 1);
-    double *mean = ta_calloc((size_t)ncat + 1, 8), *sd = ta_calloc((size_t)ncat + 1, 8);
-    double *facc = ta_calloc((size_t)(ncat * F) + 1, 8), *fb = ta_calloc((size_t)(ncat * F) + 1, 8);
-    double *fw = ta_calloc((size_t)(ncat * F * d) + 1, 8),
-           *finw = ta_calloc((size_t)(ncat * d) + 1, 8);
-    double *finb = ta_calloc((size_t)ncat + 1, 8);
-    int32_t *it = ta_calloc((size_t)(ncat * F) + 1, 4);
-    int rc = 0;
-    TA_CHECK_GOTO(nt && ns && probed && mean && sd && facc && fb && fw && finw && finb && it,
-                  TA_ERESOURCE, done, "out of memory for the probe results");
-    int64_t nonconv = 0;
-    for (int c = 0; c < ncat; c++)
-        nt[c] = s->sample[c].n_tokens;
+    for (int c = 0; c < s->cats.ncat; c++)
+        r->nt[c] = s->sample[c].n_tokens;
     for (int k = 0; k < s->nprobe; k++) {
         int c = s->probe_cat[k];
-        probed[c] = 1;
-        ns[c] = 2 * s->sample[c].m;
+        r->probed[c] = 1;
+        r->ns[c] = 2 * s->sample[c].m;
         const double *fin = s->final + k * slot;
-        memcpy(finw + c * d, fin + SLOT_W, (size_t)d * sizeof(double));
-        finb[c] = fin[SLOT_B];
-        nonconv += fin[SLOT_CONV] == 0;
-        for (int f = 0; f < F; f++) {
-            const double *r = s->folds_res + ((int64_t)k * F + f) * slot;
-            facc[c * F + f] = r[SLOT_ACC];
-            fb[c * F + f] = r[SLOT_B];
-            it[c * F + f] = (int32_t)r[SLOT_IT];
-            nonconv += r[SLOT_CONV] == 0;
-            memcpy(fw + ((int64_t)c * F + f) * d, r + SLOT_W, (size_t)d * sizeof(double));
+        memcpy(r->finw + c * d, fin + SLOT_W, (size_t)d * sizeof(double));
+        r->finb[c] = fin[SLOT_B];
+        r->nonconv += fin[SLOT_CONV] == 0;
+        for (int64_t f = 0; f < F; f++) {
+            const double *x = s->folds_res + (k * F + f) * slot;
+            r->facc[c * F + f] = x[SLOT_ACC];
+            r->fb[c * F + f] = x[SLOT_B];
+            r->it[c * F + f] = (int32_t)x[SLOT_IT];
+            r->nonconv += x[SLOT_CONV] == 0;
+            memcpy(r->fw + (c * F + f) * d, x + SLOT_W, (size_t)d * sizeof(double));
         }
-        ta_probe_mean_std(facc + c * F, F, &mean[c], &sd[c]);
+        ta_probe_mean_std(r->facc + c * F, (int)F, &r->mean[c], &r->sd[c]);
     }
-    if (nonconv)
+}
+
+/* Collective. The output: FILE.h5 (and FILE.tsv beside it) or FILE.tsv. */
+static int write_files(const ta_probe_opts_t *a, const ta_probe_result_t *res)
+{
+    size_t n = strlen(a->out);
+    if (strcmp(a->out + n - 3, ".h5") == 0)
+        return write_probe_files(a->out, res);
+    return ta_mpi_agree(ta_mpi_rank() == 0 ? ta_probe_write_tsv(a->out, res) : 0);
+}
+
+static void log_result(const ta_probe_opts_t *a, const probe_state_t *s, const results_t *r)
+{
+    double sum = 0;
+    for (int k = 0; k < s->nprobe; k++)
+        sum += r->mean[s->probe_cat[k]];
+    if (s->nprobe)
+        ta_log_info("probe: %d categories probed, average accuracy %.2f%%; wrote %s", s->nprobe,
+                    100 * sum / s->nprobe, a->out);
+    else
+        ta_log_warn("probe: no category has --min-tokens %lld tokens: nothing probed; wrote %s",
+                    (long long)a->min_tokens, a->out);
+}
+
+/* Collective. */
+static int write_outputs(const ta_probe_opts_t *a, probe_state_t *s)
+{
+    results_t r;
+    memset(&r, 0, sizeof r);
+    int rc = ta_mpi_agree(results_alloc(&r, s->cats.ncat, a->folds, s->emb.cols));
+    if (rc) {
+        results_free(&r);
+        return rc;
+    }
+    collect(s, a->folds, &r);
+    if (r.nonconv)
         ta_log_warn("probe: %lld fit(s) stopped at the iteration limit before converging",
-                    (long long)nonconv);
-    ta_probe_result_t res = {.ncat = ncat,
-                             .folds = F,
-                             .d = d,
+                    (long long)r.nonconv);
+    ta_probe_result_t res = {.ncat = s->cats.ncat,
+                             .folds = (int)a->folds,
+                             .d = s->emb.cols,
                              .names = (const char *const *)s->cats.name,
-                             .n_tokens = nt,
-                             .n_samples = ns,
-                             .probed = probed,
-                             .mean = mean,
-                             .std = sd,
-                             .fold_acc = facc,
-                             .weights = fw,
-                             .intercepts = fb,
-                             .iterations = it,
-                             .final_w = finw,
-                             .final_b = finb,
+                             .n_tokens = r.nt,
+                             .n_samples = r.ns,
+                             .probed = r.probed,
+                             .mean = r.mean,
+                             .std = r.sd,
+                             .fold_acc = r.facc,
+                             .weights = r.fw,
+                             .intercepts = r.fb,
+                             .iterations = r.it,
+                             .final_w = r.finw,
+                             .final_b = r.finb,
                              .seed = a->seed,
                              .min_tokens = a->min_tokens,
                              .n_rows = s->npool,
@@ -499,37 +409,10 @@ static int write_outputs(const ta_probe_opts_t *a, probe_state_t *s)
                              .protocol = ta_cmd_protocols[a->protocol],
                              .embeddings = a->embeddings,
                              .categories = a->categories};
-    size_t n = strlen(a->out);
-    if (strcmp(a->out + n - 3, ".h5") == 0) {
-        rc = write_probe_files(a->out, &res);
-    } else {
-        if (ta_mpi_rank() == 0)
-            rc = ta_probe_write_tsv(a->out, &res);
-        rc = ta_mpi_agree(rc);
-    }
-    if (!rc) {
-        double sum = 0;
-        for (int k = 0; k < s->nprobe; k++)
-            sum += mean[s->probe_cat[k]];
-        if (s->nprobe)
-            ta_log_info("probe: %d categories probed, average accuracy %.2f%%; wrote %s", s->nprobe,
-                        100 * sum / s->nprobe, a->out);
-        else
-            ta_log_warn("probe: no category has --min-tokens %lld tokens: nothing probed; wrote %s",
-                        (long long)a->min_tokens, a->out);
-    }
-done:
-    free(nt);
-    free(ns);
-    free(probed);
-    free(mean);
-    free(sd);
-    free(facc);
-    free(fb);
-    free(fw);
-    free(finw);
-    free(finb);
-    free(it);
+    rc = write_files(a, &res);
+    if (!rc)
+        log_result(a, s, &r);
+    results_free(&r);
     return rc;
 }
 
@@ -538,7 +421,7 @@ static int export_folds(const ta_probe_opts_t *a, const probe_state_t *s)
     ta_outfile_t o;
     TA_CALL(ta_probe_folds_open(&o, a->export_folds));
     for (int k = 0; k < s->nprobe; k++) {
-        const cat_sample_t *cs = &s->sample[s->probe_cat[k]];
+        const ta__probe_sample_t *cs = &s->sample[s->probe_cat[k]];
         ta_probe_folds_add(&o, s->cats.name[s->probe_cat[k]], cs->ids, cs->label, cs->fold,
                            2 * cs->m);
     }
@@ -552,7 +435,7 @@ static int ckpt_fingerprint(const ta_probe_opts_t *a, const probe_state_t *s, ch
 {
     uint64_t h = TA_FNV1A_BASIS;
     for (int k = 0; k < s->nprobe; k++) {
-        const cat_sample_t *cs = &s->sample[s->probe_cat[k]];
+        const ta__probe_sample_t *cs = &s->sample[s->probe_cat[k]];
         for (const char *p = s->cats.name[s->probe_cat[k]]; *p; p++)
             h = ta_fnv1a_mix(h, (unsigned char)*p);
         h = ta_fnv1a_mix(h, (uint64_t)cs->m);
@@ -584,22 +467,13 @@ static int ckpt_fingerprint(const ta_probe_opts_t *a, const probe_state_t *s, ch
     return 0;
 }
 
-static int run_probe(const ta_probe_opts_t *a, probe_state_t *s)
+/* The fit options and the farm's view of the samples. */
+static void setup_fits(const ta_probe_opts_t *a, probe_state_t *s)
 {
-    int rc = load_inputs(a, s);
-    TA_CALL(ta_mpi_agree(rc));
-    rc = make_samples(a, s);
-    TA_CALL(ta_mpi_agree(rc));
-    log_skipped(a, s);
-    if (a->export_folds) {
-        rc = ta_mpi_rank() == 0 ? export_folds(a, s) : 0;
-        TA_CALL(ta_mpi_agree(rc));
-    }
-    const int64_t d = s->emb.cols, F = a->folds, slot = d + SLOT_W;
-    probe_ctx_t *c = &s->ctx;
+    ta__probe_ctx_t *c = &s->ctx;
     c->X = s->X;
-    c->d = d;
-    c->folds = (int)F;
+    c->d = s->emb.cols;
+    c->folds = (int)a->folds;
     /* The paper's cross_val_score fits each fold with a fresh LogisticRegression(): from zero, at
      * most max_iter = 100 L-BFGS iterations. */
     c->warm = !a->cold_start && a->protocol != TA_PROTOCOL_PAPER;
@@ -609,26 +483,25 @@ static int run_probe(const ta_probe_opts_t *a, probe_state_t *s)
     c->ncat = s->nprobe;
     c->probe_cat = s->probe_cat;
     c->sample = s->sample;
-    int64_t np = s->nprobe;
+}
+
+/* Collective. The fits, resumed from OUT.ckpt when an interrupted run with the same inputs and
+ * options left one (a checkpoint of another run is refused, exit 2); a stop request saves the
+ * fits done so far there and returns TA_EINTERRUPTED. */
+static int fit_with_checkpoint(const ta_probe_opts_t *a, probe_state_t *s, const char *ckpt,
+                               const char *fp)
+{
+    const int64_t np = s->nprobe, F = a->folds, slot = s->emb.cols + SLOT_W;
     s->final = ta_malloc((size_t)((np ? np : 1) * slot) * sizeof(double));
     s->folds_res = ta_malloc((size_t)((np ? np : 1) * F * slot) * sizeof(double));
-    int64_t *cost = ta_malloc((size_t)((np ? np : 1) * F) * sizeof *cost);
     uint8_t *done = ta_calloc((size_t)((np ? np : 1) * (F + 1)), 1);
-    rc = s->final && s->folds_res && cost && done ? 0 : TA_ERESOURCE;
-    rc = ta_mpi_agree(rc);
-    if (rc) {
-        free(cost);
-        free(done);
-        return rc;
-    }
-    /* A checkpoint of an interrupted run with the same inputs and options: its tasks are kept;
-     * a checkpoint of another run is refused (exit 2). */
-    char ckpt[4200], *fp = NULL;
-    snprintf(ckpt, sizeof ckpt, "%s.ckpt", a->out);
+    int rc = s->final && s->folds_res && done
+                 ? 0
+                 : TA_ERR(TA_ERESOURCE, "out of memory for the results of %lld fits",
+                          (long long)(np * (F + 1)));
     ta_probe_ckpt_phase_t ph[2] = {{np, slot, done, s->final},
                                    {np * F, slot, done + np, s->folds_res}};
     int found = 0;
-    rc = ckpt_fingerprint(a, s, &fp);
     if (!rc)
         rc = ta_probe_ckpt_read(ckpt, fp, ph, 2, &found);
     if (!rc && found) {
@@ -639,42 +512,38 @@ static int run_probe(const ta_probe_opts_t *a, probe_state_t *s)
                     (long long)ndone, (long long)(np * (F + 1)));
     }
     rc = ta_mpi_agree(rc);
-    /* The rank's threads (OPENBLAS_NUM_THREADS, SLURM_CPUS_PER_TASK or cores / ranks, see
-     * ta_mpi_setup_threads) form the team that shares a fit's chunks, and OpenBLAS runs one thread
-     * per call: the sums then have a fixed order and a task's result does not depend on the thread
-     * count. */
-    int threads = ta_blas_threads();
-    ta_blas_set_threads(1);
     if (!rc)
-        rc = ta_mpi_agree(ta_team_create(threads, &c->opt.team));
-    for (int64_t k = 0; k < np; k++)
-        cost[k] = 2 * s->sample[s->probe_cat[k]].m;
-    if (!rc)
-        rc = run_farm(c, np, cost, final_task, "probe: full fits", s->final, done);
-    if (!rc) {
-        for (int64_t t = 0; t < np * F; t++)
-            cost[t] = 2 * s->sample[s->probe_cat[t / F]].m;
-        c->final = s->final;
-        rc = run_farm(c, np * F, cost, fold_task, "probe: folds", s->folds_res, done + np);
-    }
-    ta_team_free(c->opt.team);
-    c->opt.team = NULL;
-    ta_blas_set_threads(threads);
-    free(cost);
+        rc = ta__probe_fit_all(&s->ctx, s->final, s->folds_res, done);
     if (rc == TA_EINTERRUPTED) {
-        int wrc = ta_mpi_rank() == 0 ? ta_probe_ckpt_write(ckpt, fp, ph, 2) : 0;
-        wrc = ta_mpi_agree(wrc);
-        free(done);
-        free(fp);
-        return wrc ? wrc : rc;
+        int wrc = ta_mpi_agree(ta_mpi_rank() == 0 ? ta_probe_ckpt_write(ckpt, fp, ph, 2) : 0);
+        rc = wrc ? wrc : rc;
     }
     free(done);
-    free(fp);
-    TA_CALL(rc);
-    TA_CALL(write_outputs(a, s));
-    if (ta_mpi_rank() == 0)
+    return rc;
+}
+
+static int run_probe(const ta_probe_opts_t *a, probe_state_t *s)
+{
+    TA_CALL(ta_mpi_agree(load_inputs(a, s)));
+    TA_CALL(ta_mpi_agree(make_samples(a, s)));
+    log_skipped(a, s);
+    if (a->export_folds)
+        TA_CALL(ta_mpi_agree(ta_mpi_rank() == 0 ? export_folds(a, s) : 0));
+    setup_fits(a, s);
+    char *ckpt = NULL, *fp = NULL;
+    int rc = ta_cmd_sprintf(&ckpt, "%s.ckpt", a->out);
+    if (!rc)
+        rc = ckpt_fingerprint(a, s, &fp);
+    rc = ta_mpi_agree(rc);
+    if (!rc)
+        rc = fit_with_checkpoint(a, s, ckpt, fp);
+    if (!rc)
+        rc = write_outputs(a, s);
+    if (!rc && ta_mpi_rank() == 0)
         ta_ckpt_remove(ckpt);
-    return 0;
+    free(ckpt);
+    free(fp);
+    return rc;
 }
 
 /* What the table cannot say: the output's name gives its format, and the paper protocol's seed

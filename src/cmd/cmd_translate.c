@@ -40,16 +40,15 @@ static const ta_opt_t opts[] = {
                   "the model's vocabulary (tokenizer.json, .model, JSON list, text, model.h5)")},
     {TA_OPT_PATH_(O, dict, "dict", TA_OPT_REQUIRED, "DIR",
                   "MUSE dictionaries: DIR/en-xx.txt, lines `english other`")},
-    {TA_OPT_INT_(O, top, "top", TA_OPT_ALWAYS, "50", 1, 1 << 20, "N",
-                 "neighbours other than the token itself")},
+    TA_CMD_OPT_TOP(O),
     {TA_OPT_PATH_(O, categories, "categories", 0, "PATH",
                   "summaries by category (categorize TSV or model.h5)")},
-    {TA_OPT_ENUM_(O, scheme, "scheme", TA_OPT_ALWAYS, "paper", ta_cmd_schemes,
-                  "scheme read from a model.h5")},
+    TA_CMD_OPT_SCHEME(O),
     {TA_OPT_ENUM_(O, protocol, "protocol", 0, "tokenatlas", ta_cmd_protocols,
                   "tokenatlas: normalised words, the top N others, -1 without an entry; paper: "
                   "the paper's scripts (exact words, lower-cased tokens, every entry of the row "
                   "including the token, 0 without a translation)")},
+    {TA_OPT_PATH_(O, subset, "subset", 0, "FILE", ta_ana_subset_help)},
     {TA_OPT_PATH_(O, out, "out", TA_OPT_OUTPUT, "FILE.h5",
                   "output (default: beside the neighbours file, STEM.translate.h5); "
                   "STEM.translate.tsv beside it")},
@@ -112,14 +111,17 @@ done:
     return rc;
 }
 
-static int load(tr_t *d)
+static int load(void *ctx)
 {
+    tr_t *d = ctx;
     const ta_translate_opts_t *o = d->o;
     d->paper = o->protocol == TA_PROTOCOL_PAPER;
     TA_CALL(ta_ana_open_neighbors(o->neighbors, &d->nb));
     TA_CALL(ta_vocab_read(o->vocab, &d->voc));
     TA_CALL(ta_prov_add_input(o->vocab));
     TA_CALL(ta_nbfile_set_ntokens(&d->nb, d->voc.n, o->vocab));
+    if (o->subset)
+        TA_CALL(ta_ana_select(&d->nb, o->subset));
     /* The paper counts every entry of a row: --top plays no part. */
     if (!d->paper)
         TA_CALL(ta_ana_check_top(&d->nb, o->top));
@@ -152,8 +154,10 @@ static int tr_row_paper(void *ctx, int64_t row, int32_t q, const int32_t *entrie
     return 0;
 }
 
-static int compute(tr_t *d)
+static int compute(void *ctx)
 {
+    tr_t *d = ctx;
+    ta_mpi_block_range(d->nb.q, ta_mpi_rank(), ta_mpi_size(), &d->lo, &d->hi);
     int64_t m = d->hi - d->lo;
     d->count = ta_malloc((size_t)(m ? m : 1) * sizeof *d->count);
     TA_CHECK(d->count, TA_ERESOURCE, "out of memory for %lld rows", (long long)m);
@@ -312,8 +316,9 @@ static void print_summary(void *ctx)
     printf("  wrote %s and %s.tsv\n", d->h5path, d->base);
 }
 
-static void cleanup(tr_t *d)
+static void cleanup(void *ctx)
 {
+    tr_t *d = ctx;
     ta_nbfile_close(&d->nb);
     ta_vocab_free(&d->voc);
     ta_catset_free(&d->cs);
@@ -330,8 +335,9 @@ static void cleanup(tr_t *d)
 static const ta_ana_ops_t ops = {write_h5_serial, write_tsv, print_summary};
 
 /* Collective. The counts on rank 0, summarised, and the outputs. */
-static int write_outputs(tr_t *d)
+static int write_outputs(void *ctx)
 {
+    tr_t *d = ctx;
     int64_t n_all = 0;
     TA_CALL(
         ta_mpi_gather_cat(d->count, d->hi - d->lo, TA_ELEM_I32, (void **)&d->all_count, &n_all));
@@ -343,21 +349,11 @@ static int write_outputs(tr_t *d)
 
 int ta_cmd_translate_run(const ta_translate_opts_t *o)
 {
+    static const ta_ana_steps_t steps = {load, compute, write_outputs, cleanup};
     tr_t d;
     memset(&d, 0, sizeof d);
     d.o = o;
-    int rc = ta_opt_check(&ta_cmd_translate, o);
-    if (!rc)
-        rc = load(&d);
-    rc = ta_mpi_agree(rc);
-    if (!rc) {
-        ta_mpi_block_range(d.nb.q, ta_mpi_rank(), ta_mpi_size(), &d.lo, &d.hi);
-        rc = ta_mpi_agree(compute(&d));
-    }
-    if (!rc)
-        rc = write_outputs(&d);
-    cleanup(&d);
-    return rc;
+    return ta_ana_run(&ta_cmd_translate, o, &steps, &d);
 }
 
 TA_CMD_DEFINE(translate, ta_translate_opts_t,

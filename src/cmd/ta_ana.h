@@ -11,12 +11,19 @@
 #include "io/ta_file.h"
 #include "io/ta_h5.h"
 #include "io/ta_nbfile.h"
+#include "cmd/ta_opt.h"
 
 #include <stdint.h>
 
 /* Local. Opens the neighbours file at path (every rank opens it on its own) and registers it as an
  * input of the output. */
 int ta_ana_open_neighbors(const char *path, ta_nbfile_t *nb);
+/* Local. --subset: only the rows whose query is a token of the subset spec (ta_nbfile_select;
+ * their neighbour lists as the file holds them); the file is registered as an input and named in
+ * the output's root attribute `subset`. */
+int ta_ana_select(ta_nbfile_t *nb, const char *spec);
+/* The help text of the analyses' --subset. */
+extern const char ta_ana_subset_help[];
 /* Local. --top must not exceed the neighbours per row. */
 int ta_ana_check_top(const ta_nbfile_t *nb, int64_t top);
 
@@ -53,5 +60,17 @@ typedef struct {
  * then rank 0's TSV tables and summary. The ranks agree at each step. */
 int ta_ana_write(const char *h5path, int64_t total, int64_t row0, int64_t nrows,
                  const ta_ana_column_t *cols, int ncols, const ta_ana_ops_t *ops, void *ctx);
+
+/* The steps of an analysis on its state d. */
+typedef struct {
+    int (*load)(void *d);    /* Local: inputs opened and checked on every rank */
+    int (*compute)(void *d); /* Local: this rank's block of rows (ta_mpi_block_range) */
+    int (*write)(void *d);   /* Collective: gather, summarise on rank 0, ta_ana_write */
+    void (*cleanup)(void *d);
+} ta_ana_steps_t;
+
+/* Collective. Checks the options o of command c, then runs the steps; the ranks agree after load
+ * and after compute. */
+int ta_ana_run(const ta_cmd_t *c, const void *o, const ta_ana_steps_t *steps, void *d);
 
 #endif

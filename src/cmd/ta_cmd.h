@@ -20,6 +20,19 @@ extern const char *const ta_cmd_protocols[];
 extern const char *const ta_cmd_gemms[];
 enum { TA_PROTOCOL_TOKENATLAS = 0, TA_PROTOCOL_PAPER = 1 };
 
+/* Table entries of options several commands share, for options struct T with the fields
+ * `int scheme` and `int64_t top`. */
+#define TA_CMD_OPT_SCHEME(T)                                                                       \
+    {                                                                                              \
+        TA_OPT_ENUM_(T, scheme, "scheme", TA_OPT_ALWAYS, "paper", ta_cmd_schemes,                  \
+                     "scheme read from a model.h5")                                                \
+    }
+#define TA_CMD_OPT_TOP(T)                                                                          \
+    {                                                                                              \
+        TA_OPT_INT_(T, top, "top", TA_OPT_ALWAYS, "50", 1, 1 << 20, "N",                           \
+                    "neighbours other than the token itself")                                      \
+    }
+
 /* Local. Sets the provenance command line (every output file's `command_line`) to the line that
  * gives o (ta_opt_format); *line, when not NULL, receives a malloc'd copy. */
 int ta_cmd_record(const ta_cmd_t *c, const void *o, char **line);

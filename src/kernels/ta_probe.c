@@ -279,34 +279,43 @@ static int lbfgs_progress(void *inst, const lbfgsfloatval_t *x, const lbfgsfloat
     return stop;
 }
 
+/* The fit's context: blocks, chunks, and the workspace cut into its arrays (see
+ * ta_probe_fit_work_bytes). */
+static void fit_ctx_init(fit_ctx_t *c, const float *X, const uint8_t *y, int64_t n, int64_t d,
+                         const ta_probe_opt_t *o, void *work)
+{
+    *c = (fit_ctx_t){.X = X,
+                     .y = y,
+                     .n = n,
+                     .d = d,
+                     .br = block_rows_for(d, o),
+                     .C = o->C,
+                     .team = o->team,
+                     .gtol = o->gtol,
+                     .ftol = o->ftol};
+    c->chunk_rows = chunk_rows_for(n, c->br);
+    c->nchunks = (n + c->chunk_rows - 1) / c->chunk_rows;
+    TA_ASSERT(c->nchunks <= MAX_CHUNKS);
+    c->cg = work;
+    c->cs = c->cg + MAX_CHUNKS * d;
+    float *f = (float *)(c->cs + 3 * MAX_CHUNKS);
+    c->wf = f;
+    c->tz = f + d;
+    c->tg = c->tz + ta_team_size(o->team) * c->br;
+    float *xn = c->tg + ta_team_size(o->team) * d;
+    /* Row norms for the noise estimate only: f32 is plenty. */
+    for (int64_t i = 0; i < n; i++)
+        xn[i] = sqrtf(cblas_sdot((int)d, X + i * d, 1, X + i * d, 1));
+    c->xnorm = xn;
+}
+
 int ta_probe_fit(const float *X, const uint8_t *y, int64_t n, int64_t d, const ta_probe_opt_t *o,
                  void *work, double *w, double *b, ta_probe_fit_t *info)
 {
     TA_CHECK(d >= 1 && d < INT32_MAX && n >= 1, TA_EINTERNAL, "probe fit: bad shape %lld x %lld",
              (long long)n, (long long)d);
-    fit_ctx_t c = {.X = X,
-                   .y = y,
-                   .n = n,
-                   .d = d,
-                   .br = block_rows_for(d, o),
-                   .C = o->C,
-                   .team = o->team,
-                   .gtol = o->gtol,
-                   .ftol = o->ftol};
-    c.chunk_rows = chunk_rows_for(n, c.br);
-    c.nchunks = (n + c.chunk_rows - 1) / c.chunk_rows;
-    TA_ASSERT(c.nchunks <= MAX_CHUNKS);
-    c.cg = work;
-    c.cs = c.cg + MAX_CHUNKS * d;
-    float *f = (float *)(c.cs + 3 * MAX_CHUNKS);
-    c.wf = f;
-    c.tz = f + d;
-    c.tg = c.tz + ta_team_size(o->team) * c.br;
-    float *xn = c.tg + ta_team_size(o->team) * d;
-    /* Row norms for the noise estimate only: f32 is plenty. */
-    for (int64_t i = 0; i < n; i++)
-        xn[i] = sqrtf(cblas_sdot((int)d, X + i * d, 1, X + i * d, 1));
-    c.xnorm = xn;
+    fit_ctx_t c;
+    fit_ctx_init(&c, X, y, n, d, o, work);
     memset(info, 0, sizeof *info);
 
     lbfgsfloatval_t *x = lbfgs_malloc((int)d + 1);

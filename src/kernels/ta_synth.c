@@ -174,6 +174,108 @@ void ta_synth_free(ta_synth_t *s)
     memset(s, 0, sizeof *s);
 }
 
+/* Class counts by share (rounding left-overs go to LATIN), then shuffled over the ids after the
+ * specials so that scripts interleave as in a frequency-sorted vocabulary; r is the vocabulary
+ * stream. */
+static void assign_classes(ta_synth_t *s, int64_t cnt[TA_SYNTH_NCLASSES], ta_xoshiro_t *r)
+{
+    const int64_t n = s->n, nword = n - s->nspecial;
+    int64_t assigned = 0;
+    for (int c = 1; c < TA_SYNTH_NCLASSES; c++) {
+        cnt[c] = (int64_t)(classes[c].share * (double)nword);
+        assigned += cnt[c];
+    }
+    cnt[1] += nword - assigned;
+    int64_t k = 0;
+    for (int64_t i = 0; i < s->nspecial; i++)
+        s->cls[k++] = TA_SYNTH_SPECIAL;
+    for (int c = 1; c < TA_SYNTH_NCLASSES; c++)
+        for (int64_t j = 0; j < cnt[c]; j++)
+            s->cls[k++] = (uint8_t)c;
+    for (int64_t i = n - 1; i > s->nspecial; i--) {
+        int64_t j = s->nspecial + (int64_t)ta_xoshiro_scaled(r, (uint64_t)(i - s->nspecial + 1));
+        uint8_t t = s->cls[i];
+        s->cls[i] = s->cls[j];
+        s->cls[j] = t;
+    }
+}
+
+/* A new piece of class c at o (at most 48 characters and a NUL); returns its length. The
+ * attempt number lengthens the piece: crowded short lengths grow after a few collisions. */
+static int draw_piece(char *o, int c, int attempt, ta_xoshiro_t *r)
+{
+    const ta__class_t *kc = &classes[c];
+    int len = kc->minlen + (int)ta_xoshiro_scaled(r, (uint64_t)(kc->maxlen - kc->minlen + 1)) +
+              attempt / 8;
+    int m = 0;
+    if (ta_xoshiro_unit(r) < kc->space_prob)
+        m += put_utf8(o + m, 0x2581);
+    for (int j = 0; j < len && m < 48; j++)
+        m += put_utf8(o + m, draw_char(r, c));
+    o[m] = '\0';
+    return m;
+}
+
+/* The pieces, unique, into s->text (cap bytes) at s->off. */
+static int draw_pieces(ta_synth_t *s, ta__set_t *set, int64_t cap, ta_xoshiro_t *r)
+{
+    int64_t used = 0;
+    for (int64_t i = 0; i < s->n; i++) {
+        int c = s->cls[i];
+        TA_CHECK(used + 64 < cap, TA_EINTERNAL, "synth: piece buffer overflow");
+        s->off[i] = used;
+        if (c == TA_SYNTH_SPECIAL) {
+            strcpy(s->text + used, specials[i]);
+            used += (int64_t)strlen(specials[i]) + 1;
+            set_insert(set, s->text, s->off[i]);
+            continue;
+        }
+        for (int attempt = 0;; attempt++) {
+            int m = draw_piece(s->text + used, c, attempt, r);
+            if (set_insert(set, s->text, used)) {
+                used += m + 1;
+                break;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Translation groups: each English token heads one; every other word token joins a random group,
+ * so a group has on average 1.5 members in other scripts. */
+static int make_groups(ta_synth_t *s, int64_t nlatin, ta_xoshiro_t *r)
+{
+    s->ngroups = nlatin;
+    s->head = ta_malloc((size_t)(s->ngroups ? s->ngroups : 1) * sizeof *s->head);
+    TA_CHECK(s->head, TA_ERESOURCE, "synth: out of memory");
+    int64_t g = 0;
+    for (int64_t i = 0; i < s->n; i++) {
+        s->group[i] = -1;
+        if (s->cls[i] == 1) {
+            s->head[g] = i;
+            s->group[i] = (int32_t)g++;
+        }
+    }
+    for (int64_t i = 0; i < s->n; i++)
+        if (s->cls[i] >= 2 && s->cls[i] <= TA_SYNTH_NSCRIPTS)
+            s->group[i] = (int32_t)ta_xoshiro_scaled(r, (uint64_t)s->ngroups);
+    return 0;
+}
+
+/* The class directions: a random unit vector per class, each from its own stream. */
+static int class_directions(ta_synth_t *s)
+{
+    float *tmp = ta_malloc((size_t)s->dim * sizeof *tmp);
+    TA_CHECK(tmp, TA_ERESOURCE, "synth: out of memory");
+    for (int c = 0; c < TA_SYNTH_NCLASSES; c++) {
+        ta_xoshiro_t rc_ = {{0}};
+        ta_xoshiro_seed(&rc_, s->seed, P_CLASS, (uint64_t)c);
+        add_unit(&rc_, s->u_class + (int64_t)c * s->dim, s->dim, 1.0, tmp);
+    }
+    free(tmp);
+    return 0;
+}
+
 int ta_synth_init(ta_synth_t *s, ta_synth_preset_t preset, int64_t n, int64_t rows, int64_t dim,
                   uint64_t seed)
 {
@@ -207,87 +309,14 @@ int ta_synth_init(ta_synth_t *s, ta_synth_preset_t preset, int64_t n, int64_t ro
     TA_CHECK_GOTO(s->cls && s->group && s->off && s->text && s->u_class && set.slot, TA_ERESOURCE,
                   fail, "synth: out of memory for %lld tokens", (long long)n);
     memset(set.slot, 0xff, tsize * sizeof *set.slot);
-
-    /* Class counts by share (rounding left-overs go to LATIN), then shuffled over the ids after
-     * the specials so that scripts interleave as in a frequency-sorted vocabulary. */
-    int64_t nword = n - s->nspecial, cnt[TA_SYNTH_NCLASSES] = {0}, assigned = 0;
-    for (int c = 1; c < TA_SYNTH_NCLASSES; c++) {
-        cnt[c] = (int64_t)(classes[c].share * (double)nword);
-        assigned += cnt[c];
-    }
-    cnt[1] += nword - assigned;
-    int64_t k = 0;
-    for (int64_t i = 0; i < s->nspecial; i++)
-        s->cls[k++] = TA_SYNTH_SPECIAL;
-    for (int c = 1; c < TA_SYNTH_NCLASSES; c++)
-        for (int64_t j = 0; j < cnt[c]; j++)
-            s->cls[k++] = (uint8_t)c;
+    /* One vocabulary stream for the classes, the pieces and the groups, in this order. */
+    int64_t cnt[TA_SYNTH_NCLASSES] = {0};
     ta_xoshiro_t r;
     ta_xoshiro_seed(&r, seed, P_VOCAB, 0);
-    for (int64_t i = n - 1; i > s->nspecial; i--) {
-        int64_t j = s->nspecial + (int64_t)ta_xoshiro_scaled(&r, (uint64_t)(i - s->nspecial + 1));
-        uint8_t t = s->cls[i];
-        s->cls[i] = s->cls[j];
-        s->cls[j] = t;
-    }
-
-    /* Pieces. */
-    int64_t used = 0;
-    for (int64_t i = 0; i < n; i++) {
-        int c = s->cls[i];
-        TA_CHECK_GOTO(used + 64 < cap, TA_EINTERNAL, fail, "synth: piece buffer overflow");
-        s->off[i] = used;
-        if (c == TA_SYNTH_SPECIAL) {
-            strcpy(s->text + used, specials[i]);
-            used += (int64_t)strlen(specials[i]) + 1;
-            set_insert(&set, s->text, s->off[i]);
-            continue;
-        }
-        const ta__class_t *kc = &classes[c];
-        for (int attempt = 0;; attempt++) {
-            char *o = s->text + used;
-            int len = kc->minlen +
-                      (int)ta_xoshiro_scaled(&r, (uint64_t)(kc->maxlen - kc->minlen + 1)) +
-                      attempt / 8; /* crowded short lengths: grow after a few collisions */
-            int m = 0;
-            if (ta_xoshiro_unit(&r) < kc->space_prob)
-                m += put_utf8(o + m, 0x2581);
-            for (int j = 0; j < len && m < 48; j++)
-                m += put_utf8(o + m, draw_char(&r, c));
-            o[m] = '\0';
-            if (set_insert(&set, s->text, used)) {
-                used += m + 1;
-                break;
-            }
-        }
-    }
-
-    /* Translation groups: each English token heads one; every other word token joins a random
-     * group, so a group has on average 1.5 members in other scripts. */
-    s->ngroups = cnt[1];
-    s->head = ta_malloc((size_t)(s->ngroups ? s->ngroups : 1) * sizeof *s->head);
-    TA_CHECK_GOTO(s->head, TA_ERESOURCE, fail, "synth: out of memory");
-    int64_t g = 0;
-    for (int64_t i = 0; i < n; i++) {
-        s->group[i] = -1;
-        if (s->cls[i] == 1) {
-            s->head[g] = i;
-            s->group[i] = (int32_t)g++;
-        }
-    }
-    for (int64_t i = 0; i < n; i++)
-        if (s->cls[i] >= 2 && s->cls[i] <= TA_SYNTH_NSCRIPTS)
-            s->group[i] = (int32_t)ta_xoshiro_scaled(&r, (uint64_t)s->ngroups);
-
-    /* Class directions. */
-    float *tmp = ta_malloc((size_t)dim * sizeof *tmp);
-    TA_CHECK_GOTO(tmp, TA_ERESOURCE, fail, "synth: out of memory");
-    for (int c = 0; c < TA_SYNTH_NCLASSES; c++) {
-        ta_xoshiro_t rc_ = {{0}};
-        ta_xoshiro_seed(&rc_, seed, P_CLASS, (uint64_t)c);
-        add_unit(&rc_, s->u_class + (int64_t)c * dim, dim, 1.0, tmp);
-    }
-    free(tmp);
+    assign_classes(s, cnt, &r);
+    TA_CALL_GOTO(draw_pieces(s, &set, cap, &r), fail);
+    TA_CALL_GOTO(make_groups(s, cnt[1], &r), fail);
+    TA_CALL_GOTO(class_directions(s), fail);
     free(set.slot);
     return 0;
 fail:

@@ -88,16 +88,16 @@ typedef struct {
 
 /* Local. Scratch for ta_umap_spectral, in doubles, for a graph whose largest component has
  * nmax vertices (ARPACK's Lanczos basis of ncv vectors dominates: about nmax (ncv + 11) + 2 nv
- * with ncv = max(7, floor(sqrt(nmax)))); *ints is the int32 scratch (about 2 nv). */
+ * with ncv = max(7, min(floor(sqrt(nmax)), 64))); *ints is the int32 scratch (about 2 nv). */
 int64_t ta_umap_spectral_work(int64_t nmax, int64_t nv, int64_t *ints);
 
 /* Local. umap-learn's spectral_layout then the scaling of simplicial_set_embedding, into xy
  * [nv x 2] (float):
  *   - one component: the eigenvectors of eigenvalues 2 and 3 (ascending) of the normalised
  *     Laplacian L = I - D^-1/2 U D^-1/2, by ARPACK dsaupd with eigsh's settings in umap-learn
- *     (which = "SM", tol 1e-4, start vector of ones, ncv = max(7, floor(sqrt(nv))), at most
- *     5 nv restarts) on L with its trivial eigenpair deflated (see ta_umap_spectral.c); if it
- *     fails, uniform in [-10, 10)^2;
+ *     (which = "SM", tol 1e-4, start vector of ones, at most 5 nv restarts), with at most 64
+ *     Lanczos vectors and the trivial eigenpair deflated (see ta_umap_spectral.c); if it fails,
+ *     uniform in [-10, 10)^2;
  *   - several components (multi_component_layout): component c is centred on a point of a
  *     meta-layout (for at most 4 components +-e1, +-e2; for more, uniform in [0, 10)^2: umap-learn
  *     lays out component centroids of the input rows, which a neighbour file does not hold) and
@@ -111,6 +111,36 @@ int ta_umap_spectral(const int64_t *ptr, const int32_t *col, const float *val, i
                      const int32_t *label, int32_t count, uint64_t seed, double *work,
                      int32_t *iwork, float *xy, ta_umap_init_info_t *info);
 
+/* x^b for float x > 0 and a fixed b, from two tables: x = 2^e m (m in [1, 2) from the float's
+ * bits), x^b = (2^b)^e m^b with (2^b)^e looked up by exponent and m^b interpolated linearly
+ * between 2^12 + 1 points of [1, 2]; relative error below 3e-7 (a few float roundings; the
+ * interpolation's own is about b(b - 1) 2^-27), checked against pow() by the unit test. Subnormal x
+ * (below 1.2e-38) is taken as 0 * 2^-126 plus its mantissa and is less accurate; the SGD never
+ * meets one in practice. */
+#define TA_UMAP_POW_BITS 12
+#define TA_UMAP_POW_BINS (1 << TA_UMAP_POW_BITS)
+typedef struct {
+    float e[256];                  /* 2^((e - 127) b) for each biased exponent */
+    float m[TA_UMAP_POW_BINS + 1]; /* (1 + j / BINS)^b */
+} ta_umap_pow_t;
+
+/* Local. Fills the tables for b. */
+void ta_umap_pow_init(ta_umap_pow_t *t, double b);
+
+/* Local. x^b from the tables of ta_umap_pow_init. */
+static inline float ta_umap_pow(const ta_umap_pow_t *t, float x)
+{
+    union {
+        float f;
+        uint32_t u;
+    } v = {x};
+    uint32_t mant = v.u & 0x7fffffu, j = mant >> (23 - TA_UMAP_POW_BITS);
+    float fr = (float)(mant & ((1u << (23 - TA_UMAP_POW_BITS)) - 1)) *
+               (1.0f / (float)(1u << (23 - TA_UMAP_POW_BITS)));
+    float lo = t->m[j], hi = t->m[j + 1];
+    return t->e[(v.u >> 23) & 0xffu] * (lo + fr * (hi - lo));
+}
+
 /* Called after every epoch of the optimisation with the epoch number (from 1); a nonzero return
  * stops the optimisation, which then returns that value. */
 typedef int (*ta_umap_epoch_fn)(void *ctx, int64_t epoch, int64_t n_epochs);
@@ -122,8 +152,9 @@ typedef int (*ta_umap_epoch_fn)(void *ctx, int64_t epoch, int64_t n_epochs);
  * then draw the due negative samples (5 per eps[e] epochs; tail uniform over the nv vertices;
  * gradient 2 b / ((0.001 + d^2)(1 + a d^(2b))), clipped, only the head moves; a point on top of
  * the head is pushed by 4 alpha in each coordinate). alpha = 1 - n / n_epochs after epoch n
- * (umap-learn's schedule). eps from ta_umap_prune; work is 3 ne doubles (ne = ptr[nv]). fn may
- * be NULL. Returns 0 or fn's nonzero value. */
+ * (umap-learn's schedule). Float arithmetic and ta_umap_pow (see ta_umap_sgd.c). eps from
+ * ta_umap_prune; work is 3 ne doubles (ne = ptr[nv]). fn may be NULL. Returns 0 or fn's nonzero
+ * value. */
 int ta_umap_optimize(float *xy, int64_t nv, const int64_t *ptr, const int32_t *col,
                      const double *eps, int64_t n_epochs, double a, double b, uint64_t seed,
                      double *work, ta_umap_epoch_fn fn, void *ctx);

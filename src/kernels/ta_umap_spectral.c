@@ -23,17 +23,27 @@ enum { RNG_META = 1, RNG_FALLBACK = 2, RNG_NOISE = 3 };
  * accept a Ritz value of 5e-9 there). So the trivial pair is deflated instead, L' = L + 2 u u^T
  * with u = D^1/2 1 / |D^1/2 1| (it moves to 2, the top of L's spectrum), and ARPACK is asked for
  * the dim = 2 smallest eigenpairs of L', which are L's 2nd and 3rd, with eigsh's other settings:
- * tolerance 1e-4, start vector of ones, ncv = max(2 k + 1, floor(sqrt(m))) Lanczos vectors, at
- * most 5 nv restarts. */
+ * tolerance 1e-4, start vector of ones, at most 5 nv restarts.
+ *
+ * Lanczos vectors: umap-learn takes ncv = max(2 k + 1, floor(sqrt(m))); here that is capped at 64.
+ * ARPACK tests convergence only after each ncv products and keeps m ncv doubles, with O(m ncv^2)
+ * work per restart: at 100,000 points (ncv 316) it took 317 products and 12.2 s of CPU and
+ * 250 MB, with 64 vectors 126 products and 2.3 s for the same eigenvectors (correlation above
+ * 0.99999); at 20,000 points 0.48 against 0.12 s. The cap only changes components of more than
+ * 4,096 points. */
 #define SPEC_K (TA_UMAP_DIM + 1)
 #define SPEC_NEV TA_UMAP_DIM
 #define SPEC_TOL 1e-4
 #define SPEC_MAXITER_PER_VERTEX 5
+#define SPEC_NCV_MAX 64
 
-/* Lanczos vectors for a component of m vertices: max(2 k + 1, floor(sqrt(m))), at most m. */
+/* Lanczos vectors for a component of m vertices: max(2 k + 1, min(floor(sqrt(m)), 64)), at most
+ * m. */
 static int64_t spec_ncv(int64_t m)
 {
     int64_t ncv = (int64_t)floor(sqrt((double)m));
+    if (ncv > SPEC_NCV_MAX)
+        ncv = SPEC_NCV_MAX;
     if (ncv < 2 * SPEC_K + 1)
         ncv = 2 * SPEC_K + 1;
     return ncv < m ? ncv : m;

@@ -1,14 +1,11 @@
-/* libFuzzer harness for the config loader (io/ta_config.c).
+/* libFuzzer harness for the config loader (io/ta_config.c, ta_config_yaml.c, ta_config_schema.c).
  *
  * Property checked beyond "no crash, no leak, no undefined behaviour": a config that loads
  * renders to YAML text that loads again to the same text (the effective config is a fixed
  * point), so results/<run>/run.yaml always reproduces the run. Overrides are exercised too: a
  * first line starting with "#set " holds one KEY=VALUE override.
  *
- * Build and run (60 s) from the repository root:
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Isrc -Iio tests/fuzz/fuzz_config.c \
- *     io/ta_config.c io/ta_file.c src/ta_error.c -lyaml -lutf8proc -lcrypto -o fuzz_config
- *   ./fuzz_config -max_total_time=60 -max_len=4096 tests/fuzz/seeds/config */
+ * Built and run by `./run fuzz [SECONDS]` on the seeds in tests/fuzz/seeds/config. */
 #include "base/ta_error.h"
 #include "io/ta_config.h"
 

@@ -1,4 +1,4 @@
-/* libFuzzer harness for the npy reader (io/ta_embed.c): see fuzz_embed_common.h for what is
+/* libFuzzer harness for the npy reader (io/ta_npy.c): see fuzz_embed_common.h for what is
  * checked. Built and run by `./run fuzz [SECONDS]` on the seeds in tests/fuzz/seeds/npy. */
 #include "fuzz_embed_common.h"
 

@@ -3,13 +3,7 @@
  * tokenizer.json (Unigram, BPE with byte-level decoding, WordPiece, added_tokens) and plain text
  * are all reached. Seeds: tests/fuzz/seeds/tokenizer_json/.
  *
- * Build and run (60 s) from the repository root after a cmake build in build/ (which generates
- * the protobuf-c code in build/gen); the readers need only these sources:
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_GNU_SOURCE -Isrc -Iio -Ibuild/gen \
- *     tests/fuzz/fuzz_tokenizer_json.c io/ta_vocab.c io/ta_vocab_json.c io/ta_vocab_spm.c \
- *     build/gen/sentencepiece_model.pb-c.c src/ta_error.c -ljansson -lprotobuf-c \
- *     -o fuzz_tokenizer_json
- *   ./fuzz_tokenizer_json -max_total_time=60 -max_len=4096 tests/fuzz/seeds/tokenizer_json */
+ * Built and run by `./run fuzz [SECONDS]`. */
 #include "fuzz_vocab_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

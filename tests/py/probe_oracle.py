@@ -1,6 +1,6 @@
 """scikit-learn oracle for `tokenatlas probe`: the same protocol on the same balanced samples and
 folds (read from --export-folds), with LogisticRegression(lbfgs, C=1) as the paper used it.
-Shared by tests/py/test_probe.py and jobs/bench-probe.sh."""
+Shared by tests/py/test_probe_sklearn.py and jobs/bench-probe.sh."""
 import csv
 import time
 

@@ -1,6 +1,6 @@
-"""The embedding readers (io/ta_embed.c) against numpy: every dtype and format read through the
-embed_dump helper equals numpy's own conversion to f32; tensor discovery; bad input exits 2 with
-one line naming the file and the place."""
+"""The embedding readers (io/ta_embed*.c, ta_safetensors.c, ta_npy.c) against numpy: every dtype
+and format read through the embed_dump helper equals numpy's own conversion to f32; tensor
+discovery; bad input exits 2 with one line naming the file and the place."""
 import json
 import os
 import struct

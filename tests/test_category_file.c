@@ -177,5 +177,5 @@ int main(void)
     ta_h5_quiet();
     test_tsv();
     test_h5();
-    return ta_test_finish("test_catfile");
+    return ta_test_finish("category_unit_file");
 }

@@ -1,4 +1,4 @@
-/* Unit test of ta_grow (src/ta_error.c), the growable-array helper of the readers: the capacity
+/* Unit test of ta_grow (src/base/ta_error.c), the growable-array helper of the readers: the capacity
  * doubles from 16 and covers every request, the contents survive each move, a request within the
  * capacity changes nothing, and an impossible size fails with TA_ERESOURCE leaving the array
  * as it was (ASan and UBSan runs check the memory). */
@@ -32,5 +32,5 @@ int main(void)
     T_CHECK(a == before && cap == 8192);
     ta_err_clear();
     free(a);
-    return ta_test_finish("grow");
+    return ta_test_finish("base_unit_grow");
 }

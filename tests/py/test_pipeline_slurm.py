@@ -120,7 +120,7 @@ try:
         tahelp.skip(p.stderr.strip() or "Slurm cannot start here")
     if p.returncode != 0:
         tahelp.fail("cluster.sh start: exit %d\n%s%s" % (p.returncode, p.stdout, p.stderr))
-        tahelp.finish("slurm")
+        tahelp.finish("pipeline_slurm")
     started = True
     t0 = time.time()
 
@@ -232,4 +232,4 @@ finally:
         print("kept " + cdir)
     else:
         shutil.rmtree(cdir, ignore_errors=True)
-tahelp.finish("slurm")
+tahelp.finish("pipeline_slurm")

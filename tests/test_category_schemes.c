@@ -230,5 +230,5 @@ int main(void)
     test_invalid();
     test_scheme_and_catset();
     test_speed();
-    return ta_test_finish("test_category");
+    return ta_test_finish("category_unit_schemes");
 }

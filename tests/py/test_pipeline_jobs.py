@@ -41,7 +41,7 @@ for need in ("srun --mpi=pmix", "OPENBLAS_NUM_THREADS=${SLURM_CPUS_PER_TASK", "t
 # directory that exists, and stop before the first step (TA_STOP_AFTER=0 -> exit 4).
 models = os.path.join(tmp, "m")
 os.makedirs(models)
-for cfg, n in (("demo.yaml", 2), ("reproduce-paper.yaml", 5)):
+for cfg, n in (("demo.yaml", 2), ("reproduce-paper.yaml", 7)):
     args = ["run", os.path.join(jobs, cfg), "--set", "results_dir=" + os.path.join(tmp, "r")]
     for i in range(n):
         args += ["--set", "models.%d.path=%s" % (i, models)]
@@ -87,4 +87,4 @@ for line in ["tokenatlas 1 rank x 2 threads", "tokenatlas 2 ranks x 1 thread", "
     tahelp.check(line in p.stdout, "bench-neighbors.sh: no line %r in %s" % (line, p.stdout[-2000:]))
 m = re.search(r"tokenatlas returns .*: ([0-9.]+)", p.stdout)
 tahelp.check(m is not None and float(m.group(1)) == 1.0, "bench-neighbors.sh: agreement with FAISS %r" % (m and m.group(1)))
-tahelp.finish("jobs")
+tahelp.finish("pipeline_jobs")

@@ -90,5 +90,5 @@ int main(void)
     for (int T = 1; T <= 4; T++)
         test_team(T);
     test_unused();
-    return ta_test_finish("team");
+    return ta_test_finish("base_unit_team");
 }

@@ -172,5 +172,5 @@ int main(void)
         T_CHECK(strstr(data, "Z  second\n") != NULL);
     }
     free(data);
-    return ta_test_finish("test_assemble");
+    return ta_test_finish("pipeline_unit_assemble");
 }

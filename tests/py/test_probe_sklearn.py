@@ -194,4 +194,4 @@ bad(["probe", "--embeddings", emb, "--categories", cats, "--out", os.path.join(t
 bad(["probe", "--embeddings", emb, "--categories", cats, "--out", os.path.join(tmp, "nodir", "x.h5")], ["--out", "nodir"])
 t.check(not os.path.exists(os.path.join(tmp, "x.tsv")), "no output after a failed run")
 
-t.finish("probe")
+t.finish("probe_sklearn")

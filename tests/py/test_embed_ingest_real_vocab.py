@@ -80,4 +80,4 @@ nbytes = sum(1 for i in range(n) if names[codes[i]] == "BYTES")
 tahelp.check(nbytes > 100 and all((flags[i] & 1) for i in range(n) if names[codes[i]] == "BYTES"),
              "BYTES pieces (%d) flagged" % nbytes)
 tahelp.check(len(mismatch) == 0, "%d categories differ from the oracle, e.g. %r" % (len(mismatch), mismatch[:5]))
-tahelp.finish("ingest_real_vocab")
+tahelp.finish("embed_ingest_real_vocab")

@@ -189,4 +189,4 @@ tahelp.expect_input_error(["run", cfg, "--set", "neighbors.k=10"], ["neighbors.k
 # Usage errors.
 tahelp.expect_input_error(["run"], ["CONFIG"])
 tahelp.expect_input_error(["run", cfg, "--set", "nokey"], ["KEY=VALUE"])
-tahelp.finish("run")
+tahelp.finish("pipeline_run")
