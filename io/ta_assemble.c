@@ -80,7 +80,7 @@ done:
     return rc;
 }
 
-static int copy_file(const char *src, const char *dst)
+int ta_assemble_copy_file(const char *src, const char *dst)
 {
     char *data = NULL;
     size_t len = 0;
@@ -122,7 +122,7 @@ int ta_assemble_copy_tsvs(const char *dir, const char *prefix, const char *dst_d
                       TA_EINPUT, done, "%s/%s: path too long", dir, e->d_name);
         if (!ta_file_is_regular(src))
             continue;
-        TA_CALL_GOTO(copy_file(src, dst), done);
+        TA_CALL_GOTO(ta_assemble_copy_file(src, dst), done);
         (*copied)++;
     }
 done:

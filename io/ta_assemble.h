@@ -23,6 +23,9 @@ int ta_assemble_copy_root(hid_t dst, const char *src_path, const char *dst_group
 int ta_assemble_copy_tsvs(const char *dir, const char *prefix, const char *dst_dir,
                           const char *new_prefix, int *copied);
 
+/* Local. Copies the file src to dst atomically (temporary name, rename). */
+int ta_assemble_copy_file(const char *src, const char *dst);
+
 /* Local. Appends one line "YYYY-MM-DDTHH:MM:SSZ  TEXT" to the log file at path (created when
  * missing) and flushes it. */
 int ta_assemble_log(const char *path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

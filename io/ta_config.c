@@ -8,6 +8,7 @@
 
 #include "base/ta_error.h"
 #include "io/ta_file.h"
+#include "io/ta_subset.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,6 +151,10 @@ static int ta__validate(ta__ctx_t *c, ta_config_t *cfg)
                                 m->name, j);
             }
     }
+    if (strcmp(cfg->subset, "shared") == 0 && cfg->nmodels < 2)
+        return ta__fail(c, cfg->subset_line, "subset",
+                        "shared (the tokens all models share) needs at least two models, got %d",
+                        cfg->nmodels);
     for (int i = 0; i < cfg->npairs; i++) {
         snprintf(key, sizeof key, "compare.pairs.%d", i);
         for (int j = 0; j < 2; j++) {
@@ -276,7 +281,8 @@ static int ta__render(ta_config_t *cfg)
     ta__put_quoted(fp, cfg->run);
     fputs("\nresults_dir: ", fp);
     ta__put_quoted(fp, cfg->results_dir);
-    fprintf(fp, "\nprotocol: %s", cfg->protocol);
+    fprintf(fp, "\nprotocol: %s\nsubset: ", cfg->protocol);
+    ta__put_quoted(fp, cfg->subset);
     ta__render_models(fp, cfg);
     ta__render_sections(fp, cfg);
     int bad = ferror(fp);
@@ -331,6 +337,17 @@ int ta_config_check_files(const ta_config_t *cfg, const char *const *overrides)
         return ta__fail(&c, cfg->queries_line, "neighbors.queries",
                         "%s: no such file (expected all, sample:FRACTION:SEED or a file)",
                         cfg->queries);
+    if (strcmp(cfg->subset, "all") != 0 && strcmp(cfg->subset, "shared") != 0) {
+        char *file = NULL;
+        TA_CALL(ta_subset_file(cfg->subset, &file));
+        int ok = ta_file_is_regular(file);
+        free(file);
+        if (!ok)
+            return ta__fail(&c, cfg->subset_line, "subset",
+                            "%s: no such file (expected all, shared, a file of token ids or an "
+                            "overlap subset map)",
+                            cfg->subset);
+    }
     if (cfg->dictionaries[0] && !ta_file_is_dir(cfg->dictionaries))
         return ta__fail(&c, cfg->dictionaries_line, "translate.dictionaries",
                         "%s: no such directory", cfg->dictionaries);

@@ -27,6 +27,7 @@ typedef struct {
     char run[128];
     char results_dir[4096]; /* default "results" */
     char protocol[16]; /* "tokenatlas" (default) | "paper": the probe's (see probe --protocol) */
+    char subset[4096]; /* "all" (default) | "shared" (the overlap of all models) | a subset spec */
     int nmodels;
     ta_config_model_t models[TA_CONFIG_MAX_MODELS];
     /* neighbors */
@@ -59,7 +60,7 @@ typedef struct {
                    regenerated; loading it again gives the same config */
     char path[4096];
     /* Lines of values for later messages (see ta_config_model_t). */
-    int root_line, run_line, models_line, queries_line, dictionaries_line;
+    int root_line, run_line, models_line, queries_line, dictionaries_line, subset_line;
     int pair_line[TA_CONFIG_MAX_PAIRS];
 } ta_config_t;
 

@@ -22,6 +22,7 @@ typedef enum {
     TA__F_PROTOCOL,  /* tokenatlas | paper */
     TA__F_GEMM,      /* auto | f32 | bf16 | bf16x3 */
     TA__F_UNIT,      /* a number in [0, 1] (double) */
+    TA__F_SUBSET,    /* all | shared | a subset file (checked to exist) */
 } ta__ftype_t;
 
 typedef struct {

@@ -20,6 +20,7 @@ static const ta__field_t ta__fields[] = {
     {"", "run", TA__F_NAME, TA__C(run), 0, offsetof(ta_config_t, run_line)},
     {"", "results_dir", TA__F_STR, TA__C(results_dir), 0, 0},
     {"", "protocol", TA__F_PROTOCOL, TA__C(protocol), 0, 0},
+    {"", "subset", TA__F_SUBSET, TA__C(subset), 0, offsetof(ta_config_t, subset_line)},
     {"models", "name", TA__F_NAME, TA__M(name), 0, offsetof(ta_config_model_t, name_line)},
     {"models", "path", TA__F_STR, TA__M(path), 0, offsetof(ta_config_model_t, path_line)},
     {"models", "tensor", TA__F_OPTSTR, TA__M(tensor), 0, 0},
@@ -261,6 +262,10 @@ static int check_string(ta__ctx_t *c, const ta__field_t *f, const char *s, const
             return ta__fail(c, line, key, "expected auto, f32, bf16 or bf16x3, got '%s'",
                             ta__show(v, show, sizeof show));
         break;
+    case TA__F_SUBSET:
+        if (!s[0])
+            return ta__fail(c, line, key, "expected all, shared or a subset file, got ''");
+        break;
     case TA__F_BALANCE:
         if (strcmp(s, "undersample") != 0)
             return ta__fail(c, line, key, "expected undersample (the only method), got '%s'",
@@ -347,6 +352,7 @@ void ta__defaults(ta_config_t *cfg)
     memset(cfg, 0, sizeof *cfg);
     snprintf(cfg->results_dir, sizeof cfg->results_dir, "results");
     snprintf(cfg->protocol, sizeof cfg->protocol, "tokenatlas");
+    snprintf(cfg->subset, sizeof cfg->subset, "all");
     cfg->k = 100;
     snprintf(cfg->queries, sizeof cfg->queries, "all");
     cfg->block_rows = 0;

@@ -236,6 +236,7 @@ int ta_embed_open_ex(const char *spec, const char *tensor, int64_t min_rows, ta_
                     (long long)e->rows, (long long)e->cols);
         ta_embed_close(e);
     }
+    e->stored_rows = e->rows;
     return rc;
 }
 
@@ -245,12 +246,13 @@ int ta_embed_open(const char *spec, const char *tensor, ta_embed_t *e)
     return 0;
 }
 
-int ta_embed_read_rows(ta_embed_t *e, int64_t row0, int64_t nrows, float *out)
+/* Stored rows [row0, row0+nrows). */
+static int read_stored(ta_embed_t *e, int64_t row0, int64_t nrows, float *out)
 {
     ta__embed_impl_t *m = e->impl;
-    TA_CHECK(m && row0 >= 0 && nrows >= 0 && row0 + nrows <= e->rows, TA_EINTERNAL,
+    TA_CHECK(m && row0 >= 0 && nrows >= 0 && row0 + nrows <= e->stored_rows, TA_EINTERNAL,
              "%s: rows %lld..%lld outside the tensor's %lld rows", e->file, (long long)row0,
-             (long long)(row0 + nrows), (long long)e->rows);
+             (long long)(row0 + nrows), (long long)e->stored_rows);
     if (nrows == 0)
         return 0;
     if (m->kind == TA__K_H5) {
@@ -283,9 +285,46 @@ int ta_embed_read_rows(ta_embed_t *e, int64_t row0, int64_t nrows, float *out)
     return 0;
 }
 
+int ta_embed_read_rows(ta_embed_t *e, int64_t row0, int64_t nrows, float *out)
+{
+    if (!e->sel)
+        return read_stored(e, row0, nrows, out);
+    TA_CHECK(row0 >= 0 && nrows >= 0 && row0 + nrows <= e->rows, TA_EINTERNAL,
+             "%s: rows %lld..%lld outside the %lld selected rows", e->file, (long long)row0,
+             (long long)(row0 + nrows), (long long)e->rows);
+    /* Runs of consecutive stored rows, one read each. */
+    for (int64_t i = row0; i < row0 + nrows;) {
+        int64_t j = i + 1;
+        while (j < row0 + nrows && e->sel[j] == e->sel[j - 1] + 1)
+            j++;
+        TA_CALL(read_stored(e, e->sel[i], j - i, out + (i - row0) * e->cols));
+        i = j;
+    }
+    return 0;
+}
+
+int ta_embed_select(ta_embed_t *e, const int64_t *ids, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        TA_CHECK(ids[i] >= 0 && ids[i] < e->stored_rows, TA_EINTERNAL,
+                 "%s: selected row %lld outside the tensor's %lld rows", e->file, (long long)ids[i],
+                 (long long)e->stored_rows);
+    int64_t *sel = ta_malloc((size_t)(n > 0 ? n : 1) * sizeof *sel);
+    TA_CHECK_ALLOC(sel, (size_t)n * sizeof *sel);
+    memcpy(sel, ids, (size_t)n * sizeof *sel);
+    free(e->sel);
+    e->sel = sel;
+    e->rows = n;
+    return 0;
+}
+
 void ta_embed_close(ta_embed_t *e)
 {
-    if (!e || !e->impl)
+    if (!e)
+        return;
+    free(e->sel);
+    e->sel = NULL;
+    if (!e->impl)
         return;
     if (e->impl->fd >= 0)
         close(e->impl->fd);

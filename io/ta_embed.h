@@ -15,11 +15,13 @@
 typedef struct ta__embed_impl ta__embed_impl_t;
 
 typedef struct {
-    int64_t rows, cols; /* full tensor shape as stored */
-    char dtype[8];      /* "F32", "F16", "BF16", "F64" */
-    char tensor[256];   /* tensor / dataset name */
-    char file[4096];    /* the file holding the tensor */
-    char spec[4096];    /* what the user gave */
+    int64_t rows, cols;  /* tensor shape: as stored, or the selected rows (ta_embed_select) */
+    char dtype[8];       /* "F32", "F16", "BF16", "F64" */
+    char tensor[256];    /* tensor / dataset name */
+    char file[4096];     /* the file holding the tensor */
+    char spec[4096];     /* what the user gave */
+    int64_t stored_rows; /* rows of the tensor as stored */
+    int64_t *sel;        /* NULL, or the stored row of each row (ta_embed_select) */
     ta__embed_impl_t *impl;
 } ta_embed_t;
 
@@ -27,6 +29,16 @@ typedef struct {
 int ta_embed_open(const char *spec, const char *tensor, ta_embed_t *e);
 /* Local. Rows [row0, row0+nrows) as f32 into out (nrows x cols). Errors name the file and row. */
 int ta_embed_read_rows(ta_embed_t *e, int64_t row0, int64_t nrows, float *out);
+/* Local. Restricts e to n stored rows: from now on e->rows = n and row i is stored row ids[i]
+ * (ids copied; each in [0, stored_rows); a run of consecutive ids is read in one piece), so that
+ * every reader of e works on the sub-matrix. */
+int ta_embed_select(ta_embed_t *e, const int64_t *ids, int64_t n);
+/* Local. The stored row of row i (i itself without a selection), for messages and for mapping
+ * results back to token ids. */
+static inline int64_t ta_embed_row_id(const ta_embed_t *e, int64_t i)
+{
+    return e->sel ? e->sel[i] : i;
+}
 /* Local. */
 void ta_embed_close(ta_embed_t *e);
 

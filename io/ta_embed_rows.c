@@ -15,7 +15,8 @@ static int bad_row(const ta_embed_t *e, int64_t row0, int64_t bad, const float *
     int64_t col = ta_rownorm_bad_column(row, e->cols);
     TA_ASSERT(col >= 0);
     return TA_ERR(TA_EINPUT, "%s: tensor %s: row %lld, column %lld is %s", e->file, e->tensor,
-                  (long long)(row0 + bad), (long long)col, isnan(row[col]) ? "NaN" : "Inf");
+                  (long long)ta_embed_row_id(e, row0 + bad), (long long)col,
+                  isnan(row[col]) ? "NaN" : "Inf");
 }
 
 /* Reads the block at row0 and passes it through the normaliser: normalised in place (norm NULL)
@@ -31,7 +32,7 @@ static int read_checked(ta_embed_t *e, int64_t row0, int64_t nrows, float *out, 
         return bad_row(e, row0, bad, out);
     if (z && blk.count) {
         if (z->count == 0)
-            z->first = row0 + blk.first;
+            z->first = ta_embed_row_id(e, row0 + blk.first);
         z->count += blk.count;
     }
     return 0;

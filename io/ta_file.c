@@ -361,22 +361,15 @@ void ta_outfile_abort(ta_outfile_t *o)
 void ta_tsv_put_escaped(FILE *fp, const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        switch (c) {
-        case '\t':
-            fputs("\\t", fp);
-            break;
-        case '\n':
-            fputs("\\n", fp);
-            break;
-        case '\r':
-            fputs("\\r", fp);
-            break;
-        case '\\':
-            fputs("\\\\", fp);
-            break;
-        default:
+        const char c = s[i];
+        const char *esc = c == '\t'   ? "\\t"
+                          : c == '\n' ? "\\n"
+                          : c == '\r' ? "\\r"
+                          : c == '\\' ? "\\\\"
+                                      : NULL;
+        if (esc)
+            fputs(esc, fp);
+        else
             fputc(c, fp);
-        }
     }
 }

@@ -3,6 +3,7 @@
 #include "base/ta_error.h"
 #include "kernels/ta_stats.h"
 #include "io/ta_h5.h"
+#include "io/ta_subset.h"
 
 #include <mpi.h>
 #include <stdio.h>
@@ -118,8 +119,39 @@ int ta_nbfile_set_ntokens(ta_nbfile_t *nb, int64_t n, const char *what)
     return 0;
 }
 
-int ta_nbfile_read_index(ta_nbfile_t *nb, int64_t row0, int64_t nrows, int32_t *buf)
+int ta_nbfile_select(ta_nbfile_t *nb, const char *spec)
 {
+    TA_CHECK(nb->n_tokens >= 0, TA_EINTERNAL, "%s: subset before the token count is known",
+             nb->path);
+    int64_t *ids = NULL, cnt = 0;
+    TA_CALL(ta_subset_read(spec, nb->n_tokens, &ids, &cnt));
+    uint8_t *in = ta_calloc((size_t)nb->n_tokens + 1, 1);
+    int64_t *rows = ta_malloc((size_t)(nb->q + 1) * sizeof *rows);
+    int rc = 0;
+    TA_CHECK_GOTO(in && rows, TA_ERESOURCE, done, "out of memory for the subset %s", spec);
+    for (int64_t i = 0; i < cnt; i++)
+        in[ids[i]] = 1;
+    int64_t m = 0;
+    for (int64_t r = 0; r < nb->q; r++)
+        if (in[nb->query[r]]) {
+            rows[m] = nb->rows ? nb->rows[r] : r;
+            nb->query[m++] = nb->query[r];
+        }
+    free(nb->rows);
+    nb->rows = rows;
+    nb->q = m;
+    rows = NULL;
+done:
+    free(ids);
+    free(in);
+    free(rows);
+    return rc;
+}
+
+/* File rows [row0, row0 + nrows) of /neighbors/index, each entry checked. */
+static int read_file_rows(ta_nbfile_t *nb, int64_t row0, int64_t nrows, void *out)
+{
+    int32_t *buf = out;
     TA_CALL(ta_h5_read_rows(nb->file, nb->path, "/neighbors/index", TA_ELEM_I32, row0, nrows, buf));
     int32_t top = 0;
     for (int64_t i = 0; i < nrows; i++)
@@ -143,15 +175,44 @@ int ta_nbfile_read_index(ta_nbfile_t *nb, int64_t row0, int64_t nrows, int32_t *
     return 0;
 }
 
+/* File rows [row0, row0 + nrows) of /neighbors/score, whose shape must be that of the index. */
+static int read_file_scores(ta_nbfile_t *nb, int64_t row0, int64_t nrows, void *buf)
+{
+    int nd = 0, ni = 0;
+    int64_t dims[2] = {0, 0}, idims[2] = {0, 0};
+    TA_CALL(ta_h5_dims(nb->file, nb->path, "/neighbors/score", &nd, dims));
+    TA_CALL(ta_h5_dims(nb->file, nb->path, "/neighbors/index", &ni, idims));
+    TA_CHECK(nd == 2 && dims[0] == idims[0] && dims[1] == nb->k, TA_EINPUT,
+             "%s: /neighbors/score is not [%lld, %lld] like /neighbors/index", nb->path,
+             (long long)idims[0], (long long)nb->k);
+    return ta_h5_read_rows(nb->file, nb->path, "/neighbors/score", TA_ELEM_F32, row0, nrows, buf);
+}
+
+/* Rows [row0, row0 + nrows) of the selection (the file's rows without one) through read, one
+ * call per run of consecutive file rows; elem bytes per entry, k entries per row. */
+static int read_selected(ta_nbfile_t *nb, int64_t row0, int64_t nrows, void *buf, size_t elem,
+                         int (*read)(ta_nbfile_t *, int64_t, int64_t, void *))
+{
+    if (!nb->rows)
+        return read(nb, row0, nrows, buf);
+    for (int64_t i = row0; i < row0 + nrows;) {
+        int64_t j = i + 1;
+        while (j < row0 + nrows && nb->rows[j] == nb->rows[j - 1] + 1)
+            j++;
+        TA_CALL(read(nb, nb->rows[i], j - i, (char *)buf + (size_t)((i - row0) * nb->k) * elem));
+        i = j;
+    }
+    return 0;
+}
+
+int ta_nbfile_read_index(ta_nbfile_t *nb, int64_t row0, int64_t nrows, int32_t *buf)
+{
+    return read_selected(nb, row0, nrows, buf, sizeof *buf, read_file_rows);
+}
+
 int ta_nbfile_read_score(ta_nbfile_t *nb, int64_t row0, int64_t nrows, float *buf)
 {
-    int nd = 0;
-    int64_t dims[2] = {0, 0};
-    TA_CALL(ta_h5_dims(nb->file, nb->path, "/neighbors/score", &nd, dims));
-    TA_CHECK(nd == 2 && dims[0] == nb->q && dims[1] == nb->k, TA_EINPUT,
-             "%s: /neighbors/score is not [%lld, %lld] like /neighbors/index", nb->path,
-             (long long)nb->q, (long long)nb->k);
-    return ta_h5_read_rows(nb->file, nb->path, "/neighbors/score", TA_ELEM_F32, row0, nrows, buf);
+    return read_selected(nb, row0, nrows, buf, sizeof *buf, read_file_scores);
 }
 
 /* Rows of the neighbour index read at a time. */
@@ -194,7 +255,8 @@ int ta_nbfile_top_others(const ta_nbfile_t *nb, int64_t row, int32_t query, cons
     TA_CHECK(got == top, TA_EINPUT,
              "%s: row %lld (token %d) has only %lld neighbours other than itself, fewer than "
              "--top %lld",
-             nb->path, (long long)row, query, (long long)got, (long long)top);
+             nb->path, (long long)(nb->rows ? nb->rows[row] : row), query, (long long)got,
+             (long long)top);
     return 0;
 }
 
@@ -237,4 +299,6 @@ void ta_nbfile_close(ta_nbfile_t *nb)
     free(nb->ta__seen);
     nb->ta__seen = NULL;
     nb->ta__nseen = 0;
+    free(nb->rows);
+    nb->rows = NULL;
 }

@@ -15,6 +15,7 @@ typedef struct {
     int64_t q, k;       /* rows (queries) and neighbours per row */
     int64_t n_tokens;   /* attribute n_tokens, or -1 when absent */
     int32_t *query;     /* [q] token id of each row */
+    int64_t *rows;      /* NULL, or [q] the file row of each row (ta_nbfile_select) */
     uint64_t *ta__seen; /* internal: a bit per token id, to find a neighbour repeated in a row */
     int64_t ta__nseen;
 } ta_nbfile_t;
@@ -26,6 +27,11 @@ int ta_nbfile_open(const char *path, ta_nbfile_t *nb);
 /* Local. Sets the token count when the file had no n_tokens attribute (from the categories or
  * vocabulary) or checks that it agrees; `what` names the other source in messages. */
 int ta_nbfile_set_ntokens(ta_nbfile_t *nb, int64_t n, const char *what);
+/* Local. Keeps only the rows whose query is a token of the subset spec (io/ta_subset.h: ids of a
+ * vocabulary of n_tokens, which must be known), in the file's order: q and query shrink to them,
+ * and every reader below reads those rows only (row numbers are then positions among them;
+ * messages name the file's rows). The neighbour lists are kept as the file holds them. */
+int ta_nbfile_select(ta_nbfile_t *nb, const char *spec);
 /* Local. Rows [row0, row0 + nrows) of /neighbors/index into buf (nrows x k), each entry checked
  * to be -1 (missing) or a token id, no token twice in a row; errors name the file, row and
  * column. */

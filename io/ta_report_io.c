@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static int cmp_str(const void *a, const void *b)
@@ -48,6 +49,14 @@ int ta_report_list_models(const char *dir, char ***paths, int *n, char **skipped
         if (snprintf(path, sizeof path, "%s/%s", dir, e->d_name) >= (int)sizeof path ||
             !ta_file_is_regular(path))
             continue;
+        /* The overlap step's file (overlap.h5: /overlap, no /vocab) is the run's, not a model's;
+         * an assembled model file holds /overlap beside its /vocab. */
+        int is_overlap = 0, has_vocab = 0;
+        if (ta_h5_file_has(path, "/overlap", &is_overlap) != 0 ||
+            ta_h5_file_has(path, "/vocab", &has_vocab) != 0)
+            ta_err_clear();
+        if (is_overlap && !has_vocab)
+            continue;
         if (!ta_h5_is_complete(path)) {
             TA_CALL_GOTO(ta_grow(&skip, &scap, (int64_t)(slen + len + 3), 1), done);
             slen += (size_t)sprintf(skip + slen, "%s%s", slen ? ", " : "", e->d_name);
@@ -73,30 +82,63 @@ done:
     return rc;
 }
 
-/* Runs argv in dir with stdout and stderr into log (or /dev/null); returns the exit status, or
- * -1 when it could not be started or was killed. */
-static int spawn_wait(const char *dir, char *const argv[], const char *log)
+int ta_report_attr_num(hid_t file, const char *obj, const char *name, double *value)
+{
+    if (strcmp(obj, "/") != 0 && !ta_h5_exists(file, obj))
+        return 0;
+    if (H5Aexists_by_name(file, obj, name, H5P_DEFAULT) <= 0)
+        return 0;
+    hid_t a = H5Aopen_by_name(file, obj, name, H5P_DEFAULT, H5P_DEFAULT);
+    if (a < 0)
+        return 0;
+    hid_t t = H5Aget_type(a);
+    H5T_class_t cls = H5Tget_class(t);
+    int ok = 0;
+    if (cls == H5T_INTEGER || cls == H5T_FLOAT) {
+        hid_t s = H5Aget_space(a);
+        ok = H5Sget_simple_extent_npoints(s) == 1 && H5Aread(a, H5T_NATIVE_DOUBLE, value) >= 0;
+        H5Sclose(s);
+    }
+    H5Tclose(t);
+    H5Aclose(a);
+    return ok;
+}
+
+/* Starts argv in dir with stdout and stderr into log (or /dev/null); the child's pid, or -1. */
+static pid_t spawn_start(const char *dir, char *const argv[], const char *log)
 {
     pid_t pid = fork();
+    if (pid != 0)
+        return pid;
+    int fd = open(log ? log : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+        dup2(fd, 1);
+        dup2(fd, 2);
+        close(fd);
+    }
+    if (dir && chdir(dir) != 0)
+        _exit(126);
+    execvp(argv[0], argv);
+    _exit(127);
+}
+
+/* The exit status of a wait status, -1 when the child was killed. */
+static int exit_status(int st)
+{
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/* Runs argv as spawn_start does and waits; the exit status, or -1. */
+static int spawn_wait(const char *dir, char *const argv[], const char *log)
+{
+    pid_t pid = spawn_start(dir, argv, log);
     if (pid < 0)
         return -1;
-    if (pid == 0) {
-        int fd = open(log ? log : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd >= 0) {
-            dup2(fd, 1);
-            dup2(fd, 2);
-            close(fd);
-        }
-        if (dir && chdir(dir) != 0)
-            _exit(126);
-        execvp(argv[0], argv);
-        _exit(127);
-    }
     int st = 0;
     while (waitpid(pid, &st, 0) < 0)
         if (errno != EINTR)
             return -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return exit_status(st);
 }
 
 static int probed_gnuplot = -1, probed_cairo = -1;
@@ -119,19 +161,22 @@ int ta_report_gnuplot_has_pngcairo(void)
     return probed_cairo;
 }
 
-int ta_report_gnuplot_run(const char *dir, const char *name)
+/* Removes a log that is empty (gnuplot had nothing to say). */
+static void drop_empty(const char *log)
 {
-    char script[512], log[4600];
-    snprintf(script, sizeof script, "%s.gp", name);
+    int64_t size = 0;
+    if (ta_file_size(log, &size) == 0 && size == 0)
+        unlink(log);
+    ta_err_clear();
+}
+
+int ta_report_gnuplot_outcome(const char *dir, const char *name, int status)
+{
+    char log[4600];
     TA_CHECK(snprintf(log, sizeof log, "%s/%s.log", dir, name) < (int)sizeof log, TA_EINPUT,
              "%s: path too long", dir);
-    char *av[] = {"gnuplot", script, NULL};
-    int st = spawn_wait(dir, av, log);
-    if (st == 0) {
-        int64_t size = 0;
-        if (ta_file_size(log, &size) == 0 && size == 0)
-            unlink(log); /* keep the log only when gnuplot had something to say */
-        ta_err_clear();
+    if (status == 0) {
+        drop_empty(log); /* keep a log only when gnuplot had something to say */
         return 0;
     }
     char *text = NULL;
@@ -145,9 +190,120 @@ int ta_report_gnuplot_run(const char *dir, const char *name)
     } else {
         ta_err_clear();
     }
-    int rc = TA_ERR(TA_EINTERNAL, "%s/%s: gnuplot failed (exit %d): %s", dir, script, st, last);
+    int rc =
+        TA_ERR(TA_EINTERNAL, "%s/%s.gp: gnuplot failed (exit %d): %s", dir, name, status, last);
     free(text);
     return rc;
+}
+
+/* One gnuplot process: the scripts names[idx[0..m-1]], its messages into log. */
+typedef struct {
+    pid_t pid;
+    const int *idx;
+    int m, status;
+    char log[4600];
+} gp_job_t;
+
+/* Starts `gnuplot A.gp B.gp ...` for job j in dir; j->pid is -1 when it could not start. Each
+ * script begins with `reset session`, so that one gnuplot can run several in turn. */
+static void gnuplot_start(const char *dir, char *const *names, gp_job_t *j)
+{
+    char **av = calloc((size_t)j->m + 2, sizeof *av);
+    int ok = av != NULL;
+    j->pid = -1;
+    if (ok)
+        av[0] = "gnuplot";
+    for (int k = 0; ok && k < j->m; k++) {
+        size_t len = strlen(names[j->idx[k]]) + 4;
+        av[k + 1] = malloc(len);
+        ok = av[k + 1] != NULL;
+        if (ok)
+            snprintf(av[k + 1], len, "%s.gp", names[j->idx[k]]);
+    }
+    if (ok)
+        j->pid = spawn_start(dir, av, j->log);
+    for (int k = 0; av && k < j->m; k++)
+        free(av[k + 1]);
+    free(av);
+}
+
+/* Runs the jobs, up to par at a time; each child is reaped by its own pid. */
+static void run_jobs(const char *dir, char *const *names, gp_job_t *job, int nj, int par)
+{
+    int next = 0, running = 0;
+    while (next < nj || running > 0) {
+        while (running < par && next < nj) {
+            gnuplot_start(dir, names, &job[next]);
+            job[next].status = -1;
+            running += job[next].pid > 0;
+            next++;
+        }
+        int reaped = 0;
+        for (int i = 0; i < next; i++) {
+            int st = 0;
+            if (job[i].pid > 0 && waitpid(job[i].pid, &st, WNOHANG) == job[i].pid) {
+                job[i].status = exit_status(st);
+                job[i].pid = 0;
+                running--;
+                reaped = 1;
+            }
+        }
+        if (!reaped && running > 0) {
+            struct timespec ts = {0, 5000000};
+            nanosleep(&ts, NULL);
+        }
+    }
+}
+
+void ta_report_gnuplot_run_all(const char *dir, char *const *names, int n, int jobs, int *status)
+{
+    /* First the scripts in `jobs` groups, one gnuplot each (a gnuplot takes a good part of a
+     * second to start and load its fonts; here once per group), messages into gnuplot-K.log;
+     * the scripts of a group that failed run again one by one, messages into NAME.log, so that
+     * each failure is its own script's. */
+    int ng = jobs < n ? jobs : n;
+    gp_job_t *job = calloc((size_t)(ng + n + 1), sizeof *job);
+    int *idx = malloc((size_t)(2 * n + 1) * sizeof *idx);
+    for (int i = 0; i < n; i++)
+        status[i] = -1;
+    if (!job || !idx || n == 0) {
+        free(job);
+        free(idx);
+        return;
+    }
+    int at = 0;
+    for (int k = 0; k < ng; k++) {
+        job[k].idx = idx + at;
+        for (int i = k; i < n; i += ng)
+            idx[at++] = i;
+        job[k].m = (int)(idx + at - job[k].idx);
+        snprintf(job[k].log, sizeof job[k].log, "%s/gnuplot-%d.log", dir, k + 1);
+    }
+    run_jobs(dir, names, job, ng, ng);
+    int ns = 0;
+    for (int k = 0; k < ng; k++) {
+        for (int q = 0; q < job[k].m; q++) {
+            int i = job[k].idx[q];
+            if (job[k].status == 0) {
+                status[i] = 0;
+                continue;
+            }
+            gp_job_t *one = &job[ng + ns++];
+            idx[at] = i;
+            one->idx = idx + at++;
+            one->m = 1;
+            snprintf(one->log, sizeof one->log, "%s/%s.log", dir, names[i]);
+        }
+        if (job[k].status == 0)
+            drop_empty(job[k].log);
+        else
+            unlink(job[k].log);
+    }
+    run_jobs(dir, names, job + ng, ns, jobs);
+    for (int q = 0; q < ns; q++)
+        status[job[ng + q].idx[0]] = job[ng + q].status;
+    free(job);
+    free(idx);
 }
 
 /* ---- the model files ------------------------------------------------------------------------ */
@@ -342,32 +498,6 @@ static int read_translate(hid_t f, ta_report_model_t *m)
     return 0;
 }
 
-typedef struct {
-    ta_report_model_t *m;
-    hid_t f;
-} cmp_ctx_t;
-
-static herr_t read_one_compare(hid_t loc, const char *name, const H5L_info_t *info, void *data)
-{
-    (void)loc;
-    (void)info;
-    cmp_ctx_t *c = data;
-    ta_report_model_t *m = c->m;
-    if (m->ncmp >= TA_REPORT_MAX_CMP)
-        return 0;
-    char grp[512];
-    snprintf(grp, sizeof grp, "/compare/%s", name);
-    double v = NAN, s = NAN;
-    if (num(c->f, m->file, grp, "jaccard_mean", &v, NULL) ||
-        num(c->f, m->file, grp, "n_shared_tokens", &s, NULL))
-        return -1;
-    snprintf(m->cmp_other[m->ncmp], sizeof m->cmp_other[0], "%s", name);
-    m->cmp_mean[m->ncmp] = v;
-    m->cmp_shared[m->ncmp] = s;
-    m->ncmp++;
-    return 0;
-}
-
 int ta_report_read_model(const char *path, ta_report_model_t *m)
 {
     memset(m, 0, sizeof *m);
@@ -408,13 +538,7 @@ int ta_report_read_model(const char *path, ta_report_model_t *m)
     TA_CALL_GOTO(read_diversity(f, m), done);
     TA_CALL_GOTO(read_probe(f, m), done);
     TA_CALL_GOTO(read_translate(f, m), done);
-    if (ta_h5_exists(f, "/compare")) {
-        cmp_ctx_t c = {m, f};
-        hsize_t idx = 0;
-        TA_CHECK_GOTO(H5Literate_by_name(f, "/compare", H5_INDEX_NAME, H5_ITER_INC, &idx,
-                                         read_one_compare, &c, H5P_DEFAULT) >= 0,
-                      TA_EINPUT, done, "%s: cannot list the comparisons in /compare", path);
-    }
+    TA_CALL_GOTO(ta__report_read_paper(f, m), done);
 done:
     H5Fclose(f);
     if (rc)
@@ -436,6 +560,7 @@ void ta_report_free_model(ta_report_model_t *m)
     free(m->pntok);
     ta_h5_free_strings(m->tcat, m->ntcat);
     free(m->tshare);
+    ta__report_free_paper(&m->p);
     memset(m, 0, sizeof *m);
 }
 

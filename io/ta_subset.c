@@ -7,6 +7,7 @@
 #include "io/ta_prov.h"
 
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 
 /* A .npy file: a 1-D integer array. */
@@ -49,8 +50,18 @@ static int read_npy(const char *path, const unsigned char *buf, size_t len, int6
 }
 
 /* Text: one id per line. lines[i] receives the line of the i-th id. */
-static int read_text(const char *path, char *text, int64_t **ids, int64_t **lines, int64_t *count)
+static int read_text(const char *path, char *text, size_t len, int64_t **ids, int64_t **lines,
+                     int64_t *count)
 {
+    const char *nul = memchr(text, '\0', len);
+    if (nul) {
+        int64_t line = 1;
+        for (const char *p = text; p < nul; p++)
+            line += *p == '\n';
+        return TA_ERR(TA_EINPUT,
+                      "%s:%lld: NUL byte (byte offset %lld): not a text file of token ids", path,
+                      (long long)line, (long long)(nul - text));
+    }
     int64_t cap = 0, lcap = 0, cnt = 0, line = 1;
     int64_t *v = NULL, *ln = NULL;
     int rc = 0;
@@ -176,7 +187,12 @@ static int read_any(const char *spec, int64_t n, int *kind, int64_t **v, int64_t
     TA_CALL(split_spec(spec, &file, &name));
     int rc = 0;
     *kind = 0;
-    if (ta_h5_is_hdf5(file)) {
+    struct stat st;
+    /* A FIFO or device would block the reads below (or never end): only regular files. */
+    if (stat(file, &st) == 0 && !S_ISREG(st.st_mode)) {
+        rc = TA_ERR(TA_EINPUT, "%s: not a regular file (a %s): a subset is a file of token ids",
+                    file, S_ISDIR(st.st_mode) ? "directory" : "FIFO, socket or device");
+    } else if (ta_h5_is_hdf5(file)) {
         *kind = 2;
         rc = read_map(spec, file, name, n, v, cnt);
     } else {
@@ -186,7 +202,7 @@ static int read_any(const char *spec, int64_t n, int *kind, int64_t **v, int64_t
         if (!rc) {
             *kind = len >= 6 && memcmp(data, "\x93NUMPY", 6) == 0;
             rc = *kind ? read_npy(file, (const unsigned char *)data, len, v, cnt)
-                       : read_text(file, data, v, lines, cnt);
+                       : read_text(file, data, len, v, lines, cnt);
         }
         free(data);
     }

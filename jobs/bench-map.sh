@@ -46,9 +46,11 @@ echo "== load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 if [ ! -f "$DIR/nb.h5" ]; then
     rm -rf "$DIR/model"
-    "$BIN" synth --preset "$PRESET" --tokens "$N" --dim 256 --seed 1 --out "$DIR/model" >/dev/null
-    "$BIN" ingest --model "$DIR/model" --out "$DIR/model.h5" >/dev/null
-    "$BIN" neighbors --embeddings "$DIR/model.h5" -k 16 --out "$DIR/nb.h5" >/dev/null
+    {
+        "$BIN" synth --preset "$PRESET" --tokens "$N" --dim 256 --seed 1 --out "$DIR/model"
+        "$BIN" ingest --model "$DIR/model" --out "$DIR/model.h5"
+        "$BIN" neighbors --embeddings "$DIR/model.h5" -k 16 --out "$DIR/nb.h5" --quiet
+    } >"$DIR/prepare.log" 2>&1 || { cat "$DIR/prepare.log" >&2; exit 1; }
 fi
 rm -f "$DIR"/map*.h5
 args=(map --neighbors "$DIR/nb.h5" --n-neighbors 15 --min-dist 0.2 --seed 1)

@@ -276,11 +276,7 @@ static int count_valid(ta__nbr_t *c, const ta_nbr_opts_t *o, int64_t *zero_rows,
     TA_MPI_MUST(MPI_Allreduce(&zl, &zg, 1, MPI_LONG_LONG, MPI_SUM, ta_mpi_comm()));
     *zero_rows = zg;
     *nvalid = c->n - zg;
-    /* The bf16 screen's error band (about 0.003-0.004 per row at d = 512) holds 1.7-2.8 k
-     * candidates on average within 2 delta of the k-th at k = 100 (tests/tools/bench_gemm). */
-    int64_t slack = o->slack > 0              ? o->slack
-                    : c->kind == TA_GEMM_BF16 ? 2 * (int64_t)o->k + TA_NBR_SLACK
-                                              : TA_NBR_SLACK;
+    int64_t slack = o->slack > 0 ? o->slack : ta_nbr_slack(o->k, c->kind == TA_GEMM_BF16);
     int64_t kk = (int64_t)o->k + slack;
     if (kk > *nvalid)
         kk = *nvalid > 0 ? *nvalid : 1;

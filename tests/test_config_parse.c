@@ -109,6 +109,7 @@ static void test_minimal(void)
     T_EQ_STR(c.results_dir, "results");
     T_EQ_STR(c.protocol, "tokenatlas");
     T_EQ_STR(c.gemm, "auto");
+    T_EQ_STR(c.subset, "all");
     T_EQ_INT(c.nmodels, 1);
     T_EQ_STR(c.models[0].name, "m");
     T_EQ_STR(c.models[0].path, "/p");
@@ -242,8 +243,9 @@ static void test_overrides(void)
                         "run=r2",
                         "categories.scheme=script",
                         "translate.dictionaries=/d",
-                        "protocol=paper"};
-    if (parse(minimal, ov, 13, &c) == 0) {
+                        "protocol=paper",
+                        "subset=shared"};
+    if (parse(minimal, ov, 14, &c) == 0) {
         T_EQ_INT(c.k, 50);
         T_EQ_STR(c.models[0].path, "/x");
         T_EQ_STR(c.models[0].tensor, "t.weight");
@@ -258,6 +260,8 @@ static void test_overrides(void)
         T_EQ_STR(c.scheme, "script");
         T_EQ_STR(c.dictionaries, "/d");
         T_EQ_STR(c.protocol, "paper");
+        T_EQ_STR(c.subset, "shared");
+        T_CHECK(strstr(c.text, "\nsubset: \"shared\"\n") != NULL);
         ta_config_free(&c);
     }
     /* An override can supply a missing required key; null clears an optional one. */
@@ -300,6 +304,15 @@ static void test_overrides(void)
     expect_error(minimal, b12, 1,
                  "--set neighbors.gemm=fp16: key 'neighbors.gemm': expected auto, f32, bf16 or "
                  "bf16x3, got 'fp16'");
+    const char *b14[] = {"subset=shared"};
+    expect_error(minimal, b14, 1,
+                 "--set subset=shared: key 'subset': shared (the tokens all models share) needs "
+                 "at least two models, got 1");
+    expect_error("run: r\nsubset: shared\nmodels: [{name: m, path: /p}]\n", NULL, 0,
+                 "c.yaml:2: key 'subset': shared (the tokens all models share) needs at least "
+                 "two models, got 1");
+    const char *b15[] = {"subset="};
+    expect_error(minimal, b15, 1, "--set subset=: key 'subset': expected a string, got null");
     const char *b10[] = {"models.0.path="};
     expect_error(minimal, b10, 1, "--set models.0.path=: key 'models.0.path': expected a string");
 }
@@ -314,7 +327,7 @@ static int same_config(const ta_config_t *a, const ta_config_t *b)
              a->probe_enabled == b->probe_enabled &&
              strcmp(a->dictionaries, b->dictionaries) == 0 && strcmp(a->scheme, b->scheme) == 0 &&
              strcmp(a->protocol, b->protocol) == 0 && strcmp(a->gemm, b->gemm) == 0 &&
-             a->npairs == b->npairs;
+             strcmp(a->subset, b->subset) == 0 && a->npairs == b->npairs;
     for (int i = 0; ok && i < a->nmodels; i++)
         ok = strcmp(a->models[i].name, b->models[i].name) == 0 &&
              strcmp(a->models[i].path, b->models[i].path) == 0 &&
@@ -408,6 +421,11 @@ static void test_roundtrip_and_files(void)
          "run.yaml:4: key 'neighbors.queries': /nonexistent/q: no such file"},
         {"run: r\nmodels: [{name: m, path: /}]\n\ntranslate:\n  dictionaries: /nonexistent\n",
          "run.yaml:5: key 'translate.dictionaries': /nonexistent: no such directory"},
+        {"run: r\nmodels: [{name: m, path: /}]\nsubset: sharde\n",
+         "run.yaml:3: key 'subset': sharde: no such file (expected all, shared, a file of token "
+         "ids or an overlap subset map)"},
+        {"run: r\nmodels: [{name: m, path: /}]\nsubset: /nonexistent/ov.h5:m\n",
+         "run.yaml:3: key 'subset': /nonexistent/ov.h5:m: no such file"},
     };
     for (int i = 0; i < (int)(sizeof cases / sizeof cases[0]); i++) {
         fp = fopen(yaml, "w");

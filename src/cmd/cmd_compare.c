@@ -43,6 +43,10 @@ static const ta_opt_t opts[] = {
                   "tokenatlas: the top N others matched through the shared vocabulary; paper: "
                   "compare_neighbors.py (tokens keyed by text, every entry of a row including "
                   "the token, overlap in percent, NaN written as 0)")},
+    {TA_OPT_PATH_(O, subset, "subset", 0, "FILE",
+                  "only the queries of model a that are tokens of this subset (ids of model a: a "
+                  "text file, a .npy array, or FILE.h5:NAME of an `overlap` subset map); the "
+                  "neighbour lists are taken as the files hold them")},
     {TA_OPT_PATH_(O, out, "out", TA_OPT_OUTPUT, "FILE.h5",
                   "output (default: beside file a, STEM.compare.h5); STEM.compare.tsv and "
                   "STEM.compare.map.tsv beside it")},
@@ -101,6 +105,8 @@ static int load(void *ctx)
     TA_CALL(ta_ana_open_neighbors(o->b, &d->b));
     TA_CALL(ta_tokens_load(&d->a, o->vocab_a, "--vocab-a", &d->ta));
     TA_CALL(ta_tokens_load(&d->b, o->vocab_b, "--vocab-b", &d->tb));
+    if (o->subset)
+        TA_CALL(ta_ana_select(&d->a, o->subset));
     d->paper = o->protocol == TA_PROTOCOL_PAPER;
     if (!d->paper) { /* the paper compares every entry of a row: --top plays no part */
         TA_CALL(ta_ana_check_top(&d->a, o->top));

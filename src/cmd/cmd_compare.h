@@ -11,6 +11,7 @@ typedef struct {
     const char *categories;        /* --categories PATH (of model a), NULL = none */
     int scheme;                    /* --scheme paper|script (ta_scheme_t) */
     int protocol;                  /* --protocol tokenatlas|paper (TA_PROTOCOL_*) */
+    const char *subset;            /* --subset FILE (ids of model a), NULL = every row */
     const char *out;               /* --out FILE.h5, NULL = beside file a */
 } ta_compare_opts_t;
 

@@ -51,6 +51,7 @@ static const ta_opt_t opts[] = {
                   "token strings for --protocol paper and a `token count` frequency file "
                   "(default: /vocab/token of the neighbours file, or the categories file when it "
                   "is a model.h5)")},
+    {TA_OPT_PATH_(O, subset, "subset", 0, "FILE", ta_ana_subset_help)},
     {TA_OPT_PATH_(O, out, "out", TA_OPT_OUTPUT, "FILE.h5",
                   "output (default: beside the neighbours file, STEM.diversity.h5); TSV tables "
                   "beside it")},
@@ -88,6 +89,8 @@ static int load(void *ctx)
     TA_CALL(ta_ana_open_neighbors(o->neighbors, &d->nb));
     TA_CALL(ta_ana_read_categories(o->categories, o->scheme, -1, NULL, &d->cs));
     TA_CALL(ta_nbfile_set_ntokens(&d->nb, d->cs.n, o->categories));
+    if (o->subset)
+        TA_CALL(ta_ana_select(&d->nb, o->subset));
     TA_CALL(ta_ana_check_top(&d->nb, o->top));
     TA_CALL(parse_exclusions(d));
     TA_CALL(ta__div_extra_load(d));

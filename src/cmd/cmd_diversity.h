@@ -14,6 +14,7 @@ typedef struct {
     int protocol;            /* --protocol tokenatlas|paper (TA_PROTOCOL_*) */
     const char *frequencies; /* --frequencies FILE: token counts, NULL = none */
     const char *vocab;       /* --vocab PATH: token strings, NULL = from the inputs */
+    const char *subset;      /* --subset FILE: only these queries, NULL = every row */
     const char *out;         /* --out FILE.h5, NULL = beside the neighbours file */
 } ta_diversity_opts_t;
 

@@ -253,7 +253,7 @@ static int load(map_t *m)
              o->subset ? o->subset : o->neighbors, (long long)m->nv);
     TA_CALL(ta_prov_add_input(o->neighbors));
     if (o->subset)
-        TA_CALL(ta_prov_add_input(o->subset));
+        TA_CALL(ta_subset_add_input(o->subset));
     return 0;
 }
 

@@ -36,6 +36,12 @@ static const ta_opt_t opts[] = {
     {TA_OPT_STRING_(O, queries, "queries", TA_OPT_ALWAYS, "all", "all|sample:FRACTION:SEED|FILE",
                     "all tokens, a sample (round(FRACTION x N) ids, seeded), or a file of token "
                     "ids (one per line, # comments, or a .npy array of ids)")},
+    {TA_OPT_PATH_(O, subset, "subset", 0, "FILE",
+                  "restrict queries and candidate neighbours alike to these tokens (a text file "
+                  "of ids, a .npy array, or FILE.h5:NAME, model NAME's ids in a subset map of "
+                  "`overlap`): the neighbours are found among the subset's rows only, the output "
+                  "keeps the original token ids; --queries then picks among the subset (a sample "
+                  "draws round(FRACTION x subset size), a file's ids must lie in the subset)")},
     {TA_OPT_FLAG_(O, exclude_self, "exclude-self", "drop the query token itself from its list")},
     {TA_OPT_INT_(O, block_rows, "block-rows", 0, NULL, 0, 1 << 16, "N",
                  "tile rows (0 or absent = auto: 1024 for d <= 2048, else 512)")},
@@ -64,8 +70,9 @@ static const ta_opt_t opts[] = {
 typedef struct {
     const ta_neighbors_opts_t *o;
     ta_embed_t e;
-    int32_t *queries; /* sorted ids, NULL for all rows */
+    int32_t *queries; /* sorted rows, NULL for all rows */
     int64_t nq;
+    int64_t *sub, nsub; /* --subset: the token ids, ascending (NULL without) */
     int64_t block_rows;
     ta_gemm_kind_t gemm;       /* the screening GEMM (--gemm resolved) */
     char *fingerprint, *ckdir; /* checkpoint identity and directory (NULL without) */
@@ -78,6 +85,29 @@ static int cmp_i32(const void *a, const void *b)
 {
     int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
     return (x > y) - (x < y);
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* --subset: the tokens, ascending (ties by lower row are then ties by lower token id), selected
+ * in the embeddings, so that the search runs on the sub-matrix as on any matrix; the results are
+ * mapped back to token ids at the end (map_back). */
+static int select_subset(nb_t *nb)
+{
+    TA_CALL(ta_subset_read(nb->o->subset, nb->e.rows, &nb->sub, &nb->nsub));
+    qsort(nb->sub, (size_t)nb->nsub, sizeof *nb->sub, cmp_i64);
+    return ta_embed_select(&nb->e, nb->sub, nb->nsub);
+}
+
+/* The row of token id among the subset's, -1 when it is not in it. */
+static int64_t subset_row(const nb_t *nb, int64_t id)
+{
+    const int64_t *p = bsearch(&id, nb->sub, (size_t)nb->nsub, sizeof id, cmp_i64);
+    return p ? p - nb->sub : -1;
 }
 
 /* sample:FRACTION:SEED: round(FRACTION x N) ids (at least 1) by a partial Fisher-Yates shuffle
@@ -112,19 +142,32 @@ static int sample_queries(const char *spec, int64_t n, int32_t **ids, int64_t *n
     return 0;
 }
 
-/* FILE: the ids it lists (a subset file, io/ta_subset.h: text or .npy; each at most once),
- * sorted. */
-static int read_queries(const char *spec, int64_t n, int32_t **ids, int64_t *nq)
+/* FILE: the ids it lists (a subset spec, io/ta_subset.h: text, .npy or FILE.h5:NAME; each at
+ * most once) as rows, sorted; with --subset each must be one of the subset's tokens. */
+static int read_queries(const nb_t *nb, const char *spec, int32_t **ids, int64_t *nq)
 {
     int64_t *v, cnt;
-    TA_CALL(ta_subset_read(spec, n, &v, &cnt));
+    TA_CALL(ta_subset_read(spec, nb->e.stored_rows, &v, &cnt));
     int32_t *q = ta_malloc((size_t)cnt * sizeof *q);
     if (!q) {
         free(v);
         return TA_ERR(TA_ERESOURCE, "out of memory for the queries of %s", spec);
     }
-    for (int64_t i = 0; i < cnt; i++)
-        q[i] = (int32_t)v[i];
+    for (int64_t i = 0; i < cnt; i++) {
+        int64_t row = nb->sub ? subset_row(nb, v[i]) : v[i];
+        if (row < 0) {
+            char where[4400];
+            ta_subset_place(spec, i, where, sizeof where);
+            int rc = TA_ERR(TA_EINPUT,
+                            "%s: token id %lld is not in the subset %s (--queries must lie in "
+                            "--subset)",
+                            where, (long long)v[i], nb->o->subset);
+            free(v);
+            free(q);
+            return rc;
+        }
+        q[i] = (int32_t)row;
+    }
     free(v);
     qsort(q, (size_t)cnt, sizeof *q, cmp_i32);
     *ids = q;
@@ -137,16 +180,27 @@ static int queries_from_file(const char *spec)
     return strcmp(spec, "all") != 0 && strncmp(spec, "sample:", 7) != 0;
 }
 
-/* The query ids (sorted, unique), or *ids = NULL for all rows. */
-static int parse_queries(const char *spec, int64_t n, int32_t **ids, int64_t *nq)
+/* The query rows (sorted, unique), or *ids = NULL for all rows (of the subset, if any). */
+static int parse_queries(const nb_t *nb, const char *spec, int32_t **ids, int64_t *nq)
 {
+    const int64_t n = nb->e.rows;
     *ids = NULL;
     *nq = n;
     if (strcmp(spec, "all") == 0)
         return 0;
     if (strncmp(spec, "sample:", 7) == 0)
         return sample_queries(spec, n, ids, nq);
-    return read_queries(spec, n, ids, nq);
+    return read_queries(nb, spec, ids, nq);
+}
+
+/* The size and modification time of the file behind a subset spec, for the fingerprint. */
+static int spec_stamp(const char *spec, char *st, size_t cap)
+{
+    char *file = NULL;
+    TA_CALL(ta_subset_file(spec, &file));
+    int rc = ta_ckpt_file_stamp(file, st, cap);
+    free(file);
+    return rc;
 }
 
 /* The fingerprint a checkpoint must match: inputs (size and mtime) and every parameter that
@@ -155,19 +209,26 @@ static int fingerprint(nb_t *nb)
 {
     const ta_neighbors_opts_t *o = nb->o;
     const ta_embed_t *e = &nb->e;
-    char st[128], qst[128] = "";
+    char st[128], qst[128] = "", sst[128] = "", *sub = NULL;
     TA_CALL(ta_ckpt_file_stamp(e->file, st, sizeof st));
     if (queries_from_file(o->queries))
-        TA_CALL(ta_ckpt_file_stamp(o->queries, qst, sizeof qst));
-    TA_CALL(ta_cmd_sprintf(&nb->fingerprint,
-                           "tokenatlas neighbors checkpoint v3\n"
-                           "embeddings %s %s tensor %s shape %lldx%lld dtype %s\n"
-                           "queries %s %s\n"
-                           "k %d exclude_self %d block_rows %lld ranks %d\n"
-                           "gemm %s\n",
-                           e->file, st, e->tensor, (long long)e->rows, (long long)e->cols, e->dtype,
-                           o->queries, qst, (int)o->k, o->exclude_self, (long long)nb->block_rows,
-                           ta_mpi_size(), ta_gemm_kind_name(nb->gemm)));
+        TA_CALL(spec_stamp(o->queries, qst, sizeof qst));
+    /* Without --subset the text is the same as before the option existed. */
+    if (o->subset) {
+        TA_CALL(spec_stamp(o->subset, sst, sizeof sst));
+        TA_CALL(ta_cmd_sprintf(&sub, "subset %s %s %lld\n", o->subset, sst, (long long)nb->nsub));
+    }
+    int rc = ta_cmd_sprintf(&nb->fingerprint,
+                            "tokenatlas neighbors checkpoint v3\n"
+                            "embeddings %s %s tensor %s shape %lldx%lld dtype %s\n"
+                            "queries %s %s\n%s"
+                            "k %d exclude_self %d block_rows %lld ranks %d\n"
+                            "gemm %s\n",
+                            e->file, st, e->tensor, (long long)e->rows, (long long)e->cols,
+                            e->dtype, o->queries, qst, sub ? sub : "", (int)o->k, o->exclude_self,
+                            (long long)nb->block_rows, ta_mpi_size(), ta_gemm_kind_name(nb->gemm));
+    free(sub);
+    TA_CALL(rc);
     return ta_cmd_sprintf(&nb->ckdir, "%s.ckpt", o->out);
 }
 
@@ -224,15 +285,19 @@ static int prepare(nb_t *nb)
 {
     const ta_neighbors_opts_t *o = nb->o;
     int rc = ta_embed_open(o->embeddings, o->tensor, &nb->e);
+    if (!rc && o->subset)
+        rc = select_subset(nb);
     if (!rc) {
         int64_t avail = nb->e.rows - (o->exclude_self ? 1 : 0);
         if (o->k > avail)
-            rc = TA_ERR(TA_EINPUT, "%s: -k %lld exceeds the %lld rows available as neighbours%s",
-                        o->embeddings, (long long)o->k, (long long)avail,
-                        o->exclude_self ? " (--exclude-self)" : "");
+            rc =
+                TA_ERR(TA_EINPUT, "%s: -k %lld exceeds the %lld rows available as neighbours%s%s%s",
+                       o->embeddings, (long long)o->k, (long long)avail,
+                       o->subset ? " in the subset " : "", o->subset ? o->subset : "",
+                       o->exclude_self ? " (--exclude-self)" : "");
     }
     if (!rc)
-        rc = parse_queries(o->queries, nb->e.rows, &nb->queries, &nb->nq);
+        rc = parse_queries(nb, o->queries, &nb->queries, &nb->nq);
     nb->block_rows = o->block_rows > 0 ? o->block_rows : ta_nbr_auto_block_rows(nb->e.cols);
     TA_CALL(ta_mpi_agree(rc));
     TA_CALL(ta_nbr_gemm_choose(o->gemm - 1, nb->e.cols, nb->block_rows, &nb->gemm));
@@ -243,7 +308,11 @@ static int prepare(nb_t *nb)
     TA_CALL(ta_mpi_agree(rc));
     ta_prov_add_input(nb->e.file);
     if (queries_from_file(o->queries))
-        ta_prov_add_input(o->queries);
+        ta_subset_add_input(o->queries);
+    if (o->subset) {
+        ta_subset_add_input(o->subset);
+        ta_prov_set_str("subset", o->subset);
+    }
     if (o->vocab)
         ta_prov_add_input(o->vocab);
     return 0;
@@ -290,17 +359,38 @@ static int write_serial(const nb_t *nb, ta_h5out_t *h)
     const ta_h5_attr_t attrs[] = {
         TA_H5_ATTR_INT_("k", o->k),
         TA_H5_ATTR_INT_("exclude_self", o->exclude_self),
-        TA_H5_ATTR_INT_("n_tokens", nb->e.rows),
+        TA_H5_ATTR_INT_("n_tokens", nb->e.stored_rows),
         TA_H5_ATTR_STR_("queries", o->queries),
         TA_H5_ATTR_STR_("embeddings", o->embeddings),
         TA_H5_ATTR_INT_("block_rows", nb->block_rows),
         TA_H5_ATTR_INT_("zero_rows", nb->res.zero_rows),
     };
     TA_CALL(ta_h5_write_attrs(h->file, "/neighbors", attrs, sizeof attrs / sizeof attrs[0]));
-    if (nb->have_vocab && is_model_h5(&nb->e) && nb->voc.n == nb->e.rows)
+    if (o->subset) {
+        const ta_h5_attr_t sub[] = {
+            TA_H5_ATTR_STR_("subset", o->subset),
+            TA_H5_ATTR_INT_("n_subset", nb->nsub),
+        };
+        TA_CALL(ta_h5_write_attrs(h->file, "/neighbors", sub, 2));
+    }
+    if (nb->have_vocab && is_model_h5(&nb->e) && nb->voc.n == nb->e.stored_rows)
         TA_CALL(ta_h5_write_strings(h->file, "/vocab/token", (const char *const *)nb->voc.piece,
                                     nb->voc.n));
     return 0;
+}
+
+/* Local. The results in token ids: the rows of the selected sub-matrix (--subset) mapped back to
+ * the tokens they stand for, queries and neighbours alike. */
+static void map_back(nb_t *nb)
+{
+    ta_nbr_result_t *r = &nb->res;
+    if (!nb->e.sel)
+        return;
+    for (int64_t q = 0; q < r->qn; q++)
+        r->qid[q] = (int32_t)ta_embed_row_id(&nb->e, r->qid[q]);
+    for (int64_t i = 0; i < r->qn * nb->o->k; i++)
+        if (r->index[i] >= 0)
+            r->index[i] = (int32_t)ta_embed_row_id(&nb->e, r->index[i]);
 }
 
 /* Collective. OUT.h5: every rank its rows, then rank 0 the attributes. */
@@ -351,6 +441,7 @@ static void nb_free(nb_t *nb)
     if (nb->e.impl)
         ta_embed_close(&nb->e);
     free(nb->queries);
+    free(nb->sub);
     free(nb->fingerprint);
     free(nb->ckdir);
 }
@@ -368,11 +459,12 @@ int ta_cmd_neighbors_run(const ta_neighbors_opts_t *o)
     int rc = prepare(&nb);
     if (rc)
         goto out;
-    ta_log_info("neighbors: %lld x %lld (%s), k = %lld, %lld queries, %d ranks x %d threads, "
+    ta_log_info("neighbors: %lld x %lld (%s)%s%s, k = %lld, %lld queries, %d ranks x %d threads, "
                 "tiles of %lld rows, OpenBLAS %s",
-                (long long)nb.e.rows, (long long)nb.e.cols, nb.e.dtype, (long long)o->k,
-                (long long)nb.nq, ta_mpi_size(), ta_blas_threads(), (long long)nb.block_rows,
-                ta_blas_corename());
+                (long long)nb.e.rows, (long long)nb.e.cols, nb.e.dtype,
+                o->subset ? ", the rows of the subset " : "", o->subset ? o->subset : "",
+                (long long)o->k, (long long)nb.nq, ta_mpi_size(), ta_blas_threads(),
+                (long long)nb.block_rows, ta_blas_corename());
     ta_nbr_opts_t no = {.k = (int)o->k,
                         .exclude_self = o->exclude_self,
                         .block_rows = nb.block_rows,
@@ -380,6 +472,7 @@ int ta_cmd_neighbors_run(const ta_neighbors_opts_t *o)
                         .ckpt_dir = nb.ckdir,
                         .ckpt_text = nb.fingerprint};
     TA_CALL_GOTO(ta_nbr_run(&nb.e, nb.queries, nb.nq, &no, &nb.res), out);
+    map_back(&nb);
     report_run(&nb);
     TA_CALL_GOTO(write_h5(&nb), out);
     if (o->tsv)

@@ -9,6 +9,7 @@ typedef struct {
     const char *tensor;     /* --tensor NAME, NULL = found by its known names */
     int64_t k;              /* -k K */
     const char *queries;    /* --queries all|sample:FRACTION:SEED|FILE */
+    const char *subset;     /* --subset FILE: queries and candidates among these tokens only */
     int exclude_self;       /* --exclude-self */
     int64_t block_rows;     /* --block-rows N, 0 = auto */
     const char *out;        /* --out FILE.h5 */

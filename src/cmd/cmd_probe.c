@@ -195,6 +195,7 @@ static int load_inputs(const ta_probe_opts_t *a, probe_state_t *s)
         TA_CHECK(s->npool >= 2, TA_EINPUT, "%s: nothing to probe (%lld token)", a->subset,
                  (long long)s->npool);
         TA_CALL(ta_subset_add_input(a->subset));
+        ta_prov_set_str("subset", a->subset);
     }
     TA_CALL(ta_prov_add_input(a->categories));
     TA_CALL(ta_prov_add_input(s->emb.file));

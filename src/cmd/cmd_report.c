@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const ta_opt_t opts[] = {
     {TA_OPT_POSITIONAL_(ta_report_opts_t, dir, "RUN_DIR", TA_OPT_REQUIRED,
@@ -68,6 +69,121 @@ static int collect_categories(ta_report_t *r)
     return 0;
 }
 
+/* The provenance of model m's group g (NULL when m has no such group); for comparisons, the
+ * first one. */
+static const ta_report_prov_t *group_prov(const ta_report_model_t *m, report_group_t g)
+{
+    switch (g) {
+    case REPORT_G_DIV:
+        return m->has_div ? &m->p.div : NULL;
+    case REPORT_G_PROBE:
+        return m->has_probe ? &m->p.probe : NULL;
+    case REPORT_G_TR:
+        return m->has_tr ? &m->p.tr : NULL;
+    case REPORT_G_MAP:
+        return m->p.nmap > 0 ? &m->p.map : NULL;
+    case REPORT_G_CMP:
+        return m->p.ncmp > 0 ? &m->p.cmp[0].prov : NULL;
+    }
+    return NULL;
+}
+
+int ta__report_all_paper(ta_report_t *r, report_group_t g)
+{
+    int n = 0;
+    for (int j = 0; j < r->nm; j++) {
+        const ta_report_prov_t *p = group_prov(&r->m[j], g);
+        if (p && strcmp(p->protocol, "paper") != 0)
+            return 0;
+        n += p != NULL;
+    }
+    return n > 0;
+}
+
+/* A subset as the captions show it: "" is every token; a path loses its directories. */
+static const char *subset_shown(const char *s)
+{
+    if (!s[0])
+        return "all tokens";
+    const char *colon = strrchr(s, ':'), *slash = NULL;
+    for (const char *p = s; *p && (!colon || p < colon); p++)
+        if (*p == '/')
+            slash = p;
+    return slash ? slash + 1 : s;
+}
+
+/* Whether every subset is FILE:<its model's name> with one FILE: the models' shared tokens (an
+ * overlap's subset map read by model name). */
+static int shared_subset(ta_report_t *r, report_group_t g, char *file, size_t cap)
+{
+    file[0] = '\0';
+    int n = 0;
+    for (int j = 0; j < r->nm; j++) {
+        const ta_report_prov_t *p = group_prov(&r->m[j], g);
+        if (!p)
+            continue;
+        size_t ls = strlen(p->subset), ln = strlen(r->m[j].name);
+        if (ls <= ln + 1 || p->subset[ls - ln - 1] != ':' ||
+            strcmp(p->subset + ls - ln, r->m[j].name) != 0)
+            return 0;
+        char f[512];
+        snprintf(f, sizeof f, "%.*s", (int)(ls - ln - 1), p->subset);
+        if (n++ && strcmp(f, file) != 0)
+            return 0;
+        snprintf(file, cap, "%s", f);
+    }
+    return n > 0;
+}
+
+/* The protocol (subset = 0) or the subset of a group as the captions show it. */
+static const char *prov_value(const ta_report_prov_t *p, int subset)
+{
+    if (subset)
+        return subset_shown(p->subset);
+    return p->protocol[0] ? p->protocol : "not recorded";
+}
+
+/* The value of each model with group g: just the value when all agree, else "name value, ...". */
+static void per_model(ta_report_t *r, report_group_t g, int subset, char *out, size_t cap)
+{
+    const char *first = NULL;
+    int same = 1;
+    out[0] = '\0';
+    for (int pass = 0; pass < 2; pass++)
+        for (int j = 0; j < r->nm; j++) {
+            const ta_report_prov_t *p = group_prov(&r->m[j], g);
+            if (!p)
+                continue;
+            const char *v = prov_value(p, subset);
+            if (pass == 0) {
+                first = first ? first : v;
+                same &= strcmp(first, v) == 0;
+            } else if (same) {
+                snprintf(out, cap, "%s", v);
+                return;
+            } else {
+                size_t len = strlen(out);
+                snprintf(out + len, cap - len, "%s%s %s", len ? ", " : "", r->m[j].name, v);
+            }
+        }
+}
+
+void ta__report_prov_caption(ta_report_t *r, report_group_t g, ta__report_text_t *t)
+{
+    char prot[1024], sub[2048], file[512];
+    per_model(r, g, 0, prot, sizeof prot);
+    if (shared_subset(r, g, file, sizeof file)) {
+        const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+        snprintf(sub, sizeof sub, "the tokens all models share (%s)", base);
+    } else {
+        per_model(r, g, 1, sub, sizeof sub);
+    }
+    if (g == REPORT_G_MAP)
+        ta__report_textf(t, " Protocol: any (the layout does not depend on it); subset: %s.", sub);
+    else
+        ta__report_textf(t, " Protocol: %s; subset: %s.", prot, sub);
+}
+
 static int model_cmp(const void *a, const void *b)
 {
     const ta_report_model_t *x = a, *y = b;
@@ -117,6 +233,42 @@ static int setup_figures(ta_report_t *r)
     return 0;
 }
 
+/* Renders the scripts of the first pass side by side (one gnuplot per core, at most 8); a
+ * failure is remembered for the report, not fatal, so that the tables still come out. Returns
+ * the number of failures. */
+static int render(ta_report_t *r)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int jobs = cores < 1 ? 1 : cores > 8 ? 8 : (int)cores, failed = 0;
+    ta_report_gnuplot_run_all(r->figdir, r->pending, r->npending, jobs, r->status);
+    for (int i = 0; i < r->npending; i++) {
+        if (ta_report_gnuplot_outcome(r->figdir, r->pending[i], r->status[i]) == 0)
+            continue;
+        r->status[i] = r->status[i] ? r->status[i] : -1;
+        size_t len = strlen(r->fig_errors);
+        snprintf(r->fig_errors + len, sizeof r->fig_errors - len, "%s%s", len ? "; " : "",
+                 ta_err_message());
+        ta_log_warn("report: %s", ta_err_message());
+        ta_err_clear();
+        failed++;
+    }
+    return failed;
+}
+
+/* The documents and the figures: first every script and both documents, then the rendering;
+ * when a figure failed, the documents are written again without it. */
+static int write_and_render(ta_report_t *r)
+{
+    r->pass = 1;
+    TA_CALL(ta__report_write(r));
+    if (render(r) > 0) {
+        ta__report_abort(r);
+        r->pass = 2;
+        TA_CALL(ta__report_write(r));
+    }
+    return ta__report_commit(r);
+}
+
 static void report_free(ta_report_t *r)
 {
     for (int i = 0; i < r->nm; i++)
@@ -126,6 +278,11 @@ static void report_free(ta_report_t *r)
             free(r->cat[c]);
     free(r->cat);
     free(r->cat_tokens);
+    ta_report_free_overlap(&r->ov);
+    for (int i = 0; i < r->npending; i++)
+        free(r->pending[i]);
+    free(r->pending);
+    free(r->status);
     free(r->dir);
     free(r->figdir);
     free(r);
@@ -146,8 +303,9 @@ int ta_cmd_report_run(const ta_report_opts_t *o)
                   "%s: not a directory (expected a run directory such as results/demo)", r->dir);
     TA_CALL_GOTO(read_models(r), done);
     TA_CALL_GOTO(collect_categories(r), done);
+    TA_CALL_GOTO(ta_report_read_overlap(r->dir, &r->ov), done);
     TA_CALL_GOTO(setup_figures(r), done);
-    TA_CALL_GOTO(ta__report_write(r), done);
+    TA_CALL_GOTO(write_and_render(r), done);
     ta_log_info("report: %s/report.md and %s/index.html (%d model(s), figures in %s)", r->dir,
                 r->dir, r->nm, r->figdir);
 done:

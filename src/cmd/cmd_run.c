@@ -1,8 +1,10 @@
 /* `tokenatlas run CONFIG.yaml [--set key=value]...`: the whole pipeline, resumable.
  *
- * For each model: ingest -> neighbors -> diversity -> map (unless map.enabled is false or the
- * queries are a sample) -> probe -> translate (when dictionaries are configured); then compare for
- * the configured pairs; then each model's results are assembled into results/<run>/<model>.h5 with
+ * With subset: shared, first every model's ingest and the overlap of their vocabularies (the
+ * subset map steps/overlap.h5), whose ids restrict each model's neighbours and probes. For each
+ * model: ingest -> neighbors -> diversity -> map (unless map.enabled is false or the queries are a
+ * sample) -> probe -> translate (when dictionaries are configured); then compare for the
+ * configured pairs; then each model's results are assembled into results/<run>/<model>.h5 with
  * TSV tables beside it, and the report is written.
  *
  * Every step is the command itself: its options struct is filled from the config and its typed
@@ -29,6 +31,7 @@
 #include "cmd/cmd_ingest.h"
 #include "cmd/cmd_map.h"
 #include "cmd/cmd_neighbors.h"
+#include "cmd/cmd_overlap.h"
 #include "cmd/cmd_probe.h"
 #include "cmd/cmd_report.h"
 #include "cmd/cmd_translate.h"
@@ -193,8 +196,66 @@ static int step_ingest(run_t *r, const ta_config_model_t *m, char *const *f)
     return run_step(r, m->name, &ta_cmd_ingest, &o, o.out);
 }
 
+/* Collective. subset: shared: every model ingested, then the overlap of their vocabularies
+ * (steps/overlap.h5, the subset map, and steps/overlap.tsv), before the models' analyses. */
+static int step_overlap(run_t *r)
+{
+    const ta_config_t *c = r->cfg;
+    char **model_h5 = ta_calloc((size_t)c->nmodels, sizeof *model_h5);
+    char *names = NULL, *prefix = NULL, *out = NULL;
+    TA_CHECK_ALLOC(model_h5, (size_t)c->nmodels * sizeof *model_h5);
+    int rc = 0;
+    for (int i = 0; i < c->nmodels && !rc; i++) {
+        char *f[NSTEPS] = {NULL};
+        rc = step_path(r, c->models[i].name, step_names[STEP_MODEL], &f[STEP_MODEL]);
+        model_h5[i] = f[STEP_MODEL];
+        if (!rc)
+            rc = step_ingest(r, &c->models[i], f);
+        char *more = NULL;
+        if (!rc)
+            rc = ta_cmd_sprintf(&more, "%s%s%s", i ? names : "", i ? "," : "", c->models[i].name);
+        free(names);
+        names = more;
+    }
+    if (!rc)
+        rc = ta_cmd_sprintf(&prefix, "%s/overlap", r->steps);
+    if (!rc)
+        rc = ta_cmd_sprintf(&out, "%s.h5", prefix);
+    if (!rc) {
+        ta_overlap_opts_t o;
+        ta_opt_defaults(&ta_cmd_overlap, &o);
+        o.vocab = (ta_optlist_t){.n = c->nmodels, .v = (const char **)model_h5};
+        o.names = names;
+        o.out = prefix;
+        rc = run_step(r, "all", &ta_cmd_overlap, &o, out);
+    }
+    for (int i = 0; i < c->nmodels; i++)
+        free(model_h5[i]);
+    free(model_h5);
+    free(names);
+    free(prefix);
+    free(out);
+    return rc;
+}
+
+/* Local. The --subset of model m's steps (*spec NULL for all tokens): subset: shared gives
+ * steps/overlap.h5:<m>; a subset map of `overlap` named without a model gives its ids of m; a
+ * file of ids (or FILE.h5:NAME) serves every model as it is. */
+static int model_subset(const run_t *r, const ta_config_model_t *m, char **spec)
+{
+    const char *s = r->cfg->subset;
+    *spec = NULL;
+    if (strcmp(s, "all") == 0)
+        return 0;
+    if (strcmp(s, "shared") == 0)
+        return ta_cmd_sprintf(spec, "%s/overlap.h5:%s", r->steps, m->name);
+    if (ta_h5_is_hdf5(s))
+        return ta_cmd_sprintf(spec, "%s:%s", s, m->name);
+    return ta_cmd_sprintf(spec, "%s", s);
+}
+
 /* Collective. neighbors: exact top-k cosine neighbours; checkpoints itself when interrupted. */
-static int step_neighbors(run_t *r, const ta_config_model_t *m, char *const *f)
+static int step_neighbors(run_t *r, const ta_config_model_t *m, char *const *f, const char *subset)
 {
     const ta_config_t *c = r->cfg;
     ta_neighbors_opts_t o;
@@ -202,6 +263,7 @@ static int step_neighbors(run_t *r, const ta_config_model_t *m, char *const *f)
     o.embeddings = f[STEP_MODEL];
     o.k = c->k;
     o.queries = c->queries;
+    o.subset = subset;
     o.exclude_self = c->exclude_self;
     o.block_rows = c->block_rows;
     o.gemm = value_of(ta_cmd_gemms, c->gemm);
@@ -239,7 +301,7 @@ static int step_map(run_t *r, const ta_config_model_t *m, char *const *f)
 }
 
 /* Collective. probe: one-vs-rest linear probes per category. */
-static int step_probe(run_t *r, const ta_config_model_t *m, char *const *f)
+static int step_probe(run_t *r, const ta_config_model_t *m, char *const *f, const char *subset)
 {
     const ta_config_t *c = r->cfg;
     ta_probe_opts_t o;
@@ -248,6 +310,7 @@ static int step_probe(run_t *r, const ta_config_model_t *m, char *const *f)
     o.folds = c->folds;
     o.min_tokens = c->min_tokens;
     o.seed = c->seed;
+    o.subset = subset;
     o.protocol = value_of(ta_cmd_protocols, c->protocol);
     o.scheme = scheme_of(c);
     o.out = f[STEP_PROBE];
@@ -273,12 +336,15 @@ static int step_translate(run_t *r, const ta_config_model_t *m, char *const *f)
 static int run_model(run_t *r, const ta_config_model_t *m)
 {
     const ta_config_t *c = r->cfg;
-    char *f[NSTEPS] = {NULL};
+    char *f[NSTEPS] = {NULL}, *subset = NULL;
     int rc = 0;
     for (int i = 0; i < NSTEPS; i++)
         TA_CALL_GOTO(step_path(r, m->name, step_names[i], &f[i]), done);
+    TA_CALL_GOTO(model_subset(r, m, &subset), done);
     TA_CALL_GOTO(step_ingest(r, m, f), done);
-    TA_CALL_GOTO(step_neighbors(r, m, f), done);
+    /* With a subset the neighbours are those of its tokens among its tokens; diversity, map,
+     * translate and compare read them as they are. */
+    TA_CALL_GOTO(step_neighbors(r, m, f, subset), done);
     TA_CALL_GOTO(step_diversity(r, m, f), done);
     /* A map places each query by its neighbours among the queries: with a sample of queries
      * (neighbors.queries: sample:...) few of those are queries, so most points would have no
@@ -288,12 +354,13 @@ static int run_model(run_t *r, const ta_config_model_t *m)
     else if (c->map_enabled)
         run_log(r, "%s map: skipped (neighbors.queries is a sample)", m->name);
     if (c->probe_enabled)
-        TA_CALL_GOTO(step_probe(r, m, f), done);
+        TA_CALL_GOTO(step_probe(r, m, f, subset), done);
     if (c->dictionaries[0])
         TA_CALL_GOTO(step_translate(r, m, f), done);
 done:
     for (int i = 0; i < NSTEPS; i++)
         free(f[i]);
+    free(subset);
     return rc;
 }
 
@@ -355,6 +422,27 @@ static int assemble_pairs(run_t *r, const ta_config_model_t *m, hid_t dst)
     return rc;
 }
 
+/* Local (rank 0, serial handle). subset: shared: the overlap of the models' vocabularies (/overlap,
+ * with the subset map) in each model's file, and overlap.tsv beside them. */
+static int assemble_overlap(run_t *r, hid_t dst)
+{
+    char *path = NULL, *tsv = NULL, *copy = NULL;
+    TA_CALL(ta_cmd_sprintf(&path, "%s/overlap.h5", r->steps));
+    int rc = ta_prov_add_input(path);
+    if (!rc)
+        rc = ta_assemble_copy_object(dst, path, "/overlap", "/overlap");
+    if (!rc)
+        rc = ta_cmd_sprintf(&tsv, "%s/overlap.tsv", r->steps);
+    if (!rc)
+        rc = ta_cmd_sprintf(&copy, "%s/overlap.tsv", r->dir);
+    if (!rc)
+        rc = ta_assemble_copy_file(tsv, copy);
+    free(path);
+    free(tsv);
+    free(copy);
+    return rc;
+}
+
 /* Local (rank 0, serial handle). Copies the step files of one model into the assembled file. */
 static int assemble_groups(run_t *r, const ta_config_model_t *m, hid_t dst)
 {
@@ -370,6 +458,8 @@ static int assemble_groups(run_t *r, const ta_config_model_t *m, hid_t dst)
         }
         free(path);
     }
+    if (!rc && strcmp(r->cfg->subset, "shared") == 0)
+        rc = assemble_overlap(r, dst);
     return rc ? rc : assemble_pairs(r, m, dst);
 }
 
@@ -448,6 +538,8 @@ static int run_report(run_t *r)
 static int run_all(run_t *r)
 {
     const ta_config_t *c = r->cfg;
+    if (strcmp(c->subset, "shared") == 0)
+        TA_CALL(step_overlap(r));
     for (int i = 0; i < c->nmodels; i++)
         TA_CALL(run_model(r, &c->models[i]));
     for (int p = 0; p < c->npairs; p++)
@@ -540,6 +632,8 @@ TA_CMD_DEFINE(
     run, ta_run_opts_t,
     .summary = "the whole pipeline for the models in a config, resumable, into results/<run>/",
     .notes = "Steps (each writes results/<run>/steps/<model>.<step>.h5, skipped when complete): "
+             "with subset: shared first every model's ingest and the overlap of their "
+             "vocabularies (steps/overlap.h5, .tsv); then per model "
              "ingest, neighbors, diversity, map (unless map.enabled is false or neighbors.queries "
              "is a sample), probe, translate (with translate.dictionaries), compare "
              "(compare.pairs); then results/<run>/<model>.h5 + TSV tables, and the report "

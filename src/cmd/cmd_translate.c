@@ -48,6 +48,7 @@ static const ta_opt_t opts[] = {
                   "tokenatlas: normalised words, the top N others, -1 without an entry; paper: "
                   "the paper's scripts (exact words, lower-cased tokens, every entry of the row "
                   "including the token, 0 without a translation)")},
+    {TA_OPT_PATH_(O, subset, "subset", 0, "FILE", ta_ana_subset_help)},
     {TA_OPT_PATH_(O, out, "out", TA_OPT_OUTPUT, "FILE.h5",
                   "output (default: beside the neighbours file, STEM.translate.h5); "
                   "STEM.translate.tsv beside it")},
@@ -119,6 +120,8 @@ static int load(void *ctx)
     TA_CALL(ta_vocab_read(o->vocab, &d->voc));
     TA_CALL(ta_prov_add_input(o->vocab));
     TA_CALL(ta_nbfile_set_ntokens(&d->nb, d->voc.n, o->vocab));
+    if (o->subset)
+        TA_CALL(ta_ana_select(&d->nb, o->subset));
     /* The paper counts every entry of a row: --top plays no part. */
     if (!d->paper)
         TA_CALL(ta_ana_check_top(&d->nb, o->top));

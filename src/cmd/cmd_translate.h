@@ -12,6 +12,7 @@ typedef struct {
     const char *categories; /* --categories PATH, NULL = no summaries by category */
     int scheme;             /* --scheme paper|script (ta_scheme_t) */
     int protocol;           /* --protocol tokenatlas|paper (TA_PROTOCOL_*) */
+    const char *subset;     /* --subset FILE: only these queries, NULL = every row */
     const char *out;        /* --out FILE.h5, NULL = beside the neighbours file */
 } ta_translate_opts_t;
 

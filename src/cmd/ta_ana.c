@@ -2,7 +2,9 @@
 
 #include "base/ta_error.h"
 #include "io/ta_file.h"
+#include "base/ta_log.h"
 #include "io/ta_prov.h"
+#include "io/ta_subset.h"
 #include "mpi/ta_h5par.h"
 #include "mpi/ta_mpi.h"
 #include "cmd/ta_cmd.h"
@@ -15,6 +17,21 @@ int ta_ana_open_neighbors(const char *path, ta_nbfile_t *nb)
 {
     TA_CALL(ta_nbfile_open(path, nb));
     return ta_prov_add_input(path);
+}
+
+const char ta_ana_subset_help[] =
+    "only the queries that are tokens of this subset (a text file of ids, a .npy array, or "
+    "FILE.h5:NAME of an `overlap` subset map); their neighbour lists are taken as the file holds "
+    "them (a neighbours file made with neighbors --subset has no neighbour outside the subset)";
+
+int ta_ana_select(ta_nbfile_t *nb, const char *spec)
+{
+    int64_t q = nb->q;
+    TA_CALL(ta_nbfile_select(nb, spec));
+    ta_log_info("%s: %lld of its %lld query rows are tokens of the subset %s", nb->path,
+                (long long)nb->q, (long long)q, spec);
+    ta_prov_set_str("subset", spec);
+    return ta_subset_add_input(spec);
 }
 
 int ta_ana_check_top(const ta_nbfile_t *nb, int64_t top)

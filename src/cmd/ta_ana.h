@@ -18,6 +18,12 @@
 /* Local. Opens the neighbours file at path (every rank opens it on its own) and registers it as an
  * input of the output. */
 int ta_ana_open_neighbors(const char *path, ta_nbfile_t *nb);
+/* Local. --subset: only the rows whose query is a token of the subset spec (ta_nbfile_select;
+ * their neighbour lists as the file holds them); the file is registered as an input and named in
+ * the output's root attribute `subset`. */
+int ta_ana_select(ta_nbfile_t *nb, const char *spec);
+/* The help text of the analyses' --subset. */
+extern const char ta_ana_subset_help[];
 /* Local. --top must not exceed the neighbours per row. */
 int ta_ana_check_top(const ta_nbfile_t *nb, int64_t top);
 

@@ -8,8 +8,8 @@
  *  ta_nbr_tile_rows(d)       1024 (d <= 2048),  neighbors: query rows and       GEMM tile of B x B
  *                            else 512           visiting rows into B x B tiles  scores, see below
  *                                               (--block-rows overrides)
- *  TA_NBR_SLACK              16                 -                               candidates kept per
- *                                                                               row beyond k
+ *  ta_nbr_slack(k, bf16)     16; 2 k + 16 with  -                               candidates kept per
+ *                            the bf16 screen                                    row beyond k
  *  TA_TOPK_CAP_FACTOR        2                  a top-k row's buffer            cut back to kk
  *                                               (cap = 2 kk keys)               when full
  *  TA_TOPK_SCAN_WIDTH        16                 a score row into chunks         one SIMD compare
@@ -28,7 +28,7 @@
  *  TA_PROBE_READ_ROWS        16384              probe: the embedding rows read  bounded read calls
  *                                               per call
  *
- * Results do not depend on ta_nbr_tile_rows, TA_NBR_SLACK, the top-k parameters or
+ * Results do not depend on ta_nbr_tile_rows, ta_nbr_slack, the top-k parameters or
  * ta_nbr_rescore_block (the canonical rescoring makes neighbours bit-identical for every tile
  * size and rank count; the tests shrink the tiles to reach every edge case). They do depend on
  * ta_probe_block_rows and TA_PROBE_MAX_CHUNKS (the order of the probe's float sums): changing
@@ -54,6 +54,15 @@ enum {
 static inline int64_t ta_nbr_tile_rows(int64_t d)
 {
     return d <= 2048 ? 1024 : 512;
+}
+
+/* Local. Candidates kept per row beyond k (kk = k + slack). The f32 screen errs by about d u, so
+ * 16 more than k almost always hold the canonical top k. The bf16 screen's error band (about
+ * 0.003-0.004 per row at d = 512) holds 1.7-2.8 k candidates on average within 2 delta of the
+ * k-th at k = 100 (tests/tools/bench_gemm): 2 k more. */
+static inline int64_t ta_nbr_slack(int64_t k, int bf16_screen)
+{
+    return bf16_screen ? 2 * k + TA_NBR_SLACK : TA_NBR_SLACK;
 }
 
 /* Local. Queries per block of the rescoring (its stop points): 4 B queries, 16 B d bytes of

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""map_ranks: `tokenatlas map` gives the same bytes for 1, 2 and 3 ranks and for the same seed
-(another seed gives another map); the graph of a sampled-queries neighbours file keeps only edges
+"""map_ranks: `tokenatlas map` gives the same bytes for 1, 2, 3 and 4 ranks and for the same seed
+(another seed gives another map); a stop request exits 4 and the rerun gives the same map; the graph of a sampled-queries neighbours file keeps only edges
 between queries (checked against a numpy count of the rows that run short); bad input exits 2
 naming the file and the place, and leaves no output.
 """
@@ -39,7 +39,7 @@ ref = run_map(nb, os.path.join(TMP, "r1.h5"))
 tahelp.check(ref[3] == 1, "map output without complete = 1")
 tahelp.check(ref[0].shape == (1500, 2) and ref[0].dtype == np.float32, "xy shape %r" % (ref[0].shape,))
 tahelp.check(ref[1].dtype == np.int32 and np.array_equal(ref[1], np.arange(1500)), "/map/query")
-for p in (1, 2, 3):
+for p in (1, 2, 3, 4):
     got = run_map(nb, os.path.join(TMP, "r%d.h5" % p), np_=p)
     tahelp.check(got[0].tobytes() == ref[0].tobytes(), "%d ranks: /map/xy differs from 1 rank" % p)
 again = run_map(nb, os.path.join(TMP, "again.h5"), np_=2)
@@ -47,6 +47,15 @@ tahelp.check(again[0].tobytes() == ref[0].tobytes(), "same seed: /map/xy differs
 other = run_map(nb, os.path.join(TMP, "other.h5"), extra=["--seed", "10"])
 tahelp.check(not np.array_equal(other[0], ref[0]), "another seed gave the same map")
 tahelp.check(other[2]["seed"] == 10, "--seed 10 recorded as %r" % other[2]["seed"])
+
+# A stop request (TA_STOP_AFTER=0: at once) ends the optimisation after its first epoch with exit 4
+# and no output; the map keeps no checkpoint, so the rerun computes the same map from the start.
+stop = os.path.join(TMP, "stop.h5")
+p = tahelp.run(["map", "--neighbors", nb, "--out", stop, "--seed", "9"], np=2,
+               env={"TA_STOP_AFTER": "0"}, expect=4)
+tahelp.check("epoch 1 of 500" in p.stderr, "stop message: %r" % p.stderr[-500:])
+tahelp.check(not os.path.exists(stop) and not os.path.exists(stop + ".tmp"), "stopped map left a file")
+tahelp.check(run_map(nb, stop, np_=2)[0].tobytes() == ref[0].tobytes(), "rerun after a stop differs")
 
 # Sampled queries: neighbours over the whole vocabulary, edges only between queries.
 nbs = os.path.join(TMP, "nbs.h5")

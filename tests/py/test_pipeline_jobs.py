@@ -41,7 +41,7 @@ for need in ("srun --mpi=pmix", "OPENBLAS_NUM_THREADS=${SLURM_CPUS_PER_TASK", "t
 # directory that exists, and stop before the first step (TA_STOP_AFTER=0 -> exit 4).
 models = os.path.join(tmp, "m")
 os.makedirs(models)
-for cfg, n in (("demo.yaml", 2), ("reproduce-paper.yaml", 5)):
+for cfg, n in (("demo.yaml", 2), ("reproduce-paper.yaml", 7)):
     args = ["run", os.path.join(jobs, cfg), "--set", "results_dir=" + os.path.join(tmp, "r")]
     for i in range(n):
         args += ["--set", "models.%d.path=%s" % (i, models)]

@@ -109,6 +109,17 @@ for np_ in (1, 3):
         t.check(np.array_equal(g["query_a"][()], want_q), "compare: queries of a")
         t.check(sf.close(g["jaccard"][()], want_j), "compare: Jaccard")
 
+# The paper's definitions take the same rows.
+for cmd in (["diversity", "--neighbors", NB, "--categories", CAT, "--vocab", VOC],
+            ["translate", "--neighbors", NB, "--vocab", VOC, "--dict", DICT],
+            ["compare", "--a", NB, "--b", NBB]):
+    out = os.path.join(D, "paper-%s.h5" % cmd[0])
+    t.run(cmd + ["--protocol", "paper", "--top", str(TOP), "--subset", SUB, "--out", out], np=2)
+    with h5py.File(out) as f:
+        g = f[cmd[0]]
+        q = g["query_a" if cmd[0] == "compare" else "query"][()]
+        t.check(np.array_equal(q, want_q), "%s --protocol paper: queries" % cmd[0])
+
 # Bad subsets.
 bad = os.path.join(D, "bad.txt")
 with open(bad, "w") as f:

@@ -2,8 +2,9 @@
 force on the sub-matrix mapped back to the original ids; identical arrays at 1-4 ranks, 1-3
 threads and tiles down to 3 rows, for the subset given as text (any order), .npy and an `overlap`
 subset map (FILE.h5:NAME); with --exclude-self, a sampled and a listed query set; planted exact
-ties inside the subset and with rows outside it; a zero row in the subset; bad input exits 2
-naming the file and the place."""
+ties inside the subset and with rows outside it; a zero row in the subset; interrupted after every
+step and resumed (a checkpoint of another subset refused); bad input exits 2 naming the file and
+the place."""
 import json
 import os
 
@@ -124,7 +125,26 @@ t.expect_input_error(["neighbors", "--embeddings", NPY, "-k", "3", "--subset", T
                       qfile, "--out", os.path.join(tmp, "e.h5")],
                      [qfile + ":6: token id 13 is not in the subset " + TXT])
 
-# 4. Bad subsets: out of range, repeated, an unknown or missing model name, -k too large.
+# 4. Interrupted after every step (TA_STOP_AFTER=0) and resumed at 2 ranks: the same arrays; a
+#    checkpoint of another subset is refused naming its line.
+out = os.path.join(tmp, "resume.h5")
+args = ["-k", str(K), "--subset", TXT, "--block-rows", "48"]
+for runs in range(60):
+    p = t.run(["neighbors", "--embeddings", NPY, "--out", out, "--quiet"] + args, np=2,
+              env={"TA_STOP_AFTER": "0"}, check=False)
+    if p.returncode != 4:
+        break
+t.check(p.returncode == 0 and runs >= 2, "resumed runs: %d, last exit %d: %s"
+        % (runs, p.returncode, p.stderr[-800:]))
+same_arrays(ref, out, "interrupted and resumed")
+t.run(["neighbors", "--embeddings", NPY, "--out", out, "--quiet"] + args, np=2,
+      env={"TA_STOP_AFTER": "0"}, expect=4)
+t.expect_input_error(["neighbors", "--embeddings", NPY, "--out", out, "--quiet", "-k", str(K),
+                      "--subset", SNPY, "--block-rows", "48"], [out + ".ckpt", "subset "], np=2)
+t.run(["neighbors", "--embeddings", NPY, "--out", out, "--quiet"] + args, np=2)
+same_arrays(ref, out, "resumed after the refusal")
+
+# 5. Bad subsets: out of range, repeated, an unknown or missing model name, -k too large.
 bad = os.path.join(tmp, "bad.txt")
 with open(bad, "w") as f:
     f.write("1\n2\n%d\n" % N)

@@ -47,7 +47,7 @@ models:
   - name: ma
     path: %s/meaning-aligned
     vocab: %s
-neighbors: {k: 12, queries: all, block_rows: 7}
+neighbors: {k: 16, queries: all, block_rows: 7}
 diversity: {top: 8}
 probe: %s
 compare: {pairs: [[sc, ma]]}
@@ -81,7 +81,7 @@ for m in ("sc", "ma"):
     y, ok = subsetref.normalise(x)
     sub = np.sort(ids)
     nbp = os.path.join(steps, m + ".neighbors.h5")
-    nb_ref[m] = subsetref.check(nbp, y, ok, sub, 12, sub, len(x), what=m)
+    nb_ref[m] = subsetref.check(nbp, y, ok, sub, 16, sub, len(x), what=m)
     with h5py.File(nbp) as f:
         t.check(f["neighbors"].attrs["subset"] == os.path.join(steps, "overlap.h5") + ":" + m,
                 "%s: neighbours subset attribute %r" % (m, f["neighbors"].attrs["subset"]))
@@ -91,6 +91,8 @@ for m in ("sc", "ma"):
         t.check(n_rows == len(sub), "%s: probe over %d rows, expected %d" % (m, n_rows, len(sub)))
     with h5py.File(os.path.join(steps, m + ".diversity.h5")) as f:
         t.check(np.array_equal(f["diversity/query"][()], sub), "%s: diversity queries" % m)
+    with h5py.File(os.path.join(steps, m + ".map.h5")) as f:
+        t.check(np.array_equal(f["map/query"][()], sub), "%s: the map's points" % m)
     with h5py.File(os.path.join(rundir, m + ".h5")) as f:
         t.check(f["overlap/shared"][0, 1] == len(shared), "%s: /overlap in the assembled file" % m)
 with open(os.path.join(rundir, "run.yaml")) as f:
