@@ -5,6 +5,7 @@
 #include "base/ta_error.h"
 #include "io/ta_file.h"
 #include "io/ta_h5.h"
+#include "kernels/ta_utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,6 +118,11 @@ static int ta__parse_tsv(const char *path, char *data, size_t len, ta_catset_t *
             path, (long long)line, p, (long long)n);
         TA_CHECK_GOTO(t1[1] != '\0', TA_EINPUT, done, "%s:%lld: empty category", path,
                       (long long)line);
+        /* Category names are written into UTF-8 HDF5 strings and reports. */
+        int64_t bad = ta_utf8_invalid_at(t1 + 1, strlen(t1 + 1));
+        TA_CHECK_GOTO(bad < 0, TA_EINPUT, done,
+                      "%s:%lld: the category is not valid UTF-8 (byte %lld of the column)", path,
+                      (long long)line, (long long)bad + 1);
         TA_CALL_GOTO(ta_grow(&cats, &cap, n + 1, sizeof *cats), done);
         cats[n++] = t1 + 1; /* points into data, which lives until the catset is built */
         p = next;

@@ -176,12 +176,11 @@ typedef struct {
     dev_t dev;
     ino_t ino;
     char *path;
-    int output; /* written by this command (an output must not be written twice) */
 } protected_t;
 static protected_t *prot;
 static int64_t nprot, capprot;
 
-static void protect(const char *path, int output)
+void ta_file_protect(const char *path)
 {
     struct stat st;
     if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
@@ -195,17 +194,7 @@ static void protect(const char *path, int output)
         ta_err_clear(); /* out of memory: the guard is skipped, nothing else changes */
         return;
     }
-    prot[nprot++] = (protected_t){st.st_dev, st.st_ino, p, output};
-}
-
-void ta_file_protect(const char *path)
-{
-    protect(path, 0);
-}
-
-void ta_file_written(const char *path)
-{
-    protect(path, 1);
+    prot[nprot++] = (protected_t){st.st_dev, st.st_ino, p};
 }
 
 void ta_file_protect_reset(void)
@@ -249,9 +238,7 @@ int ta_file_check_output(const char *path)
              ta_file_kind(st.st_mode));
     for (int64_t i = 0; i < nprot; i++)
         TA_CHECK(prot[i].dev != st.st_dev || prot[i].ino != st.st_ino, TA_EINPUT,
-                 prot[i].output ? "%s: is also %s, another output of this command"
-                                : "%s: is the input %s; write the output to another file",
-                 path, prot[i].path);
+                 "%s: is the input %s; write the output to another file", path, prot[i].path);
     return 0;
 }
 
@@ -262,9 +249,13 @@ int ta_file_create_tmp(const char *tmp, int *fd)
     if (unlink(tmp) != 0 && errno != ENOENT)
         return TA_ERR(TA_EINPUT, "%s: cannot replace: %s", tmp, strerror(errno));
     *fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
-    TA_CHECK(*fd >= 0, errno == ENOSPC || errno == EDQUOT ? TA_ERESOURCE : TA_EINPUT,
-             "%s: cannot create: %s", tmp, strerror(errno));
+    TA_CHECK(*fd >= 0, ta_file_write_errc(errno), "%s: cannot create: %s", tmp, strerror(errno));
     return 0;
+}
+
+int ta_file_write_errc(int e)
+{
+    return e == ENOSPC || e == EDQUOT || e == EFBIG ? TA_ERESOURCE : TA_EINPUT;
 }
 
 int ta_outfile_open(ta_outfile_t *o, const char *path)
@@ -302,8 +293,6 @@ int ta_outfile_release(int publish)
         if (publish && !rc && rename(held[i][0], held[i][1]) != 0)
             rc = TA_ERR(TA_EINPUT, "%s: cannot rename from %s: %s", held[i][1], held[i][0],
                         strerror(errno));
-        else if (publish && !rc)
-            ta_file_written(held[i][1]);
         unlink(held[i][0]);
     }
     nheld = 0;
@@ -326,8 +315,7 @@ int ta_outfile_commit(ta_outfile_t *o)
     o->fp = NULL;
     if (bad) {
         unlink(o->tmp);
-        return TA_ERR(e == ENOSPC || e == EDQUOT ? TA_ERESOURCE : TA_EINPUT, "%s: write failed: %s",
-                      o->path, strerror(e));
+        return TA_ERR(ta_file_write_errc(e), "%s: write failed: %s", o->path, strerror(e));
     }
     if (holding) {
         if (ta_grow(&held, &capheld, nheld + 1, sizeof *held) != 0) {
@@ -344,7 +332,6 @@ int ta_outfile_commit(ta_outfile_t *o)
         unlink(o->tmp);
         return TA_ERR(TA_EINPUT, "%s: cannot rename from %s: %s", o->path, o->tmp, strerror(e));
     }
-    ta_file_written(o->path);
     return 0;
 }
 

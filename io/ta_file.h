@@ -52,9 +52,6 @@ int ta_outfile_release(int publish);
 /* Local. Records an input (ta_prov_add_input does it for every input a command names): no output
  * of this process may be the same file (same device and inode, through any path or link). */
 void ta_file_protect(const char *path);
-/* Local. Records an output once written (ta_outfile_commit does it): a second output of the same
- * command may not replace it. */
-void ta_file_written(const char *path);
 void ta_file_protect_reset(void);
 /* Local. 1 when a and b name the same file: the same device and inode when both exist, else the
  * same name in the same (resolved) directory. */
@@ -65,6 +62,10 @@ int ta_file_check_output(const char *path);
 /* Local. Creates the temporary file of an output: whatever is at that name (a stale file, a
  * symbolic link) is removed first, never written through. */
 int ta_file_create_tmp(const char *tmp, int *fd);
+
+/* Local. The error code of a failed write or create with errno e: TA_ERESOURCE when the disk,
+ * the quota or the file-size limit is exhausted (ENOSPC, EDQUOT, EFBIG), else TA_EINPUT. */
+int ta_file_write_errc(int e);
 
 /* Local. Writes s to fp with TSV escaping (\t, \n, \r, \\). */
 void ta_tsv_put_escaped(FILE *fp, const char *s, size_t len);

@@ -5,16 +5,88 @@
 #include "io/ta_file.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #define TA_H5_CHECK(expr, ...) TA_CHECK((expr) >= 0, TA_EINTERNAL, __VA_ARGS__)
 
+/* H5Ewalk2 callback: found when an error of the stack names an exhausted disk or limit. */
+static herr_t names_no_space(unsigned n, const H5E_error2_t *e, void *data)
+{
+    (void)n;
+    static const char *const words[] = {"No space left", "Disk quota",  "File too large",
+                                        "errno = 28",    "errno = 122", "errno = 27"};
+    for (size_t i = 0; e->desc && i < sizeof words / sizeof *words; i++)
+        if (strstr(e->desc, words[i]))
+            *(int *)data = 1;
+    return 0;
+}
+
+/* The file of loc and the free bytes of its file system (ULLONG_MAX when unknown); 1 when
+ * the file system counts as full (less than 1 MiB or no inode left). */
+static int free_space(hid_t loc, char *file, size_t cap, unsigned long long *left)
+{
+    char dir[4096] = ".";
+    *left = ULLONG_MAX;
+    if (H5Fget_name(loc, file, cap) <= 0)
+        snprintf(file, cap, "(HDF5 file)");
+    const char *slash = strrchr(file, '/');
+    if (slash)
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash > file ? slash - file : 1), file);
+    struct statvfs fs;
+    if (statvfs(dir, &fs) != 0)
+        return 0;
+    *left = (unsigned long long)fs.f_bavail * fs.f_frsize;
+    return *left < (1ull << 20) || (fs.f_files > 0 && fs.f_favail == 0);
+}
+
+int ta_h5_check_room(hid_t loc, const char *name, int64_t bytes)
+{
+    char file[4096];
+    unsigned long long left;
+    int full = free_space(loc, file, sizeof file, &left);
+    if (left == ULLONG_MAX)
+        return 0;
+    TA_CHECK(!full && (unsigned long long)bytes <= left - (1ull << 20), TA_ERESOURCE,
+             "%s: %lld bytes to write for %s, %llu free: the disk is full", file, (long long)bytes,
+             name, left);
+    return 0;
+}
+
+int ta_h5_create_failed(hid_t loc, const char *what, const char *name)
+{
+    /* The stack first: the calls below clear it. */
+    int nospace = 0;
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, names_no_space, &nospace);
+    /* MPI-IO reports ENOSPC as a generic I/O error: a file system with less than a MiB (or no
+     * inode) left is taken as full too. */
+    char file[4096];
+    unsigned long long left;
+    nospace |= free_space(loc, file, sizeof file, &left);
+    if (nospace)
+        return TA_ERR(TA_ERESOURCE, "%s: %s %s: the disk is full (%llu bytes free)", file, what,
+                      name, left);
+    return TA_ERR(TA_EINTERNAL, "%s: %s %s", file, what, name);
+}
+
 void ta_h5_quiet(void)
 {
+    /* No exit handler: ta_h5_shutdown decides whether the library can be closed. */
+    H5dont_atexit();
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
+
+void ta_h5_shutdown(void)
+{
+    /* Every file is closed by now unless a close failed (a full disk): HDF5 then holds a file
+     * it can neither flush nor free, and closing the library crashes in it. The process is
+     * about to exit, which frees it all; the file was a temporary one and is removed. */
+    if (H5Fget_obj_count(H5F_OBJ_ALL, H5F_OBJ_FILE) == 0)
+        H5close();
 }
 
 hid_t ta_h5_fapl_new(void)
@@ -74,7 +146,8 @@ int ta_h5_create_dataset(hid_t loc, const char *name, hid_t memtype, int ndims, 
     H5Pclose(lcpl);
     H5Pclose(dcpl);
     H5Sclose(space);
-    TA_CHECK(*dset >= 0, TA_EINTERNAL, "cannot create dataset %s", name);
+    if (*dset < 0)
+        return ta_h5_create_failed(loc, "cannot create dataset", name);
     return 0;
 }
 
@@ -110,7 +183,7 @@ int ta_h5_write_array(hid_t loc, const char *name, ta_elem_t type, int ndims, co
     H5Pclose(dcpl);
     int rc = 0;
     if (dset < 0)
-        rc = TA_ERR(TA_EINTERNAL, "cannot create dataset %s", name);
+        rc = ta_h5_create_failed(loc, "cannot create dataset", name);
     else if (hd[0] * hd[1] > 0 && H5Dwrite(dset, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
         rc = TA_ERR(TA_ERESOURCE, "writing dataset %s failed (disk full?)", name);
     if (dset >= 0)
@@ -137,7 +210,7 @@ int ta_h5_write_strings(hid_t loc, const char *name, const char *const *s, int64
     hid_t dset = H5Dcreate2(loc, name, type, space, lcpl, dcpl, H5P_DEFAULT);
     int rc = 0;
     if (dset < 0)
-        rc = TA_ERR(TA_EINTERNAL, "cannot create dataset %s", name);
+        rc = ta_h5_create_failed(loc, "cannot create dataset", name);
     else if (n > 0 && H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, s) < 0)
         rc = TA_ERR(TA_ERESOURCE, "writing dataset %s failed (disk full?)", name);
     if (dset >= 0)
@@ -154,7 +227,8 @@ static int write_attr(hid_t loc, const char *name, hid_t type, hid_t space, cons
     if (H5Aexists(loc, name) > 0)
         H5Adelete(loc, name);
     hid_t a = H5Acreate2(loc, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
-    TA_CHECK(a >= 0, TA_EINTERNAL, "cannot create attribute %s", name);
+    if (a < 0)
+        return ta_h5_create_failed(loc, "cannot create attribute", name);
     herr_t e = H5Awrite(a, type, buf);
     H5Aclose(a);
     TA_CHECK(e >= 0, TA_ERESOURCE, "cannot write attribute %s", name);
@@ -360,7 +434,9 @@ static herr_t link_is_local(hid_t g, const char *name, const H5L_info_t *info, v
 
 /* Opens a complete tokenatlas file; *complete = 0 (and *f closed) when it has no complete = 1.
  * A complete attribute that is not one integer is an error. */
-static int open_checked(const char *path, hid_t *f, int *complete)
+/* Opens path and reads its complete attribute (a malformed one is an error); with open_ok, a
+ * file HDF5 cannot open is *complete = 0 instead of an error (an interrupted write). */
+static int open_checked_ex(const char *path, hid_t *f, int *complete, int open_ok)
 {
     *f = H5I_INVALID_HID;
     *complete = 0;
@@ -369,6 +445,8 @@ static int open_checked(const char *path, hid_t *f, int *complete)
     hid_t fapl = ta_h5_fapl_new();
     *f = H5Fopen(path, H5F_ACC_RDONLY, fapl);
     H5Pclose(fapl);
+    if (*f < 0 && open_ok)
+        return 0;
     TA_CHECK(*f >= 0, TA_EINPUT, "%s: cannot open HDF5 file (corrupt or truncated?)", path);
     int64_t v = 0;
     int found = 0, rc = ta_h5_get_attr_int(*f, path, "/", "complete", &v, &found);
@@ -382,6 +460,23 @@ static int open_checked(const char *path, hid_t *f, int *complete)
         *f = H5I_INVALID_HID;
     }
     return rc;
+}
+
+static int open_checked(const char *path, hid_t *f, int *complete)
+{
+    return open_checked_ex(path, f, complete, 0);
+}
+
+int ta_h5_check_complete(const char *path, int *complete)
+{
+    *complete = 0;
+    if (!ta_file_is_regular(path) || H5Fis_hdf5(path) <= 0)
+        return 0;
+    hid_t f;
+    TA_CALL(open_checked_ex(path, &f, complete, 1));
+    if (f >= 0)
+        H5Fclose(f);
+    return 0;
 }
 
 int ta_h5_is_complete(const char *path)

@@ -9,8 +9,23 @@
 #include <hdf5.h>
 #include <stdint.h>
 
-/* Local. Turns off HDF5's own error printing (errors become tokenatlas messages). */
+/* Local. Turns off HDF5's own error printing (errors become tokenatlas messages) and its exit
+ * handler; the first HDF5 call of the program, which then calls ta_h5_shutdown before exit. */
 void ta_h5_quiet(void);
+/* Local. Closes the HDF5 library before MPI_Finalize, unless a file is still open: a file whose
+ * close failed (a full disk) crashes HDF5 when the library closes it, so the library is then
+ * left to the process exit. */
+void ta_h5_shutdown(void);
+/* Local. The error of a failed create (what: "cannot create dataset", name: its name) in the
+ * file of loc: TA_ERESOURCE saying the disk is full when HDF5's error stack names an exhausted
+ * disk, quota or file size limit, or the file system has less than 1 MiB or no inode left;
+ * else TA_EINTERNAL. Call it right after the failing call (it reads HDF5's error stack). */
+int ta_h5_create_failed(hid_t loc, const char *what, const char *name);
+/* Local. TA_ERESOURCE naming the file of loc, name and the sizes when its file system lacks
+ * room for bytes more (plus 1 MiB for metadata); 0 when there is room or it cannot be told.
+ * Checked before collective writes, whose failure on one rank would leave the others waiting
+ * inside HDF5. */
+int ta_h5_check_room(hid_t loc, const char *name, int64_t bytes);
 /* Local. The HDF5 memory type of an element type. */
 hid_t ta_h5_memtype(ta_elem_t type);
 
@@ -81,6 +96,11 @@ int ta_h5_write_attrs(hid_t loc, const char *obj, const ta_h5_attr_t *a, int n);
 /* Reading. */
 /* Local. 1 when path is an HDF5 file whose root has complete = 1, else 0 (never an error). */
 int ta_h5_is_complete(const char *path);
+/* Local. *complete as ta_h5_is_complete gives it (a missing file, one that is no HDF5 file or
+ * that HDF5 cannot open, as left by an interrupted write, is 0), but a file whose complete
+ * attribute is malformed (not one integer) or that links to other files is TA_EINPUT naming it:
+ * for callers that would otherwise skip or replace such a file. */
+int ta_h5_check_complete(const char *path, int *complete);
 /* Local. Opens read-only; refuses anything but a regular file, files without complete = 1 (or
  * with a complete attribute that is not one integer) and files holding links to other files.
  * Every dataset read through the functions below is refused when its data live in other files,

@@ -57,7 +57,9 @@ int ta_report_list_models(const char *dir, char ***paths, int *n, char **skipped
             ta_err_clear();
         if (is_overlap && !has_vocab)
             continue;
-        if (!ta_h5_is_complete(path)) {
+        int complete = 0;
+        TA_CALL_GOTO(ta_h5_check_complete(path, &complete), done);
+        if (!complete) {
             TA_CALL_GOTO(ta_grow(&skip, &scap, (int64_t)(slen + len + 3), 1), done);
             slen += (size_t)sprintf(skip + slen, "%s%s", slen ? ", " : "", e->d_name);
             continue;

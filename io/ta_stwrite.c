@@ -29,9 +29,8 @@ static int write_full(int fd, const char *path, const void *buf, size_t n, int64
         ssize_t w = pwrite(fd, (const char *)buf + done, n - done, (off_t)(off + (int64_t)done));
         if (w < 0 && errno == EINTR)
             continue;
-        TA_CHECK(w > 0, errno == ENOSPC || errno == EDQUOT ? TA_ERESOURCE : TA_EINPUT,
-                 "%s: write failed at byte %lld: %s", path, (long long)(off + (int64_t)done),
-                 strerror(errno));
+        TA_CHECK(w > 0, ta_file_write_errc(errno), "%s: write failed at byte %lld: %s", path,
+                 (long long)(off + (int64_t)done), strerror(errno));
         done += (size_t)w;
     }
     return 0;
