@@ -258,6 +258,11 @@ static int load_norms(ta__div_t *d)
     TA_CALL(rc);
     TA_CHECK(n == d->cs.n, TA_EINPUT, "%s: /norms has %lld entries but %s has %lld tokens", src,
              (long long)n, d->o->categories, (long long)d->cs.n);
+    /* A norm is what ingest wrote: finite and >= 0. */
+    for (int64_t i = 0; i < n; i++)
+        TA_CHECK(isfinite(d->norms[i]) && d->norms[i] >= 0, TA_EINPUT,
+                 "%s: /norms row %lld holds %g: a norm is a finite number >= 0", src, (long long)i,
+                 d->norms[i]);
     d->normsrc = src;
     return src != d->o->categories ? ta_prov_add_input(src) : 0;
 }
