@@ -148,7 +148,7 @@ static void state_free(probe_state_t *s)
     free(s->final);
     free(s->folds_res);
     ta_shm_free(&s->X);
-    free(s->ctx.buf);
+    free(s->ctx.rows);
     free(s->ctx.ybuf);
     free(s->ctx.work);
     if (s->emb_open)

@@ -1,7 +1,9 @@
 """probe_pss: the normalised matrix is held once per node (mpi/ta_shm.h, issue 14).
 
-A 40,000 x 512 float32 matrix (80 MB, far more than everything else probe holds) and two small
-probed categories. The memory the ranks of the job really use together is the sum of their
+A 40,000 x 512 float32 matrix (80 MB, far more than everything else probe holds) and two probed
+categories, A (every third token) and the rest: their balanced samples take 26,668 rows, two thirds
+of the matrix, which the fits read from the shared matrix through row lists
+(kernels/ta_probe.h: ta_probe_fit_rows) instead of copying them per rank. The memory the ranks of the job really use together is the sum of their
 proportional set sizes (tests/py/pss.py: a page shared by k processes counts 1/k in each), sampled
 every 20 ms; its peak is compared with that of the same job at 1 rank:
   - 2 ranks, shared memory: at most 1.3x the 1-rank peak (a private copy per rank would be 2x);
@@ -24,7 +26,7 @@ cats = os.path.join(tmp, "cats.tsv")
 with open(cats, "w") as f:
     f.write("id\tcategory\ttoken\n")
     for i in range(N):
-        f.write("%d\t%s\ttok%d\n" % (i, "A" if i % 50 == 0 else "REST", i))
+        f.write("%d\t%s\ttok%d\n" % (i, "A" if i % 3 == 0 else "REST", i))
 
 TCP = {"OMPI_MCA_pml": "ob1", "OMPI_MCA_btl": "tcp,self", "OMPI_MCA_btl_tcp_if_include": "lo"}
 
