@@ -353,8 +353,12 @@ static int read_diversity(hid_t f, ta_report_model_t *m)
     ta_report_attr_num(f, "/diversity", "count_mean", &m->count_mean);
     ta_report_attr_num(f, "/diversity", "entropy_mean", &m->ent_all);
     void *buf = NULL;
-    if (ta_h5_exists(f, "/diversity/histogram")) {
-        TA_CALL(ta_h5_read_all(f, p, "/diversity/histogram", TA_ELEM_I64, &buf, &m->nhist));
+    /* Under protocol paper with a subset, `run` also counts the categories of a 1% sample of the
+     * whole vocabulary's neighbourhoods (/diversity_vocab), as the paper's Figure 5 does. */
+    m->hist_vocab = ta_h5_exists(f, "/diversity_vocab/histogram");
+    const char *hist = m->hist_vocab ? "/diversity_vocab/histogram" : "/diversity/histogram";
+    if (ta_h5_exists(f, hist)) {
+        TA_CALL(ta_h5_read_all(f, p, hist, TA_ELEM_I64, &buf, &m->nhist));
         m->hist = buf;
     } else {
         note_missing(m, "/diversity/histogram");
