@@ -375,9 +375,9 @@ static const char *first_existing(hid_t f, const char *const *cand)
     return NULL;
 }
 
-static int read_histogram(hid_t f, ta_report_model_t *m)
+static int read_histogram(hid_t f, ta_report_model_t *m, const char *name)
 {
-    const char *p = m->file, *name = "/diversity/histogram";
+    const char *p = m->file;
     int nd = 0;
     int64_t dims[2] = {0, 0};
     TA_CALL(ta_h5_dims(f, p, name, &nd, dims));
@@ -412,8 +412,12 @@ static int read_diversity(hid_t f, ta_report_model_t *m)
     TA_CALL(num(f, p, "/diversity", "count_mean", &m->count_mean, NULL));
     TA_CALL(num(f, p, "/diversity", "entropy_mean", &m->ent_all, NULL));
     void *buf = NULL;
-    if (ta_h5_exists(f, "/diversity/histogram"))
-        TA_CALL(read_histogram(f, m));
+    /* Under protocol paper with a subset, `run` also counts the categories of a 1% sample of the
+     * whole vocabulary's neighbourhoods (/diversity_vocab), as the paper's Figure 5 does. */
+    m->hist_vocab = ta_h5_exists(f, "/diversity_vocab/histogram");
+    const char *hist = m->hist_vocab ? "/diversity_vocab/histogram" : "/diversity/histogram";
+    if (ta_h5_exists(f, hist))
+        TA_CALL(read_histogram(f, m, hist));
     else
         note_missing(m, "/diversity/histogram");
     if (!ta_h5_exists(f, "/diversity/categories") || !ta_h5_exists(f, "/diversity/cat_mean")) {

@@ -42,6 +42,7 @@ typedef struct {
 /* The paper's quantities of one model file; absent parts are empty (n = 0, NULL). */
 typedef struct {
     ta_report_prov_t div, probe, tr, map;
+    ta_report_prov_t divv; /* /diversity_vocab: the whole vocabulary's sample (Figure 5) */
     /* /diversity */
     double *cat_ci, *ent_ci, *mat_ci; /* [ndcat], [ndcat], [ndcat^2] */
     int64_t *mat_n;                   /* [ndcat^2] tokens with such a neighbour (paper), or NULL */
@@ -90,6 +91,7 @@ typedef struct {
     int has_div;
     double top, k, count_mean, ent_all;
     int64_t *hist, nhist;
+    int hist_vocab; /* hist is /diversity_vocab's: the whole vocabulary's 1% sample (Figure 5) */
     char **dcat;
     int64_t ndcat;
     int64_t *dcat_n;

@@ -131,6 +131,11 @@ static int read_diversity(hid_t f, ta_report_model_t *m)
     int64_t C = m->ndcat;
     void *buf = NULL;
     read_prov(f, "/diversity", &p->div);
+    /* The whole vocabulary's sample has no subset of its own: not /neighbors' nor the root's. */
+    read_prov(f, "/diversity_vocab", &p->divv);
+    p->divv.subset[0] = '\0';
+    if (p->divv.has)
+        str_attr(f, "/diversity_vocab", "subset", p->divv.subset, sizeof p->divv.subset);
     if (!p->div.has)
         return 0;
     if (C > 0) {

@@ -27,6 +27,7 @@ typedef struct {
     const float *vx;
     int64_t vlo, vhi, nvalid;
     const cand_t *cand; /* the block's candidates sorted by shard row */
+    double *bd;         /* per thread: d doubles (a shard row, converted) */
 } rescore_job_t;
 
 /* Candidates in screening order; those below the cut of the k-th cannot reach the top k after
@@ -76,19 +77,31 @@ static int64_t rescore_gather(const rescore_job_t *j, int64_t q0, int64_t n, int
 }
 
 /* Canonical scores of the sorted candidates [lo, hi) of the block: the shard's rows are then
- * read in ascending order, each once for all the block's queries that hold it, while the
- * block's query rows stay in cache (instead of one random shard row per candidate). */
+ * read in ascending order, each once for all the block's queries that hold it (converted once,
+ * then scored against up to RESCORE_GROUP of them per kernel call, the next queries' rows
+ * prefetched), while the block's query rows stay in cache (instead of one random shard row per
+ * candidate). */
+enum { RESCORE_GROUP = 32 };
+
 static void rescore_shard(void *p, long long lo, long long hi, int t)
 {
     const rescore_job_t *j = p;
     ta__nbr_t *c = j->c;
     const int64_t kk = c->kk, d = c->d;
     const cand_t *cd = j->cand;
-    for (int64_t i = lo; i < hi; i++) {
-        if (i + 4 < hi)
-            __builtin_prefetch(c->qx + (int64_t)cd[i + 4].q * d);
-        c->cs[cd[i].q * kk + cd[i].e] =
-            ta_topk_canon_dot(c->qx + (int64_t)cd[i].q * d, j->vx + (int64_t)cd[i].j * d, d);
+    double *bd = j->bd + (size_t)t * (size_t)d;
+    const float *rows[RESCORE_GROUP];
+    float s[RESCORE_GROUP];
+    for (int64_t i = lo; i < hi;) {
+        int n = 0;
+        while (i + n < hi && n < RESCORE_GROUP && cd[i + n].j == cd[i].j) {
+            rows[n] = c->qx + (int64_t)cd[i + n].q * d;
+            n++;
+        }
+        ta_topk_canon_dot_rows(j->vx + (int64_t)cd[i].j * d, rows, n, d, bd, s);
+        for (int r = 0; r < n; r++)
+            c->cs[cd[i + r].q * kk + cd[i + r].e] = s[r];
+        i += n;
     }
 }
 
@@ -165,15 +178,18 @@ int ta__nbr_rescore(ta__nbr_t *c, ta_embed_t *e, const ta_nbr_opts_t *o, int64_t
     const int64_t RB = ta_nbr_rescore_block(c->B), nblocks = ta_nbr_sched_ntiles(maxq, RB);
     int32_t *cnt = ta_malloc(((size_t)c->maxrows + 1) * sizeof *cnt);
     cand_t *cand = ta_malloc(((size_t)(RB < Q ? RB : Q) * (size_t)c->kk + 1) * sizeof *cand);
-    int rc = cnt && cand ? 0
-                         : TA_ERR(TA_ERESOURCE, "out of memory for the rescoring of %lld queries",
-                                  (long long)RB);
+    j.bd = ta_malloc((size_t)ta_team_size(c->team) * (size_t)c->d * sizeof *j.bd);
+    int rc = cnt && cand && j.bd
+                 ? 0
+                 : TA_ERR(TA_ERESOURCE, "out of memory for the rescoring of %lld queries",
+                          (long long)RB);
     rc = ta_mpi_agree(rc);
     if (!rc)
         rc = rescore_steps(c, e, o, &j, resumed ? s0 - S : 0, resumed ? t0 : 0, resumed, RB,
                            nblocks, cnt, cand);
     free(cnt);
     free(cand);
+    free(j.bd);
     if (!rc)
         ta_team_for(c->team, Q, rescore_final, &j);
     return rc;

@@ -248,6 +248,23 @@ static void test_canon(void)
             }
             T_CHECK(ta_topk_canon_dot(a, b, d) == ta_topk_canon_dot_ref(a, b, d));
         }
+    /* One row against n rows at a time (the rescoring's kernel): the same bits for every n (odd
+     * and even, the prefetch of the next rows), every tail length and rows at any offset. */
+    static float rows[9 * 1000 + 8];
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++)
+        rows[i] = (float)ldexp(urand() - 0.5, (int)(i % 7) - 3);
+    double bd[1000];
+    float s[9];
+    for (int d = 1; d <= 1000; d += d < 70 ? 1 : 53)
+        for (int n = 0; n <= 8; n++) {
+            const float *ar[8];
+            const float *br = rows + 8 * d + (d % 5);
+            for (int r = 0; r < n; r++)
+                ar[r] = rows + ((r * 5 + 3) % 8) * d + (r % 3);
+            ta_topk_canon_dot_rows(br, ar, n, d, bd, s);
+            for (int r = 0; r < n; r++)
+                T_CHECK(s[r] == ta_topk_canon_dot_ref(ar[r], br, d));
+        }
     /* The margin grows with d and stays small for real dimensions. */
     T_CHECK(ta_topk_score_margin(512) > 512 * 5.9e-8);
     T_CHECK(ta_topk_score_margin(512) < 1e-4);

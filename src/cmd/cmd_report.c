@@ -76,6 +76,8 @@ static const ta_report_prov_t *group_prov(const ta_report_model_t *m, report_gro
     switch (g) {
     case REPORT_G_DIV:
         return m->has_div ? &m->p.div : NULL;
+    case REPORT_G_DIV_VOCAB:
+        return m->p.divv.has ? &m->p.divv : NULL;
     case REPORT_G_PROBE:
         return m->has_probe ? &m->p.probe : NULL;
     case REPORT_G_TR:

@@ -372,12 +372,21 @@ static int write_histogram(ta_report_t *r)
         not_drawn(r, "Figure 5", "the model files have no /diversity/histogram");
         return 0;
     }
-    TA_CALL(ta__report_figure(
-        r, "neighbour_categories", REPORT_G_DIV, 0,
-        "Figure 5. Share of tokens whose neighbourhood (the token and its %g nearest other "
-        "tokens by cosine) spans 1, 2, 3, ... categories (`/diversity/histogram`; table "
-        "`<model>.diversity.histogram.tsv`).",
-        r->m[0].top));
+    if (r->m[0].hist_vocab)
+        TA_CALL(ta__report_figure(
+            r, "neighbour_categories", REPORT_G_DIV_VOCAB, 0,
+            "Figure 5. Share of tokens whose neighbourhood (the token and its %g nearest other "
+            "tokens by cosine, in the whole vocabulary, for a 1%% sample of its tokens, as the "
+            "paper) spans 1, 2, 3, ... categories (`/diversity_vocab/histogram`; table "
+            "`<model>.diversity_vocab.histogram.tsv`).",
+            r->m[0].top));
+    else
+        TA_CALL(ta__report_figure(
+            r, "neighbour_categories", REPORT_G_DIV, 0,
+            "Figure 5. Share of tokens whose neighbourhood (the token and its %g nearest other "
+            "tokens by cosine) spans 1, 2, 3, ... categories (`/diversity/histogram`; table "
+            "`<model>.diversity.histogram.tsv`).",
+            r->m[0].top));
     return 0;
 }
 

@@ -71,6 +71,7 @@ void ta__report_text_free(ta__report_text_t *t);
 
 typedef enum {
     REPORT_G_DIV,
+    REPORT_G_DIV_VOCAB, /* /diversity_vocab (Figure 5 of a run with a subset, protocol paper) */
     REPORT_G_PROBE,
     REPORT_G_TR,
     REPORT_G_MAP,

@@ -193,9 +193,21 @@ static int scheme_of(const ta_config_t *c)
 }
 
 /* The step files of one model: results/<run>/steps/<model>.<step>.h5. */
-enum { STEP_MODEL, STEP_NEIGHBORS, STEP_DIVERSITY, STEP_MAP, STEP_PROBE, STEP_TRANSLATE, NSTEPS };
-static const char *const step_names[NSTEPS] = {"model", "neighbors", "diversity",
-                                               "map",   "probe",     "translate"};
+enum {
+    STEP_MODEL,
+    STEP_NEIGHBORS,
+    STEP_DIVERSITY,
+    STEP_MAP,
+    STEP_PROBE,
+    STEP_TRANSLATE,
+    NSTEPS_ROOT, /* the steps above are copied whole into the assembled file */
+    STEP_NB_VOCAB = NSTEPS_ROOT,
+    STEP_DIV_VOCAB,
+    NSTEPS
+};
+static const char *const step_names[NSTEPS] = {
+    "model", "neighbors", "diversity",       "map",
+    "probe", "translate", "neighbors_vocab", "diversity_vocab"};
 /* Collective. ingest: embeddings, vocabulary and both category schemes in one file. */
 static int step_ingest(run_t *r, const ta_config_model_t *m, char *const *f)
 {
@@ -304,6 +316,39 @@ static int map_runs(const ta_config_t *c)
     return c->map_enabled && strncmp(c->queries, "sample:", 7) != 0;
 }
 
+/* Collective. protocol: paper with a subset: the paper's Figure 5 counts the categories among the
+ * token and its `top` nearest others in the WHOLE vocabulary, for a 1% sample of the tokens
+ * (Figure5-Histogram of NumNeighborCats.ipynb), while every other table uses the subset's
+ * neighbours. So such a run also makes those neighbours (queries sample:0.01:<probe.seed>, k = top
+ * + 1 including the token itself, no subset) and their diversity, assembled as /diversity_vocab. */
+static int steps_vocab_sample(run_t *r, const ta_config_model_t *m, char *const *f)
+{
+    const ta_config_t *c = r->cfg;
+    char *queries = NULL;
+    TA_CALL(ta_cmd_sprintf(&queries, "sample:0.01:%lld", (long long)c->seed));
+    ta_neighbors_opts_t n;
+    ta_opt_defaults(&ta_cmd_neighbors, &n);
+    n.embeddings = f[STEP_MODEL];
+    n.k = c->top + 1;
+    n.queries = queries;
+    n.exclude_self = 0;
+    n.block_rows = c->block_rows;
+    n.gemm = value_of(ta_cmd_gemms, c->gemm);
+    n.out = f[STEP_NB_VOCAB];
+    int rc = run_step(r, m->name, &ta_cmd_neighbors, &n, n.out);
+    free(queries);
+    TA_CALL(rc);
+    ta_diversity_opts_t d;
+    ta_opt_defaults(&ta_cmd_diversity, &d);
+    d.neighbors = f[STEP_NB_VOCAB];
+    d.categories = f[STEP_MODEL];
+    d.top = c->top;
+    d.scheme = scheme_of(c);
+    d.protocol = value_of(ta_cmd_protocols, c->protocol);
+    d.out = f[STEP_DIV_VOCAB];
+    return run_step(r, m->name, &ta_cmd_diversity, &d, d.out);
+}
+
 /* Collective. map: the 2-D UMAP layout of the neighbour graph (the paper's Figure 1). */
 static int step_map(run_t *r, const ta_config_model_t *m, char *const *f)
 {
@@ -364,6 +409,8 @@ static int run_model(run_t *r, const ta_config_model_t *m)
      * translate and compare read them as they are. */
     TA_CALL_GOTO(step_neighbors(r, m, f, subset), done);
     TA_CALL_GOTO(step_diversity(r, m, f), done);
+    if (subset && strcmp(c->protocol, "paper") == 0)
+        TA_CALL_GOTO(steps_vocab_sample(r, m, f), done);
     /* A map places each query by its neighbours among the queries: with a sample of queries
      * (neighbors.queries: sample:...) few of those are queries, so most points would have no
      * edge; the map is made from every token's neighbours or a query file's. */
@@ -468,11 +515,14 @@ static int assemble_groups(run_t *r, const ta_config_model_t *m, hid_t dst)
     for (int i = 0; i < NSTEPS && !rc; i++) {
         char *path = NULL;
         rc = step_path(r, m->name, step_names[i], &path);
-        /* A missing file is a step the config turned off. */
-        if (!rc && ta_file_is_regular(path)) {
+        /* A missing file is a step the config turned off; of the whole-vocabulary sample (Figure
+         * 5) only its diversity is kept, as /diversity_vocab. */
+        if (!rc && i != STEP_NB_VOCAB && ta_file_is_regular(path)) {
             rc = ta_prov_add_input(path);
-            if (!rc)
+            if (!rc && i < NSTEPS_ROOT)
                 rc = ta_assemble_copy_root(dst, path, "/");
+            else if (!rc)
+                rc = ta_assemble_copy_object(dst, path, "/diversity", "/diversity_vocab");
         }
         free(path);
     }

@@ -398,9 +398,23 @@ int ta_topk_sorted(const ta_topk_t *t, int64_t r, float *s, int32_t *idx, uint64
 /* The canonical dot product: lane u of 16 accumulates the products of elements i = u mod 16 (in
  * double, where a float x float product is exact), then a fixed pairwise reduction tree. Every
  * instruction-set variant below computes exactly these operations in this order, so they give
- * the same bits (FMA or not: the products are exact). */
+ * the same bits (FMA or not: the products are exact, so a fused multiply-add rounds once, as the
+ * separate add does). */
 typedef double v4d __attribute__((vector_size(32)));
 typedef float v4f __attribute__((vector_size(16)));
+
+/* The tail (elements from i on, lane u = 0, 1, ...) and the fixed reduction tree of the 16
+ * lanes l. */
+static inline float canon_finish(double l[16], const float *a, const float *b, const double *bd,
+                                 int64_t i, int64_t d)
+{
+    for (int u = 0; i < d; i++, u++)
+        l[u] += (double)a[i] * (bd ? bd[i] : (double)b[i]);
+    for (int w = 8; w >= 1; w /= 2)
+        for (int u = 0; u < w; u++)
+            l[u] += l[u + w];
+    return (float)l[0];
+}
 
 static inline float canon_body(const float *a, const float *b, int64_t d)
 {
@@ -415,36 +429,121 @@ static inline float canon_body(const float *a, const float *b, int64_t d)
         }
     double l[16];
     memcpy(l, acc, sizeof l);
-    for (int u = 0; i < d; i++, u++)
-        l[u] += (double)a[i] * (double)b[i];
-    for (int w = 8; w >= 1; w /= 2)
-        for (int u = 0; u < w; u++)
-            l[u] += l[u + w];
-    return (float)l[0];
+    return canon_finish(l, a, b, NULL, i, d);
 }
 
 #if defined(__x86_64__) && defined(__GNUC__)
-__attribute__((target("avx2"))) static float canon_avx2(const float *a, const float *b, int64_t d)
+/* The same with AVX2 intrinsics (whole 256-bit conversions) and FMA. The four accumulators are
+ * named variables, not an array: GCC keeps an array of them on the stack, which puts a store
+ * and a load into every accumulation's dependency chain. */
+#define CANON_LOAD(p, o) _mm256_cvtps_pd(_mm_loadu_ps((p) + (o)))
+#define CANON_STORE(l, x0, x1, x2, x3)                                                             \
+    do {                                                                                           \
+        _mm256_storeu_pd((l), (x0));                                                               \
+        _mm256_storeu_pd((l) + 4, (x1));                                                           \
+        _mm256_storeu_pd((l) + 8, (x2));                                                           \
+        _mm256_storeu_pd((l) + 12, (x3));                                                          \
+    } while (0)
+
+__attribute__((target("avx2,fma"))) static float canon_fma(const float *a, const float *b,
+                                                           int64_t d)
 {
-    return canon_body(a, b, d);
+    __m256d x0 = _mm256_setzero_pd(), x1 = x0, x2 = x0, x3 = x0;
+    int64_t i = 0;
+    for (; i + 16 <= d; i += 16) {
+        x0 = _mm256_fmadd_pd(CANON_LOAD(a, i), CANON_LOAD(b, i), x0);
+        x1 = _mm256_fmadd_pd(CANON_LOAD(a, i + 4), CANON_LOAD(b, i + 4), x1);
+        x2 = _mm256_fmadd_pd(CANON_LOAD(a, i + 8), CANON_LOAD(b, i + 8), x2);
+        x3 = _mm256_fmadd_pd(CANON_LOAD(a, i + 12), CANON_LOAD(b, i + 12), x3);
+    }
+    double l[16];
+    CANON_STORE(l, x0, x1, x2, x3);
+    return canon_finish(l, a, b, NULL, i, d);
+}
+
+/* Rows a0 and a1 against the converted row bd, while the next two rows' cache lines are
+ * prefetched (one 64-byte line per 16 floats). */
+__attribute__((target("avx2,fma"))) static void canon_two_fma(const double *bd, const float *a0,
+                                                              const float *a1, const float *p0,
+                                                              const float *p1, int64_t d, float *s)
+{
+    __m256d x0 = _mm256_setzero_pd(), x1 = x0, x2 = x0, x3 = x0;
+    __m256d y0 = x0, y1 = x0, y2 = x0, y3 = x0;
+    int64_t i = 0;
+    for (; i + 16 <= d; i += 16) {
+        _mm_prefetch((const char *)(p0 + i), _MM_HINT_T0);
+        _mm_prefetch((const char *)(p1 + i), _MM_HINT_T0);
+        __m256d b0 = _mm256_loadu_pd(bd + i), b1 = _mm256_loadu_pd(bd + i + 4);
+        __m256d b2 = _mm256_loadu_pd(bd + i + 8), b3 = _mm256_loadu_pd(bd + i + 12);
+        x0 = _mm256_fmadd_pd(CANON_LOAD(a0, i), b0, x0);
+        y0 = _mm256_fmadd_pd(CANON_LOAD(a1, i), b0, y0);
+        x1 = _mm256_fmadd_pd(CANON_LOAD(a0, i + 4), b1, x1);
+        y1 = _mm256_fmadd_pd(CANON_LOAD(a1, i + 4), b1, y1);
+        x2 = _mm256_fmadd_pd(CANON_LOAD(a0, i + 8), b2, x2);
+        y2 = _mm256_fmadd_pd(CANON_LOAD(a1, i + 8), b2, y2);
+        x3 = _mm256_fmadd_pd(CANON_LOAD(a0, i + 12), b3, x3);
+        y3 = _mm256_fmadd_pd(CANON_LOAD(a1, i + 12), b3, y3);
+    }
+    double l[16], m[16];
+    CANON_STORE(l, x0, x1, x2, x3);
+    CANON_STORE(m, y0, y1, y2, y3);
+    s[0] = canon_finish(l, a0, NULL, bd, i, d);
+    s[1] = canon_finish(m, a1, NULL, bd, i, d);
+}
+
+__attribute__((target("avx2,fma"))) static void
+canon_rows_fma(const float *b, const float *const *a, int n, int64_t d, double *bd, float *s)
+{
+    int64_t i = 0;
+    for (; i + 4 <= d; i += 4)
+        _mm256_storeu_pd(bd + i, _mm256_cvtps_pd(_mm_loadu_ps(b + i)));
+    for (; i < d; i++)
+        bd[i] = b[i];
+    int r = 0;
+    for (; r + 2 <= n; r += 2) {
+        const float *p0 = r + 2 < n ? a[r + 2] : a[r], *p1 = r + 3 < n ? a[r + 3] : p0;
+        canon_two_fma(bd, a[r], a[r + 1], p0, p1, d, s + r);
+    }
+    if (r < n)
+        s[r] = canon_fma(a[r], b, d);
+}
+
+static int have_fma(void)
+{
+    /* Threads call this concurrently: the flag is atomic (each computes the same value). */
+    static _Atomic int have = -1;
+    int h = atomic_load_explicit(&have, memory_order_relaxed);
+    if (h < 0) {
+        __builtin_cpu_init();
+        h = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+            !getenv("TA_NO_AVX2");
+        atomic_store_explicit(&have, h, memory_order_relaxed);
+    }
+    return h;
 }
 #endif
 
 float ta_topk_canon_dot(const float *a, const float *b, int64_t d)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
-    /* Threads call this concurrently: the flag is atomic (each computes the same value). */
-    static _Atomic int have_avx2 = -1;
-    int h = atomic_load_explicit(&have_avx2, memory_order_relaxed);
-    if (h < 0) {
-        __builtin_cpu_init();
-        h = __builtin_cpu_supports("avx2") != 0;
-        atomic_store_explicit(&have_avx2, h, memory_order_relaxed);
-    }
-    if (h)
-        return canon_avx2(a, b, d);
+    if (have_fma())
+        return canon_fma(a, b, d);
 #endif
     return canon_body(a, b, d);
+}
+
+void ta_topk_canon_dot_rows(const float *b, const float *const *a, int n, int64_t d, double *bd,
+                            float *s)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (have_fma()) {
+        canon_rows_fma(b, a, n, d, bd, s);
+        return;
+    }
+#endif
+    (void)bd;
+    for (int r = 0; r < n; r++)
+        s[r] = canon_body(a[r], b, d);
 }
 
 float ta_topk_canon_dot_ref(const float *a, const float *b, int64_t d)

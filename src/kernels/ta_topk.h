@@ -108,6 +108,12 @@ float ta_topk_dropped_bound(const ta_topk_t *t, int64_t r);
  * fixed order (16 interleaved partial sums, then a fixed reduction tree), rounded to float. The
  * same two rows give the same float whatever tile, rank or transposition produced the pair. */
 float ta_topk_canon_dot(const float *a, const float *b, int64_t d);
+/* Local. The same scores of one row b against n rows a[0 .. n): s[r] = ta_topk_canon_dot(a[r], b,
+ * d), bit for bit. b is converted once (bd: d doubles of scratch) and the rows go two at a time
+ * while the next two are prefetched: the rescoring's kernel, fed with the queries holding one
+ * candidate row. */
+void ta_topk_canon_dot_rows(const float *b, const float *const *a, int n, int64_t d, double *bd,
+                            float *s);
 /* Local. Reference of the same definition in plain scalar C (lane i mod 16, then the tree); the
  * fast version must give the same bits. Kept for the tests. */
 float ta_topk_canon_dot_ref(const float *a, const float *b, int64_t d);

@@ -26,7 +26,7 @@ def check(path, y, ok, sub, k, queries, n_tokens, exclude_self=False, what=""):
         attrs = dict(g.attrs)
     t.check(np.array_equal(q, queries), "%s: /neighbors/query is not the expected queries" % what)
     t.check(idx.shape == (len(queries), k), "%s: shape %s" % (what, idx.shape))
-    t.check(attrs.get("n_tokens") == n_tokens and attrs.get("n_subset") == len(sub),
+    t.check(attrs.get("n_tokens") == n_tokens and attrs.get("n_subset", n_tokens) == len(sub),
             "%s: attributes %r" % (what, attrs))
     valid = sub[ok[sub]]
     bad = 0

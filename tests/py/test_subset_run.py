@@ -10,6 +10,7 @@ import os
 import h5py
 import numpy as np
 
+import paperref
 import subsetref
 import tahelp as t
 
@@ -116,7 +117,40 @@ for m in ("sc", "ma"):
 t.check(not os.path.exists(os.path.join(results, "mapfile", "steps", "overlap.h5")),
         "subset: FILE made an overlap step")
 
-# 3. Config errors name the file, line and key.
+# 3. protocol: paper with a subset: Figure 5 takes the whole vocabulary's neighbours of a 1%
+# sample (k = top + 1 with self), beside the subset's; the assembled file holds /diversity_vocab.
+cfg3 = config("paper", "shared", probe="{enabled: false}")
+with open(cfg3, "a") as f:
+    f.write("protocol: paper\n")
+t.run(["run", cfg3], np=2)
+pdir = os.path.join(results, "paper")
+for m in ("sc", "ma"):
+    with h5py.File(os.path.join(pdir, "steps", m + ".model.h5")) as f:
+        x = f["embeddings"][()]
+        cats = f["categories/paper"][()]
+    y, ok = subsetref.normalise(x)
+    nbv = os.path.join(pdir, "steps", m + ".neighbors_vocab.h5")
+    with h5py.File(nbv) as f:
+        q = f["neighbors/query"][()]
+        t.check("subset" not in f["neighbors"].attrs, "%s: the vocabulary sample has a subset" % m)
+    t.check(len(q) == round(0.01 * len(x)) and len(set(q)) == len(q),
+            "%s: %d sampled queries, expected %d distinct" % (m, len(q), round(0.01 * len(x))))
+    idx, _ = subsetref.check(nbv, y, ok, np.arange(len(x)), 9, q, len(x), what=m + " vocab")
+    want = np.zeros(10, dtype=np.int64)
+    for n in paperref.num_neighbor_cats(q, idx, cats, 8).values():
+        want[n] += 1
+    with h5py.File(os.path.join(pdir, m + ".h5")) as f:
+        hist = f["diversity_vocab/histogram"][()]
+        t.check("neighbors_vocab" not in f and f["diversity"].attrs["protocol"] == "paper",
+                "%s: assembled groups %r" % (m, list(f)))
+    t.check(np.array_equal(hist[:10], want) and hist[10:].sum() == 0,
+            "%s: /diversity_vocab/histogram %r, expected %r" % (m, hist, want))
+with open(os.path.join(pdir, "report.md"), encoding="utf-8") as f:
+    report = f.read()
+t.check("whole vocabulary, for a 1% sample" in report and "/diversity_vocab/histogram" in report,
+        "report: Figure 5 does not name the vocabulary sample")
+
+# 4. Config errors name the file, line and key.
 one = os.path.join(tmp, "one.yaml")
 with open(one, "w") as f:
     f.write("run: one\nresults_dir: %s\nsubset: shared\nmodels:\n  - {name: sc, path: %s}\n"
