@@ -125,7 +125,13 @@ int ta_ckpt_open(const char *dir, const char *fingerprint, char **state)
     size_t len = 0;
     TA_CALL(ta_file_read_all(path, &m, &len));
     const char *rest = NULL;
-    int rc = match_fingerprint(dir, m, fingerprint, &rest);
+    /* Every line the writer puts there ends in a newline: a manifest without one was cut. */
+    int rc = len > 0 && m[len - 1] == '\n'
+                 ? match_fingerprint(dir, m, fingerprint, &rest)
+                 : TA_ERR(TA_EINPUT,
+                          "%s: damaged checkpoint: its MANIFEST is cut short; remove the "
+                          "directory to start afresh",
+                          dir);
     if (!rc) {
         *state = ta_malloc(strlen(rest) + 1);
         if (*state)
@@ -143,8 +149,12 @@ static int read_header(FILE *fp, const char *path, const char *fingerprint, cons
     char m[8];
     uint64_t hl = 0;
     size_t fl = strlen(fingerprint), sl = strlen(state);
-    TA_CHECK(fread(m, 1, 8, fp) == 8 && memcmp(m, magic, 8) == 0, TA_EINPUT,
-             "%s: not a tokenatlas checkpoint file", path);
+    TA_CHECK(fread(m, 1, 8, fp) == 8 && memcmp(m, magic, 6) == 0, TA_EINPUT,
+             "%s: not a tokenatlas checkpoint file (no checkpoint magic)", path);
+    TA_CHECK(memcmp(m + 6, magic + 6, 2) == 0, TA_EINPUT,
+             "%s: checkpoint format version %.2s, this tokenatlas reads version %.2s; remove the "
+             "directory to start afresh",
+             path, m + 6, magic + 6);
     TA_CHECK(fread(&hl, sizeof hl, 1, fp) == 1 && hl == fl + sl, TA_EINPUT,
              "%s: written for another checkpoint (its header differs from the manifest)", path);
     char *h = ta_malloc(hl + 1);

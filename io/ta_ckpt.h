@@ -32,13 +32,14 @@ int ta_ckpt_begin(const char *dir);
 /* Local. Writes dir/name atomically: the magic, fingerprint and state, then the parts. */
 int ta_ckpt_write(const char *dir, const char *name, const char *fingerprint, const char *state,
                   const ta_ckpt_part_t *parts, int nparts);
-/* Local. Writes dir/MANIFEST (fingerprint, then state) and fsyncs the directory: the
- * checkpoint is complete. */
+/* Local. Writes dir/MANIFEST (fingerprint, then state: lines, each ending in a newline) and
+ * fsyncs the directory: the checkpoint is complete. */
 int ta_ckpt_commit(const char *dir, const char *fingerprint, const char *state);
 
 /* Local. Looks for a complete checkpoint in dir: *state = NULL when there is none (no directory
  * or no manifest); else the manifest's fingerprint must equal `fingerprint` (TA_EINPUT naming
- * dir and the first line that differs otherwise) and *state = its state lines (malloc'd). */
+ * dir and the first line that differs otherwise; a manifest not ending in a newline was cut
+ * short: TA_EINPUT too) and *state = its state lines (malloc'd). */
 int ta_ckpt_open(const char *dir, const char *fingerprint, char **state);
 /* Local. Reads dir/name into the parts: its fingerprint and state must be the given ones and
  * every part exactly the given size (TA_EINPUT naming the file otherwise). */

@@ -224,6 +224,23 @@ static int set_number(ta__ctx_t *c, const ta__field_t *f, char *dst, const ta__s
     return 0;
 }
 
+static const char *const schemes[] = {"paper", "script", NULL};
+static const char *const protocols[] = {"tokenatlas", "paper", NULL};
+static const char *const gemms[] = {"auto", "f32", "bf16", "bf16x3", NULL};
+static const char *const balances[] = {"undersample", NULL};
+
+/* s must be one of the words (NULL-terminated); else "expected EXPECTED, got 'V'". */
+static int one_of(ta__ctx_t *c, const char *s, const char *const *words, const char *expected,
+                  const ta__scalar_t *v, int line, const char *key)
+{
+    for (; *words; words++)
+        if (strcmp(s, *words) == 0)
+            return 0;
+    char show[80];
+    return ta__fail(c, line, key, "expected %s, got '%s'", expected,
+                    ta__show(v, show, sizeof show));
+}
+
 /* The value constraints of the string types, on the NUL-terminated copy s of v. */
 static int check_string(ta__ctx_t *c, const ta__field_t *f, const char *s, const ta__scalar_t *v,
                         int line, const char *key)
@@ -247,30 +264,17 @@ static int check_string(ta__ctx_t *c, const ta__field_t *f, const char *s, const
             return ta__fail(c, line, key, "%s, got '%s'", why, ta__show(v, show, sizeof show));
         break;
     case TA__F_SCHEME:
-        if (strcmp(s, "paper") != 0 && strcmp(s, "script") != 0)
-            return ta__fail(c, line, key, "expected paper or script, got '%s'",
-                            ta__show(v, show, sizeof show));
-        break;
+        return one_of(c, s, schemes, "paper or script", v, line, key);
     case TA__F_PROTOCOL:
-        if (strcmp(s, "tokenatlas") != 0 && strcmp(s, "paper") != 0)
-            return ta__fail(c, line, key, "expected tokenatlas or paper, got '%s'",
-                            ta__show(v, show, sizeof show));
-        break;
+        return one_of(c, s, protocols, "tokenatlas or paper", v, line, key);
     case TA__F_GEMM:
-        if (strcmp(s, "auto") != 0 && strcmp(s, "f32") != 0 && strcmp(s, "bf16") != 0 &&
-            strcmp(s, "bf16x3") != 0)
-            return ta__fail(c, line, key, "expected auto, f32, bf16 or bf16x3, got '%s'",
-                            ta__show(v, show, sizeof show));
-        break;
+        return one_of(c, s, gemms, "auto, f32, bf16 or bf16x3", v, line, key);
     case TA__F_SUBSET:
         if (!s[0])
             return ta__fail(c, line, key, "expected all, shared or a subset file, got ''");
         break;
     case TA__F_BALANCE:
-        if (strcmp(s, "undersample") != 0)
-            return ta__fail(c, line, key, "expected undersample (the only method), got '%s'",
-                            ta__show(v, show, sizeof show));
-        break;
+        return one_of(c, s, balances, "undersample (the only method)", v, line, key);
     default:
         break;
     }

@@ -5,7 +5,6 @@
 #include "io/ta_h5.h"
 #include "io/ta_subset.h"
 
-#include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -17,28 +17,13 @@
 # ${TMPDIR:-/tmp}/ta-bench-map), PRESET, NP (default 2), LAUNCH (default "mpirun --oversubscribe
 # --bind-to none -np"), PYTHON (default /usr/bin/python3 with umap-learn, h5py, scikit-learn).
 set -euo pipefail
-TOP=$(cd "$(dirname "$0")/.." && pwd)
-BIN=${TA_BIN:-$TOP/build/tokenatlas}
-DIR=${BENCH_DIR:-${TMPDIR:-/tmp}/ta-bench-map}
+BENCH_NAME=map
+# shellcheck source=jobs/bench-common.sh
+. "$(dirname "$0")/bench-common.sh"
 PRESET=${PRESET:-script-clustered}
 N=${N:-20000}
 NP=${NP:-2}
-LAUNCH=${LAUNCH:-mpirun --oversubscribe --bind-to none -np}
-PY=${PYTHON:-/usr/bin/python3}
-export OMPI_ALLOW_RUN_AS_ROOT=${OMPI_ALLOW_RUN_AS_ROOT:-1}
-export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=${OMPI_ALLOW_RUN_AS_ROOT_CONFIRM:-1}
-export OMPI_MCA_btl_vader_single_copy_mechanism=${OMPI_MCA_btl_vader_single_copy_mechanism:-none}
-[ -x "$BIN" ] || { echo "bench-map: $BIN not found: build first (./run build)" >&2; exit 2; }
 mkdir -p "$DIR"
-
-# "wall_seconds peak_kb cpu_seconds" of a command (its output to $DIR/last.log).
-timed() {
-    /usr/bin/time -f "%e %M %U %S" -o "$DIR/time.txt" "$@" >"$DIR/last.log" 2>&1 || {
-        cat "$DIR/last.log" >&2
-        return 1
-    }
-    awk '{printf "%s %s %.2f\n", $1, $2, $3 + $4}' "$DIR/time.txt"
-}
 
 echo "== map benchmark: $("$BIN" --version | tr '\n' ' ')"
 echo "== $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"

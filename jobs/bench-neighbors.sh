@@ -23,23 +23,17 @@
 # ${TMPDIR:-/tmp}/ta-bench-neighbors), N, D, K (first part), GEMM, TABLE, TABLE_D, LAUNCH (default "mpirun
 # --oversubscribe --bind-to none -np"; the sbatch twin uses "srun --mpi=pmix -n"), PYTHON.
 set -euo pipefail
-TOP=$(cd "$(dirname "$0")/.." && pwd)
-BIN=${TA_BIN:-$TOP/build/tokenatlas}
-DIR=${BENCH_DIR:-${TMPDIR:-/tmp}/ta-bench-neighbors}
+BENCH_NAME=neighbors
+# shellcheck source=jobs/bench-common.sh
+. "$(dirname "$0")/bench-common.sh"
 N=${N:-50000}
 D=${D:-512}
 K=${K:-100}
 TABLE=${TABLE:-1}
 TABLE_D=${TABLE_D:-256 512 1024 4096}
 GEMM=${GEMM:-auto}
-LAUNCH=${LAUNCH:-mpirun --oversubscribe --bind-to none -np}
-PY=${PYTHON:-/usr/bin/python3}
 HELP="$TOP/jobs/bench_neighbors.py"
-export OMPI_ALLOW_RUN_AS_ROOT=${OMPI_ALLOW_RUN_AS_ROOT:-1}
-export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=${OMPI_ALLOW_RUN_AS_ROOT_CONFIRM:-1}
-export OMPI_MCA_btl_vader_single_copy_mechanism=${OMPI_MCA_btl_vader_single_copy_mechanism:-none}
 unset OPENBLAS_NUM_THREADS OMP_NUM_THREADS
-[ -x "$BIN" ] || { echo "bench-neighbors: $BIN not found: build first (./run build)" >&2; exit 2; }
 mkdir -p "$DIR"
 
 now() { date +%s.%N; }

@@ -16,27 +16,11 @@
 # "mpirun --oversubscribe --bind-to none -np"; the sbatch twin uses "srun --mpi=pmix -n"),
 # PYTHON (default /usr/bin/python3 with numpy and scikit-learn).
 set -euo pipefail
-TOP=$(cd "$(dirname "$0")/.." && pwd)
-BIN=${TA_BIN:-$TOP/build/tokenatlas}
-DIR=${BENCH_DIR:-${TMPDIR:-/tmp}/ta-bench-probe}
+BENCH_NAME=probe
+# shellcheck source=jobs/bench-common.sh
+. "$(dirname "$0")/bench-common.sh"
 NP=${NP:-2}
-LAUNCH=${LAUNCH:-mpirun --oversubscribe --bind-to none -np}
-PY=${PYTHON:-/usr/bin/python3}
-export OMPI_ALLOW_RUN_AS_ROOT=${OMPI_ALLOW_RUN_AS_ROOT:-1}
-export OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=${OMPI_ALLOW_RUN_AS_ROOT_CONFIRM:-1}
-export OMPI_MCA_btl_vader_single_copy_mechanism=${OMPI_MCA_btl_vader_single_copy_mechanism:-none}
-[ -x "$BIN" ] || { echo "bench-probe: $BIN not found: build first (./run build)" >&2; exit 2; }
 mkdir -p "$DIR/small" "$DIR/large"
-
-# "wall_seconds peak_kb cpu_seconds" of a command (its output to $DIR/last.log). CPU seconds
-# (user + system, all threads and ranks) tell more than wall time on a shared machine.
-timed() {
-    /usr/bin/time -f "%e %M %U %S" -o "$DIR/time.txt" "$@" >"$DIR/last.log" 2>&1 || {
-        cat "$DIR/last.log" >&2
-        return 1
-    }
-    awk '{printf "%s %s %.2f\n", $1, $2, $3 + $4}' "$DIR/time.txt"
-}
 
 echo "== probe benchmark: $("$BIN" --version | tr '\n' ' ')"
 echo "== $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"

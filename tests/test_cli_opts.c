@@ -158,51 +158,57 @@ static void test_errors(void)
     ta_err_clear();
 }
 
+/* The command line that opts o of command c record must be want (line: the caller's). */
+static void expect_line(int at, const ta_cmd_t *c, const void *o, const char *want)
+{
+    char *line = NULL;
+    T_EQ_INT(ta_opt_format(c, o, &line), 0);
+    if (!line || strcmp(line, want) != 0) {
+        fprintf(stderr, "%s:%d: recorded '%s', expected '%s'\n", __FILE__, at, line ? line : "",
+                want);
+        ta_test_failures++;
+    }
+    free(line);
+}
+
 /* The lines the pipeline's steps recorded before the typed API (cmd_run.c built them as argv):
  * a results directory made then must still resume, so the options give the same text. */
 static void test_step_lines(void)
 {
-    char *line = NULL;
     ta_ingest_opts_t in;
     ta_opt_defaults(&ta_cmd_ingest, &in);
     in.model = "m/x";
     in.out = "s/a.model.h5";
-    T_EQ_INT(ta_opt_format(&ta_cmd_ingest, &in, &line), 0);
-    T_EQ_STR(line, "tokenatlas ingest --model m/x --out s/a.model.h5");
-    free(line);
+    expect_line(__LINE__, &ta_cmd_ingest, &in, "tokenatlas ingest --model m/x --out s/a.model.h5");
     in.tensor = "shared.weight";
     in.vocab = "v.json";
-    T_EQ_INT(ta_opt_format(&ta_cmd_ingest, &in, &line), 0);
-    T_EQ_STR(line, "tokenatlas ingest --model m/x --tensor shared.weight --vocab v.json --out "
-                   "s/a.model.h5");
-    free(line);
+    expect_line(__LINE__, &ta_cmd_ingest, &in,
+                "tokenatlas ingest --model m/x --tensor shared.weight --vocab v.json --out "
+                "s/a.model.h5");
 
     ta_neighbors_opts_t nb;
     ta_opt_defaults(&ta_cmd_neighbors, &nb);
     nb.embeddings = "s/a.model.h5";
     nb.k = 51;
     nb.out = "s/a.neighbors.h5";
-    T_EQ_INT(ta_opt_format(&ta_cmd_neighbors, &nb, &line), 0);
-    T_EQ_STR(line, "tokenatlas neighbors --embeddings s/a.model.h5 -k 51 --queries all --out "
-                   "s/a.neighbors.h5");
-    free(line);
+    expect_line(__LINE__, &ta_cmd_neighbors, &nb,
+                "tokenatlas neighbors --embeddings s/a.model.h5 -k 51 --queries all --out "
+                "s/a.neighbors.h5");
     nb.queries = "sample:0.5:3";
     nb.exclude_self = 1;
     nb.block_rows = 64;
-    T_EQ_INT(ta_opt_format(&ta_cmd_neighbors, &nb, &line), 0);
-    T_EQ_STR(line, "tokenatlas neighbors --embeddings s/a.model.h5 -k 51 --queries sample:0.5:3 "
-                   "--exclude-self --block-rows 64 --out s/a.neighbors.h5");
-    free(line);
+    expect_line(__LINE__, &ta_cmd_neighbors, &nb,
+                "tokenatlas neighbors --embeddings s/a.model.h5 -k 51 --queries sample:0.5:3 "
+                "--exclude-self --block-rows 64 --out s/a.neighbors.h5");
 
     ta_diversity_opts_t dv;
     ta_opt_defaults(&ta_cmd_diversity, &dv);
     dv.neighbors = "s/a.neighbors.h5";
     dv.categories = "s/a.model.h5";
     dv.out = "s/a.diversity.h5";
-    T_EQ_INT(ta_opt_format(&ta_cmd_diversity, &dv, &line), 0);
-    T_EQ_STR(line, "tokenatlas diversity --neighbors s/a.neighbors.h5 --categories s/a.model.h5 "
-                   "--top 50 --scheme paper --out s/a.diversity.h5");
-    free(line);
+    expect_line(__LINE__, &ta_cmd_diversity, &dv,
+                "tokenatlas diversity --neighbors s/a.neighbors.h5 --categories s/a.model.h5 "
+                "--top 50 --scheme paper --out s/a.diversity.h5");
 
     ta_probe_opts_t pr;
     ta_opt_defaults(&ta_cmd_probe, &pr);
@@ -212,17 +218,15 @@ static void test_step_lines(void)
     pr.seed = 150;
     pr.scheme = 1;
     pr.out = "s/a.probe.h5";
-    T_EQ_INT(ta_opt_format(&ta_cmd_probe, &pr, &line), 0);
-    T_EQ_STR(line, "tokenatlas probe --embeddings s/a.model.h5 --categories s/a.model.h5 --folds "
-                   "10 --min-tokens 500 --seed 150 --scheme script --out s/a.probe.h5");
-    free(line);
+    expect_line(__LINE__, &ta_cmd_probe, &pr,
+                "tokenatlas probe --embeddings s/a.model.h5 --categories s/a.model.h5 --folds "
+                "10 --min-tokens 500 --seed 150 --scheme script --out s/a.probe.h5");
     pr.protocol = TA_PROTOCOL_PAPER;
     pr.scheme = 0;
-    T_EQ_INT(ta_opt_format(&ta_cmd_probe, &pr, &line), 0);
-    T_EQ_STR(line, "tokenatlas probe --embeddings s/a.model.h5 --categories s/a.model.h5 --folds "
-                   "10 --min-tokens 500 --seed 150 --protocol paper --scheme paper --out "
-                   "s/a.probe.h5");
-    free(line);
+    expect_line(__LINE__, &ta_cmd_probe, &pr,
+                "tokenatlas probe --embeddings s/a.model.h5 --categories s/a.model.h5 --folds "
+                "10 --min-tokens 500 --seed 150 --protocol paper --scheme paper --out "
+                "s/a.probe.h5");
 
     ta_translate_opts_t tr;
     ta_opt_defaults(&ta_cmd_translate, &tr);
@@ -231,11 +235,10 @@ static void test_step_lines(void)
     tr.dict = "muse";
     tr.top = 20;
     tr.out = "s/a.translate.h5";
-    T_EQ_INT(ta_opt_format(&ta_cmd_translate, &tr, &line), 0);
-    T_EQ_STR(line, "tokenatlas translate --neighbors s/a.neighbors.h5 --vocab s/a.model.h5 --dict "
-                   "muse --top 20 --categories s/a.model.h5 --scheme paper --out "
-                   "s/a.translate.h5");
-    free(line);
+    expect_line(__LINE__, &ta_cmd_translate, &tr,
+                "tokenatlas translate --neighbors s/a.neighbors.h5 --vocab s/a.model.h5 --dict "
+                "muse --top 20 --categories s/a.model.h5 --scheme paper --out "
+                "s/a.translate.h5");
 
     ta_compare_opts_t cp;
     ta_opt_defaults(&ta_cmd_compare, &cp);
@@ -243,10 +246,9 @@ static void test_step_lines(void)
     cp.b = "s/b.neighbors.h5";
     cp.categories = "s/a.model.h5";
     cp.out = "s/a__b.compare.h5";
-    T_EQ_INT(ta_opt_format(&ta_cmd_compare, &cp, &line), 0);
-    T_EQ_STR(line, "tokenatlas compare --a s/a.neighbors.h5 --b s/b.neighbors.h5 --top 50 "
-                   "--categories s/a.model.h5 --scheme paper --out s/a__b.compare.h5");
-    free(line);
+    expect_line(__LINE__, &ta_cmd_compare, &cp,
+                "tokenatlas compare --a s/a.neighbors.h5 --b s/b.neighbors.h5 --top 50 "
+                "--categories s/a.model.h5 --scheme paper --out s/a__b.compare.h5");
 }
 
 /* Every command's table: names unique, a help text each, defaults that parse (ta_opt_defaults

@@ -207,8 +207,51 @@ static void test_threads(int64_t n, int64_t d)
     free(y);
 }
 
+/* A fit through a row list (ta_probe_fit_rows: rows of a larger matrix, as probe reads its
+ * samples from the matrix the node's ranks share) gives the bits of ta_probe_fit on those rows
+ * copied out into a block, with T threads and blocks that do not divide n; the accuracy too. */
+static void test_rows(int64_t n, int64_t d, int T, int block_rows)
+{
+    const int64_t N = 3 * n;
+    float *X = malloc((size_t)(N * d) * sizeof *X), *G = malloc((size_t)(n * d) * sizeof *G);
+    uint8_t *yall = malloc((size_t)N), *y = malloc((size_t)n);
+    int64_t *rows = malloc((size_t)n * sizeof *rows);
+    make_data(N, d, 0.4, 7, X, yall);
+    ta_splitmix_t r;
+    ta_probe_rng_seed(&r, 5, "rows");
+    for (int64_t i = 0; i < n; i++) { /* any rows, in any order, repeats allowed */
+        rows[i] = (int64_t)ta_splitmix_below(&r, (uint64_t)N);
+        memcpy(G + i * d, X + rows[i] * d, (size_t)d * sizeof *G);
+        y[i] = yall[rows[i]];
+    }
+    ta_probe_opt_t o;
+    ta_probe_opt_default(&o);
+    o.block_rows = block_rows;
+    T_EQ_INT(ta_team_create(T, &o.team), 0);
+    void *work = malloc(ta_probe_fit_work_bytes(n, d, &o));
+    double *w1 = calloc((size_t)d, sizeof *w1), *w2 = calloc((size_t)d, sizeof *w2), b1 = 0, b2 = 0;
+    ta_probe_fit_t i1, i2;
+    T_EQ_INT(ta_probe_fit(G, y, n, d, &o, work, w1, &b1, &i1), 0);
+    T_EQ_INT(ta_probe_fit_rows(X, rows, y, n, d, &o, work, w2, &b2, &i2), 0);
+    T_CHECK(memcmp(w1, w2, (size_t)d * sizeof *w1) == 0 && memcmp(&b1, &b2, sizeof b1) == 0);
+    T_CHECK(i1.iterations == i2.iterations && i1.evaluations == i2.evaluations);
+    T_CHECK(ta_probe_accuracy(G, y, n, d, w1, b1) ==
+            ta_probe_accuracy_rows(X, rows, y, n, d, w1, b1));
+    ta_team_free(o.team);
+    free(work);
+    free(w1);
+    free(w2);
+    free(X);
+    free(G);
+    free(yall);
+    free(y);
+    free(rows);
+}
+
 int main(void)
 {
+    test_rows(20000, 64, 2, 0); /* threaded */
+    test_rows(1000, 33, 1, 7);
     test_threads(20000, 64); /* threaded */
     test_threads(3000, 64);  /* under the threshold: one thread whatever is asked */
     test_rng();

@@ -3,7 +3,8 @@
  *
  * Phases (every rank runs them alike):
  *   1. read the categories and the embeddings; L2-normalise the rows (zero rows stay zero);
- *      every rank holds the normalised N x d f32 matrix;
+ *      the normalised N x d f32 matrix is held once per node (mpi/ta_shm.h), each rank of the
+ *      node reading and normalising its part;
  *   2. per category with enough tokens: the balanced sample (undersampling) and the folds, from
  *      the seed and the category's name (cheap, computed on every rank identically);
  *   3. task farm 1: per category, a fit on the whole balanced sample (the "final" model, and the
@@ -28,6 +29,7 @@
 #include "io/ta_prov.h"
 #include "mpi/ta_h5par.h"
 #include "mpi/ta_mpi.h"
+#include "mpi/ta_shm.h"
 #include "cmd/cmd_probe_int.h"
 #include "cmd/ta_cmd.h"
 
@@ -68,16 +70,13 @@ static int write_probe_files(const char *path, const ta_probe_result_t *r)
     return ta_mpi_agree(rc);
 }
 
-/* Reads rows [0, n) of the embeddings, L2-normalised in place by the one row normaliser (NaN and
- * Inf are errors naming the row; zero rows stay zero, with a warning). */
-static int read_normalised(ta_embed_t *e, int64_t n, float *X)
+/* Collective. Rows [0, n) of the embeddings, L2-normalised by the one row normaliser (NaN and
+ * Inf are errors naming the row; zero rows stay zero, with a warning), once per node: the node's
+ * ranks share the matrix, each reading and normalising its part (mpi/ta_shm.h). */
+static int read_normalised(ta_embed_t *e, int64_t n, ta_shm_t *shm)
 {
-    const int64_t d = e->cols, step = TA_PROBE_READ_ROWS;
-    ta_rownorm_zeros_t z = {0, -1};
-    for (int64_t r0 = 0; r0 < n; r0 += step) {
-        int64_t rows = n - r0 < step ? n - r0 : step;
-        TA_CALL(ta_embed_read_normalized(e, r0, rows, X + r0 * d, NULL, &z));
-    }
+    ta_rownorm_zeros_t z;
+    TA_CALL(ta_shm_read_normalized(e, n, TA_PROBE_READ_ROWS, shm, &z));
     ta_embed_warn_zero_rows(e, &z, "they stay zero and take part in the probes");
     return 0;
 }
@@ -125,7 +124,8 @@ typedef struct {
     ta_catset_t cats;
     ta_embed_t emb;
     int emb_open;
-    float *X;
+    ta_shm_t X; /* the normalised N x d matrix, once per node */
+    const float *x;
     int64_t *pool, npool; /* the rows probed: pool[i] is a token id (NULL: row i is token i) */
     ta__probe_sample_t *sample;
     int *probe_cat;
@@ -147,8 +147,8 @@ static void state_free(probe_state_t *s)
     free(s->pool);
     free(s->final);
     free(s->folds_res);
-    free(s->X);
-    free(s->ctx.buf);
+    ta_shm_free(&s->X);
+    free(s->ctx.rows);
     free(s->ctx.ybuf);
     free(s->ctx.work);
     if (s->emb_open)
@@ -156,8 +156,8 @@ static void state_free(probe_state_t *s)
     ta_catset_free(&s->cats);
 }
 
-/* Phase 1: inputs. */
-static int load_inputs(const ta_probe_opts_t *a, probe_state_t *s)
+/* Phase 1a (local): the categories and the embeddings' header. */
+static int open_inputs(const ta_probe_opts_t *a, probe_state_t *s)
 {
     TA_CALL(ta_catfile_read(a->categories, ta_cmd_schemes[a->scheme], &s->cats));
     TA_CALL(ta_embed_open(a->embeddings, a->tensor, &s->emb));
@@ -173,12 +173,13 @@ static int load_inputs(const ta_probe_opts_t *a, probe_state_t *s)
                     a->embeddings, (long long)s->emb.rows, (long long)n, a->categories);
     TA_CHECK(n >= 2 && d >= 1, TA_EINPUT, "%s: nothing to probe (%lld tokens, %lld dimensions)",
              a->embeddings, (long long)n, (long long)d);
-    size_t bytes;
-    TA_CHECK(!ta_mul_size((size_t)n, (size_t)d * sizeof(float), &bytes), TA_ERESOURCE,
-             "embedding matrix too large");
-    s->X = ta_malloc(bytes);
-    TA_CHECK_ALLOC(s->X, bytes);
-    TA_CALL(read_normalised(&s->emb, n, s->X));
+    return 0;
+}
+
+/* Phase 1c (local): the subset and the provenance. */
+static int load_subset(const ta_probe_opts_t *a, probe_state_t *s)
+{
+    const int64_t n = s->cats.n;
     s->npool = n;
     if (a->subset) {
         TA_CALL(ta_subset_read(a->subset, n, &s->pool, &s->npool));
@@ -446,7 +447,7 @@ static int ckpt_fingerprint(const ta_probe_opts_t *a, const probe_state_t *s, ch
     const int64_t total = s->cats.n * s->emb.cols;
     for (int64_t i = 0; i < total; i += 97) {
         uint32_t bits;
-        memcpy(&bits, &s->X[i], 4);
+        memcpy(&bits, &s->x[i], 4);
         hx = ta_fnv1a_mix(hx, bits);
     }
     const char *subset = a->subset ? a->subset : "(all rows)";
@@ -471,7 +472,7 @@ static int ckpt_fingerprint(const ta_probe_opts_t *a, const probe_state_t *s, ch
 static void setup_fits(const ta_probe_opts_t *a, probe_state_t *s)
 {
     ta__probe_ctx_t *c = &s->ctx;
-    c->X = s->X;
+    c->X = s->x;
     c->d = s->emb.cols;
     c->folds = (int)a->folds;
     /* The paper's cross_val_score fits each fold with a fresh LogisticRegression(): from zero, at
@@ -524,7 +525,11 @@ static int fit_with_checkpoint(const ta_probe_opts_t *a, probe_state_t *s, const
 
 static int run_probe(const ta_probe_opts_t *a, probe_state_t *s)
 {
-    TA_CALL(ta_mpi_agree(load_inputs(a, s)));
+    TA_CALL(ta_mpi_agree(open_inputs(a, s)));
+    /* Phase 1b (collective): the normalised matrix, once per node. */
+    TA_CALL(read_normalised(&s->emb, s->cats.n, &s->X));
+    s->x = s->X.base;
+    TA_CALL(ta_mpi_agree(load_subset(a, s)));
     TA_CALL(ta_mpi_agree(make_samples(a, s)));
     log_skipped(a, s);
     if (a->export_folds)

@@ -24,19 +24,20 @@ static int grow(ta__probe_ctx_t *c, int64_t rows)
     }
     if ((size_t)rows <= c->buf_rows)
         return 0;
-    free(c->buf);
+    free(c->rows);
     free(c->ybuf);
-    size_t bytes = (size_t)rows * (size_t)c->d * sizeof(float);
-    c->buf = ta_malloc(bytes);
+    size_t bytes = (size_t)rows * sizeof *c->rows;
+    c->rows = ta_malloc(bytes);
     c->ybuf = ta_malloc((size_t)rows);
-    TA_CHECK_ALLOC(c->buf, bytes);
+    TA_CHECK_ALLOC(c->rows, bytes);
     TA_CHECK_ALLOC(c->ybuf, (size_t)rows);
     c->buf_rows = (size_t)rows;
     return 0;
 }
 
-/* Gathers the samples of s whose fold is (held_out ? == f : != f) into rows of buf from row r0;
- * f < 0 takes every sample. Returns the number of rows gathered. */
+/* Lists the samples of s whose fold is (held_out ? == f : != f) in rows[] (their rows of X) and
+ * ybuf from position r0; f < 0 takes every sample. Returns the number of rows listed. The fits
+ * read the rows from X through the list (ta_probe_fit_rows): no copy of the sample per rank. */
 static int64_t gather(const ta__probe_ctx_t *c, const ta__probe_sample_t *s, int f, int held_out,
                       int64_t r0)
 {
@@ -44,7 +45,7 @@ static int64_t gather(const ta__probe_ctx_t *c, const ta__probe_sample_t *s, int
     for (int64_t i = 0; i < 2 * s->m; i++) {
         if (f >= 0 && (s->fold[i] == f) != held_out)
             continue;
-        memcpy(c->buf + r * c->d, c->X + s->ids[i] * c->d, (size_t)c->d * sizeof(float));
+        c->rows[r] = s->ids[i];
         c->ybuf[r] = s->label[i];
         r++;
     }
@@ -74,10 +75,11 @@ static int final_task(int64_t t, double *out, void *vctx)
     double *w = out + SLOT_W, b = 0;
     ta_probe_fit_t info;
     if (c->warm) {
-        TA_CALL(ta_probe_fit(c->buf, c->ybuf, n0, c->d, &c->opt, c->work, w, &b, &info));
+        TA_CALL(
+            ta_probe_fit_rows(c->X, c->rows, c->ybuf, n0, c->d, &c->opt, c->work, w, &b, &info));
     }
-    TA_CALL(ta_probe_fit(c->buf, c->ybuf, n, c->d, &c->opt, c->work, w, &b, &info));
-    put_fit(out, c->d, ta_probe_accuracy(c->buf, c->ybuf, n, c->d, w, b), w, b, &info);
+    TA_CALL(ta_probe_fit_rows(c->X, c->rows, c->ybuf, n, c->d, &c->opt, c->work, w, &b, &info));
+    put_fit(out, c->d, ta_probe_accuracy_rows(c->X, c->rows, c->ybuf, n, c->d, w, b), w, b, &info);
     return 0;
 }
 
@@ -98,8 +100,10 @@ static int fold_task(int64_t t, double *out, void *vctx)
         b = fin[SLOT_B];
     }
     ta_probe_fit_t info;
-    TA_CALL(ta_probe_fit(c->buf, c->ybuf, ntrain, c->d, &c->opt, c->work, w, &b, &info));
-    double acc = ta_probe_accuracy(c->buf + ntrain * c->d, c->ybuf + ntrain, ntest, c->d, w, b);
+    TA_CALL(
+        ta_probe_fit_rows(c->X, c->rows, c->ybuf, ntrain, c->d, &c->opt, c->work, w, &b, &info));
+    double acc =
+        ta_probe_accuracy_rows(c->X, c->rows + ntrain, c->ybuf + ntrain, ntest, c->d, w, b);
     put_fit(out, c->d, acc, w, b, &info);
     return 0;
 }

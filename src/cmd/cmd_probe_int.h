@@ -27,7 +27,7 @@ typedef struct {
     const ta__probe_sample_t *sample; /* per category */
     const double *final;              /* phase-1 results (for warm starts) */
     /* per-rank scratch, grown as needed */
-    float *buf;
+    int64_t *rows; /* the rows of X a fit takes, and their labels */
     uint8_t *ybuf;
     void *work;
     size_t buf_rows, work_bytes;

@@ -126,7 +126,7 @@ size_t ta_probe_fit_work_bytes(int64_t n, int64_t d, const ta_probe_opt_t *o)
 {
     int64_t br = block_rows_for(d, o), T = ta_team_size(o->team);
     return (size_t)(MAX_CHUNKS * (d + 3)) * sizeof(double) +
-           (size_t)(d + T * (br + d) + n) * sizeof(float) + 64;
+           (size_t)(d + T * (br + d + br * d) + n) * sizeof(float) + 64;
 }
 
 /* log(1 + exp(-m)) without overflow. */
@@ -137,6 +137,7 @@ static double log1pexp_neg(double m)
 
 typedef struct {
     const float *X;
+    const int64_t *rows; /* row i of the fit is X's row rows[i] (NULL: row i) */
     const uint8_t *y;
     int64_t n, d, br;
     double C;
@@ -146,6 +147,7 @@ typedef struct {
     double *cs;         /* [nchunks, 3] F, dF/db and noise sums per chunk */
     float *wf;          /* d: w in f32 */
     float *tz, *tg;     /* per thread: br and d */
+    float *tx;          /* per thread: br x d, a block of rows gathered from X (rows != NULL) */
     const float *xnorm; /* n row norms */
     double b;           /* the intercept of the current evaluation */
     double gtol, ftol, fprev;
@@ -167,7 +169,7 @@ static double max_abs(const double *g, int64_t n)
 
 /* One chunk's sums; the loop partitions the chunk's rows into blocks of br rows: z = X_blk w by
  * sgemv, the per-row terms in double, then X_blk^T r by sgemv while the block is in cache. */
-static void chunk_eval(const fit_ctx_t *c, int64_t k, float *z, float *gblk)
+static void chunk_eval(const fit_ctx_t *c, int64_t k, float *z, float *gblk, float *xblk)
 {
     const int64_t d = c->d;
     const int64_t end = (k + 1) * c->chunk_rows < c->n ? (k + 1) * c->chunk_rows : c->n;
@@ -177,6 +179,11 @@ static void chunk_eval(const fit_ctx_t *c, int64_t k, float *z, float *gblk)
     for (int64_t r0 = k * c->chunk_rows; r0 < end; r0 += c->br) {
         int64_t rows = end - r0 < c->br ? end - r0 : c->br;
         const float *Xb = c->X + r0 * d;
+        if (c->rows) { /* the same block, gathered: the same sums */
+            for (int64_t i = 0; i < rows; i++)
+                memcpy(xblk + i * d, c->X + c->rows[r0 + i] * d, (size_t)d * sizeof(float));
+            Xb = xblk;
+        }
         cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)rows, (int)d, 1.0f, Xb, (int)d, c->wf, 1,
                     0.0f, z, 1);
         for (int64_t i = 0; i < rows; i++) {
@@ -207,7 +214,7 @@ static void eval_chunks(void *p, int t, int T)
 {
     const fit_ctx_t *c = p;
     for (int64_t k = t; k < c->nchunks; k += T)
-        chunk_eval(c, k, c->tz + t * c->br, c->tg + t * c->d);
+        chunk_eval(c, k, c->tz + t * c->br, c->tg + t * c->d, c->tx + t * c->br * c->d);
 }
 
 /* F and its gradient at x = (w, b). */
@@ -281,10 +288,11 @@ static int lbfgs_progress(void *inst, const lbfgsfloatval_t *x, const lbfgsfloat
 
 /* The fit's context: blocks, chunks, and the workspace cut into its arrays (see
  * ta_probe_fit_work_bytes). */
-static void fit_ctx_init(fit_ctx_t *c, const float *X, const uint8_t *y, int64_t n, int64_t d,
-                         const ta_probe_opt_t *o, void *work)
+static void fit_ctx_init(fit_ctx_t *c, const float *X, const int64_t *rows, const uint8_t *y,
+                         int64_t n, int64_t d, const ta_probe_opt_t *o, void *work)
 {
     *c = (fit_ctx_t){.X = X,
+                     .rows = rows,
                      .y = y,
                      .n = n,
                      .d = d,
@@ -302,20 +310,30 @@ static void fit_ctx_init(fit_ctx_t *c, const float *X, const uint8_t *y, int64_t
     c->wf = f;
     c->tz = f + d;
     c->tg = c->tz + ta_team_size(o->team) * c->br;
-    float *xn = c->tg + ta_team_size(o->team) * d;
+    c->tx = c->tg + ta_team_size(o->team) * d;
+    float *xn = c->tx + ta_team_size(o->team) * c->br * d;
     /* Row norms for the noise estimate only: f32 is plenty. */
-    for (int64_t i = 0; i < n; i++)
-        xn[i] = sqrtf(cblas_sdot((int)d, X + i * d, 1, X + i * d, 1));
+    for (int64_t i = 0; i < n; i++) {
+        const float *xi = X + (rows ? rows[i] : i) * d;
+        xn[i] = sqrtf(cblas_sdot((int)d, xi, 1, xi, 1));
+    }
     c->xnorm = xn;
 }
 
 int ta_probe_fit(const float *X, const uint8_t *y, int64_t n, int64_t d, const ta_probe_opt_t *o,
                  void *work, double *w, double *b, ta_probe_fit_t *info)
 {
+    return ta_probe_fit_rows(X, NULL, y, n, d, o, work, w, b, info);
+}
+
+int ta_probe_fit_rows(const float *X, const int64_t *rows, const uint8_t *y, int64_t n, int64_t d,
+                      const ta_probe_opt_t *o, void *work, double *w, double *b,
+                      ta_probe_fit_t *info)
+{
     TA_CHECK(d >= 1 && d < INT32_MAX && n >= 1, TA_EINTERNAL, "probe fit: bad shape %lld x %lld",
              (long long)n, (long long)d);
     fit_ctx_t c;
-    fit_ctx_init(&c, X, y, n, d, o, work);
+    fit_ctx_init(&c, X, rows, y, n, d, o, work);
     memset(info, 0, sizeof *info);
 
     lbfgsfloatval_t *x = lbfgs_malloc((int)d + 1);
@@ -375,11 +393,17 @@ int ta_probe_fit(const float *X, const uint8_t *y, int64_t n, int64_t d, const t
 double ta_probe_accuracy(const float *X, const uint8_t *y, int64_t n, int64_t d, const double *w,
                          double b)
 {
+    return ta_probe_accuracy_rows(X, NULL, y, n, d, w, b);
+}
+
+double ta_probe_accuracy_rows(const float *X, const int64_t *rows, const uint8_t *y, int64_t n,
+                              int64_t d, const double *w, double b)
+{
     if (n <= 0)
         return 0;
     int64_t ok = 0;
     for (int64_t i = 0; i < n; i++) {
-        const float *xi = X + i * d;
+        const float *xi = X + (rows ? rows[i] : i) * d;
         double z = b;
         for (int64_t j = 0; j < d; j++)
             z += (double)xi[j] * w[j];

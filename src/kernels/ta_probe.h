@@ -87,11 +87,21 @@ size_t ta_probe_fit_work_bytes(int64_t n, int64_t d, const ta_probe_opt_t *o);
  * must run one thread per call (the caller sets it). Returns 0, or TA_ERESOURCE / TA_EINTERNAL. */
 int ta_probe_fit(const float *X, const uint8_t *y, int64_t n, int64_t d, const ta_probe_opt_t *o,
                  void *work, double *w, double *b, ta_probe_fit_t *info);
+/* Local. ta_probe_fit on the rows rows[0 .. n) of X (row-major, d columns; labels y[0 .. n) in
+ * the same order), without copying them out first: each block is gathered into the workspace just
+ * before its sums, so the result is bit for bit that of ta_probe_fit on the gathered n x d block,
+ * and a sample of a matrix that the node's ranks share (mpi/ta_shm.h) needs no copy per rank. */
+int ta_probe_fit_rows(const float *X, const int64_t *rows, const uint8_t *y, int64_t n, int64_t d,
+                      const ta_probe_opt_t *o, void *work, double *w, double *b,
+                      ta_probe_fit_t *info);
 
 /* Local. Fraction of the n rows of X classified correctly (w . x + b > 0 predicts label 1, as
  * scikit-learn's predict does). Computed in double. */
 double ta_probe_accuracy(const float *X, const uint8_t *y, int64_t n, int64_t d, const double *w,
                          double b);
+/* Local. ta_probe_accuracy over the rows rows[0 .. n) of X. */
+double ta_probe_accuracy_rows(const float *X, const int64_t *rows, const uint8_t *y, int64_t n,
+                              int64_t d, const double *w, double b);
 
 /* Local. Reference objective and gradient in plain double C (for the tests). g has d + 1 entries
  * (the last is dF/db). Returns F. */

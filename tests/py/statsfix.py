@@ -3,6 +3,7 @@ TSVs and vocabularies written directly with h5py / plain Python, so that the ana
 tested without the `neighbors` and `categorize` commands. Also numpy summaries used as oracles."""
 import json
 import math
+import os
 
 import h5py
 import numpy as np
@@ -34,6 +35,20 @@ def write_categories(path, cats, tokens=None):
             t = tokens[i] if tokens is not None else "tok%d" % i
             t = t.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
             f.write("%d\t%s\t%s\n" % (i, c, t))
+
+
+def write_compare_case(D, rng, a, b, C=3):
+    """A random `compare` case in directory D: the neighbour files ra.h5 and rb.h5 of models a and
+    b, each (index, query, n_tokens, tokens), and ra.tsv, a's tokens in C categories G0.. drawn
+    from rng (each one used). Returns (RA, RB, rcat, code), code[i] the category of a's row i."""
+    RA, RB = os.path.join(D, "ra.h5"), os.path.join(D, "rb.h5")
+    write_neighbors(RA, a[0], a[1], a[2], tokens=a[3])
+    write_neighbors(RB, b[0], b[1], b[2], tokens=b[3])
+    code = rng.integers(0, C, a[2])
+    code[:C] = range(C)
+    rcat = os.path.join(D, "ra.tsv")
+    write_categories(rcat, ["G%d" % c for c in code], a[3])
+    return RA, RB, rcat, code
 
 
 def write_vocab_json(path, tokens):

@@ -12,6 +12,7 @@ import numpy as np
 
 import tahelp
 from embedfiles import paper_category, write_st
+from vocabref import BYTE_DECODER
 
 cands = [os.path.join(tahelp.FIXTURES, "tokenizers", "qwen3.tokenizer.json.xz")]
 src = next((c for c in cands if os.path.exists(c)), None)
@@ -31,19 +32,10 @@ out = os.path.join(T, "qwen.h5")
 p = tahelp.run(["ingest", "--model", d, "--out", out], np=2)
 tahelp.check("%d rows" % (rows - n) in p.stderr, "padding rows dropped with a warning: %r" % p.stderr[-500:])
 
-# GPT-2 byte alphabet, written from its definition.
-bs = list(range(ord("!"), ord("~") + 1)) + list(range(ord("\xa1"), ord("\xac") + 1)) + list(range(ord("\xae"), ord("\xff") + 1))
-cs = bs[:]
-k = 0
-for b in range(256):
-    if b not in bs:
-        bs.append(b)
-        cs.append(256 + k)
-        k += 1
-dec = {chr(c): b for b, c in zip(bs, cs)}
+# GPT-2 byte alphabet, written from its definition (vocabref.bytes_to_unicode).
 pieces = [None] * n
 for s, i in tok["model"]["vocab"].items():
-    pieces[i] = bytes(dec[ch] for ch in s)
+    pieces[i] = bytes(BYTE_DECODER[ch] for ch in s)
 special = set()
 for a in tok["added_tokens"]:
     pieces[a["id"]] = a["content"].encode()

@@ -54,14 +54,7 @@ wb[:5] = pool[-5:]
 qa = rng.permutation(Na)[:250]
 qb = rng.permutation(Nb)[:300]
 ia, ib = sf.self_first_rows(rng, Na, qa, K, 6), sf.self_first_rows(rng, Nb, qb, K, 6)
-RA, RB = os.path.join(D, "ra.h5"), os.path.join(D, "rb.h5")
-sf.write_neighbors(RA, ia, qa, Na, tokens=wa)
-sf.write_neighbors(RB, ib, qb, Nb, tokens=wb)
-C = 3
-code = rng.integers(0, C, Na)
-code[:C] = range(C)
-rcat = os.path.join(D, "ra.tsv")
-sf.write_categories(rcat, ["G%d" % c for c in code], wa)
+RA, RB, rcat, code = sf.write_compare_case(D, rng, (ia, qa, Na, wa), (ib, qb, Nb, wb))
 
 want = pr.compare(pr.neighbors_tsv(qa, ia, wa), pr.neighbors_tsv(qb, ib, wb))
 runs = {}

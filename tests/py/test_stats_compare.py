@@ -59,14 +59,8 @@ qa = rng.permutation(Na)[:220]
 qb = rng.permutation(Nb)[:250]
 ia = np.array([rng.choice(Na, K, replace=False) for _ in qa], dtype=np.int32)
 ib = np.array([rng.choice(Nb, K, replace=False) for _ in qb], dtype=np.int32)
-RA, RB = os.path.join(D, "ra.h5"), os.path.join(D, "rb.h5")
-sf.write_neighbors(RA, ia, qa, Na, tokens=wa)
-sf.write_neighbors(RB, ib, qb, Nb, tokens=wb)
 C = 3
-code = rng.integers(0, C, Na)
-code[:C] = range(C)
-rcat = os.path.join(D, "ra.tsv")
-sf.write_categories(rcat, ["G%d" % c for c in code], wa)
+RA, RB, rcat, code = sf.write_compare_case(D, rng, (ia, qa, Na, wa), (ib, qb, Nb, wb), C)
 
 first_b = {}
 for i, w_ in enumerate(wb):

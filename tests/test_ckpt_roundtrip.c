@@ -1,9 +1,12 @@
-/* Unit test of the one checkpoint format (io/ta_ckpt.h) and the probe's use of it
+/* Unit test of the one checkpoint format (io/ta_ckpt.h), used by `neighbors` and `probe`
  * (io/ta_probe_out.h): a checkpoint written and read back gives the same bytes and state; a
  * fingerprint that differs in one line is refused with TA_EINPUT naming the directory and both
  * versions of the line; a shorter stored fingerprint is refused too; a checkpoint whose
  * manifest is missing (a run killed while saving) counts as none; a data file of another
- * position or with parts of other sizes is refused; removal leaves nothing. */
+ * position or with parts of other sizes is refused; a damaged file is refused with a message
+ * naming it (data file cut short inside a part, inside its header or before its magic ends;
+ * another format version; a changed header byte; a manifest cut short or with a changed
+ * byte); removal leaves nothing. */
 #include "base/ta_error.h"
 #include "io/ta_ckpt.h"
 #include "io/ta_file.h"
@@ -56,6 +59,118 @@ static void test_round_trip(const char *dir)
     T_CHECK(has(ta_err_message(), "part 0"));
     ta_err_clear();
     free(state);
+}
+
+/* Rewrites path through f (the file's bytes and length, changed in place); 0 on success. */
+static int rewrite(const char *path, void (*f)(char *data, size_t *len))
+{
+    char *data = NULL;
+    size_t len = 0;
+    if (ta_file_read_all(path, &data, &len) != 0)
+        return -1;
+    f(data, &len);
+    FILE *fp = fopen(path, "wb");
+    int rc = fp && fwrite(data, 1, len, fp) == len ? 0 : -1;
+    if (fp && fclose(fp) != 0)
+        rc = -1;
+    free(data);
+    return rc;
+}
+
+static void cut_in_part(char *d, size_t *len)
+{
+    (void)d;
+    *len -= 20; /* inside the 32-byte part, whatever follows it */
+}
+
+static void cut_to_header(char *d, size_t *len)
+{
+    (void)d;
+    *len = 20; /* the magic, the header length and 4 bytes of the fingerprint */
+}
+
+static void cut_in_magic(char *d, size_t *len)
+{
+    (void)d;
+    *len = 5;
+}
+
+static void other_version(char *d, size_t *len)
+{
+    (void)len;
+    d[6] = '0';
+    d[7] = d[7] == '0' ? '1' : '0';
+}
+
+static void flip_header_byte(char *d, size_t *len)
+{
+    (void)len;
+    d[16 + 12] ^= 0x20; /* in the fingerprint text after the magic and the header length */
+}
+
+static void cut_manifest(char *d, size_t *len)
+{
+    (void)d;
+    *len = 40; /* inside the fingerprint's second line */
+}
+
+static void flip_manifest_byte(char *d, size_t *len)
+{
+    (void)len;
+    d[strlen(fp_a) - 2] ^= 0x01; /* in the fingerprint's last line: "ranks 2" -> "ranks 3" */
+}
+
+/* A damaged data file: ta_ckpt_read refuses it (TA_EINPUT) with one line naming the file and
+ * containing `why`; the checkpoint is written afresh before each case. */
+static void damaged_data(const char *dir, void (*f)(char *, size_t *), const char *why)
+{
+    int64_t a[4] = {1, 2, 3, 4};
+    ta_ckpt_part_t w[1] = {{a, sizeof a}};
+    T_EQ_INT(ta_ckpt_begin(dir), 0);
+    T_EQ_INT(ta_ckpt_write(dir, "rank-0.bin", fp_a, "position 1 3\n", w, 1), 0);
+    T_EQ_INT(ta_ckpt_commit(dir, fp_a, "position 1 3\n"), 0);
+    char path[4300];
+    snprintf(path, sizeof path, "%s/rank-0.bin", dir);
+    T_EQ_INT(rewrite(path, f), 0);
+    int64_t b[4] = {0};
+    ta_ckpt_part_t r[1] = {{b, sizeof b}};
+    T_EQ_INT(ta_ckpt_read(dir, "rank-0.bin", fp_a, "position 1 3\n", r, 1), TA_EINPUT);
+    const char *m = ta_err_message();
+    if (!has(m, path) || !has(m, why) || strchr(m, '\n'))
+        fprintf(stderr, "damaged data file (%s): message '%s'\n", why, m);
+    T_CHECK(has(m, path) && has(m, why) && strchr(m, '\n') == NULL);
+    ta_err_clear();
+}
+
+/* A damaged manifest: ta_ckpt_open refuses it naming the directory and `why`. */
+static void damaged_manifest(const char *dir, void (*f)(char *, size_t *), const char *why)
+{
+    T_EQ_INT(ta_ckpt_begin(dir), 0);
+    T_EQ_INT(ta_ckpt_commit(dir, fp_a, "position 1 3\n"), 0);
+    char path[4300];
+    snprintf(path, sizeof path, "%s/MANIFEST", dir);
+    T_EQ_INT(rewrite(path, f), 0);
+    char *state = NULL;
+    T_EQ_INT(ta_ckpt_open(dir, fp_a, &state), TA_EINPUT);
+    T_CHECK(state == NULL);
+    const char *m = ta_err_message();
+    if (!has(m, dir) || !has(m, why))
+        fprintf(stderr, "damaged manifest (%s): message '%s'\n", why, m);
+    T_CHECK(has(m, dir) && has(m, why) && strchr(m, '\n') == NULL);
+    ta_err_clear();
+}
+
+static void test_damaged(const char *dir)
+{
+    damaged_data(dir, cut_in_part, "truncated");
+    damaged_data(dir, cut_to_header, "another checkpoint");
+    damaged_data(dir, cut_in_magic, "not a tokenatlas checkpoint file");
+    damaged_data(dir, other_version, "format version");
+    damaged_data(dir, flip_header_byte, "another checkpoint");
+    damaged_manifest(dir, cut_manifest, "cut short");
+    damaged_manifest(dir, flip_manifest_byte, "'k 9 ranks 3'");
+    ta_ckpt_remove(dir);
+    T_CHECK(!exists(dir));
 }
 
 static void test_mismatch(const char *dir)
@@ -123,7 +238,7 @@ static void test_probe(const char *dir)
 int main(void)
 {
     const char *t = getenv("TA_TEST_TMP");
-    snprintf(tmpdir, sizeof tmpdir, "%s", t ? t : "/tmp/ta_test_neighbors_ckpt");
+    snprintf(tmpdir, sizeof tmpdir, "%s", t ? t : "/tmp/ta_test_ckpt_roundtrip");
     if (ta_file_mkdirs(tmpdir) != 0)
         return 1;
     char dir[4200], pdir[4200];
@@ -134,6 +249,7 @@ int main(void)
     test_round_trip(dir);
     test_mismatch(dir);
     test_partial(dir);
+    test_damaged(dir);
     test_probe(pdir);
-    return ta_test_finish("neighbors_unit_ckpt");
+    return ta_test_finish("ckpt_unit_roundtrip");
 }
