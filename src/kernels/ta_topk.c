@@ -120,6 +120,23 @@ static void select_best_scalar(uint64_t *a, int n, int m)
 #if defined(__x86_64__) && defined(__GNUC__)
 enum { SELECT_512_MAX = TA_TOPK_SELECT512_MAX };
 
+/* The end of a vector partition of [lo, hi] around p: keys i .. hi one by one, then the keys
+ * above p (g, ng of them) and the others (l, nl) copied back over [lo, hi]; narrows the range to
+ * the side holding the m-th boundary (1: the partition is the boundary). */
+static inline int split_rest(uint64_t *a, int i, uint64_t p, uint64_t *g, int ng, uint64_t *l,
+                             int nl, int m, int *lo, int *hi)
+{
+    for (; i <= *hi; i++) {
+        if (a[i] > p)
+            g[ng++] = a[i];
+        else
+            l[nl++] = a[i];
+    }
+    memcpy(a + *lo, g, (size_t)ng * sizeof *a);
+    memcpy(a + *lo + ng, l, (size_t)nl * sizeof *a);
+    return narrow(*lo + ng, m, lo, hi);
+}
+
 /* The same selection with an AVX-512 partition: 8 keys per compare, the two sides compressed
  * into scratch buffers and copied back (keys above the pivot first). The m largest keys are a
  * unique set, so the result is the same set as the scalar version's. n <= SELECT_512_MAX. */
@@ -140,15 +157,7 @@ __attribute__((target("avx512f"))) static void select_best_512(uint64_t *a, int 
             ng += c;
             nl += 8 - c;
         }
-        for (; i <= hi; i++) {
-            if (a[i] > p)
-                g[ng++] = a[i];
-            else
-                l[nl++] = a[i];
-        }
-        memcpy(a + lo, g, (size_t)ng * sizeof *a);
-        memcpy(a + lo + ng, l, (size_t)nl * sizeof *a);
-        if (narrow(lo + ng, m, &lo, &hi))
+        if (split_rest(a, i, p, g, ng, l, nl, m, &lo, &hi))
             return;
     }
     sort_desc_short(a, lo, hi);
@@ -189,15 +198,7 @@ __attribute__((target("avx2"))) static void select_best_avx2(uint64_t *a, int n,
             ng += c;
             nl += 4 - c;
         }
-        for (; i <= hi; i++) {
-            if (a[i] > p)
-                g[ng++] = a[i];
-            else
-                l[nl++] = a[i];
-        }
-        memcpy(a + lo, g, (size_t)ng * sizeof *a);
-        memcpy(a + lo + ng, l, (size_t)nl * sizeof *a);
-        if (narrow(lo + ng, m, &lo, &hi))
+        if (split_rest(a, i, p, g, ng, l, nl, m, &lo, &hi))
             return;
     }
     sort_desc_short(a, lo, hi);
