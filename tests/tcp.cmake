@@ -6,7 +6,8 @@
 set(TA_TCP_ENV "OMPI_MCA_pml=ob1;OMPI_MCA_btl=tcp,self;OMPI_MCA_btl_tcp_if_include=lo")
 foreach(pair neighbors_oracle:test_neighbors_oracle.py probe_sklearn:test_probe_sklearn.py
              stats_diversity:test_stats_diversity.py stats_compare:test_stats_compare.py
-             embed_ingest:test_embed_ingest.py pipeline_run:test_pipeline_run.py)
+             embed_ingest:test_embed_ingest.py pipeline_run:test_pipeline_run.py
+             mpi_deadrank:test_mpi_deadrank.py)
   string(REPLACE ":" ";" parts ${pair})
   list(GET parts 0 name)
   list(GET parts 1 script)
