@@ -6,11 +6,14 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 int ta_assemble_copy_object(hid_t dst, const char *src_path, const char *src_obj,
                             const char *dst_obj)
@@ -132,8 +135,19 @@ done:
 
 int ta_assemble_log(const char *path, const char *fmt, ...)
 {
-    FILE *fp = fopen(path, "a");
-    TA_CHECK(fp != NULL, TA_EINPUT, "%s: cannot open the run log: %s", path, strerror(errno));
+    /* O_NONBLOCK: a FIFO put there fails to open (no reader) instead of blocking the run. */
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK | O_CLOEXEC, 0666);
+    TA_CHECK(fd >= 0, TA_EINPUT, "%s: cannot open the run log: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return TA_ERR(TA_EINPUT, "%s: the run log is not a regular file", path);
+    }
+    FILE *fp = fdopen(fd, "a");
+    if (!fp) {
+        close(fd);
+        return TA_ERR(TA_ERESOURCE, "%s: cannot open the run log: %s", path, strerror(errno));
+    }
     char stamp[32];
     time_t now = time(NULL);
     struct tm tm;

@@ -5,10 +5,12 @@
 #include "base/ta_error.h"
 #include "io/ta_file.h"
 #include "io/ta_h5.h"
+#include "kernels/ta_utf8.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char ta__hdf5_signature[8] = {'\x89', 'H', 'D', 'F', '\r', '\n', '\x1a', '\n'};
 static const char ta__tsv_header[] = "id\tcategory\ttoken";
@@ -17,12 +19,14 @@ static const char ta__tsv_header[] = "id\tcategory\ttoken";
 static int ta__is_hdf5(const char *path)
 {
     char sig[8];
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
+    int fd;
+    if (ta_file_open_read(path, &fd, NULL) != 0) {
+        ta_err_clear(); /* the TSV reader reports it */
         return 0;
-    size_t got = fread(sig, 1, sizeof sig, fp);
-    fclose(fp);
-    return got == sizeof sig && memcmp(sig, ta__hdf5_signature, sizeof sig) == 0;
+    }
+    ssize_t got = read(fd, sig, sizeof sig);
+    close(fd);
+    return got == (ssize_t)sizeof sig && memcmp(sig, ta__hdf5_signature, sizeof sig) == 0;
 }
 
 static int ta__read_h5(const char *path, const char *scheme, ta_catset_t *out)
@@ -114,6 +118,11 @@ static int ta__parse_tsv(const char *path, char *data, size_t len, ta_catset_t *
             path, (long long)line, p, (long long)n);
         TA_CHECK_GOTO(t1[1] != '\0', TA_EINPUT, done, "%s:%lld: empty category", path,
                       (long long)line);
+        /* Category names are written into UTF-8 HDF5 strings and reports. */
+        int64_t bad = ta_utf8_invalid_at(t1 + 1, strlen(t1 + 1));
+        TA_CHECK_GOTO(bad < 0, TA_EINPUT, done,
+                      "%s:%lld: the category is not valid UTF-8 (byte %lld of the column)", path,
+                      (long long)line, (long long)bad + 1);
         TA_CALL_GOTO(ta_grow(&cats, &cap, n + 1, sizeof *cats), done);
         cats[n++] = t1 + 1; /* points into data, which lives until the catset is built */
         p = next;

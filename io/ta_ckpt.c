@@ -1,6 +1,7 @@
 #include "io/ta_ckpt.h"
 
 #include "base/ta_error.h"
+#include "base/ta_rand.h"
 #include "io/ta_file.h"
 
 #include <dirent.h>
@@ -13,7 +14,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static const char magic[8] = {'T', 'A', 'C', 'K', 'P', 'T', '0', '2'};
+static const char magic[8] = {'T', 'A', 'C', 'K', 'P', 'T', '0', '3'};
+
+/* The checksum closing a data file: FNV-1a 64 of each part, mixed in order (a data file
+ * overwritten with other bytes of the same sizes is refused, not resumed from). */
+static uint64_t parts_sum(const ta_ckpt_part_t *parts, int nparts)
+{
+    uint64_t h = TA_FNV1A_BASIS;
+    for (int p = 0; p < nparts; p++)
+        h = ta_fnv1a_mix(h, ta_fnv1a(parts[p].data, parts[p].size));
+    return h;
+}
 
 enum { PATH_CAP = 4200 };
 
@@ -50,11 +61,12 @@ int ta_ckpt_write(const char *dir, const char *name, const char *fingerprint, co
         bad |= fwrite(&sz, sizeof sz, 1, o.fp) != 1;
         bad |= sz && fwrite(parts[p].data, 1, sz, o.fp) != sz;
     }
+    uint64_t sum = parts_sum(parts, nparts);
+    bad |= fwrite(&sum, sizeof sum, 1, o.fp) != 1;
     if (bad) {
         int e = errno;
         ta_outfile_abort(&o);
-        return TA_ERR(e == ENOSPC ? TA_ERESOURCE : TA_EINPUT, "%s: cannot write checkpoint: %s",
-                      path, strerror(e));
+        return TA_ERR(ta_file_write_errc(e), "%s: cannot write checkpoint: %s", path, strerror(e));
     }
     return ta_outfile_commit(&o);
 }
@@ -78,8 +90,7 @@ int ta_ckpt_commit(const char *dir, const char *fingerprint, const char *state)
     if (fputs(fingerprint, o.fp) < 0 || fputs(state, o.fp) < 0) {
         int e = errno;
         ta_outfile_abort(&o);
-        return TA_ERR(e == ENOSPC ? TA_ERESOURCE : TA_EINPUT, "%s: cannot write: %s", path,
-                      strerror(e));
+        return TA_ERR(ta_file_write_errc(e), "%s: cannot write: %s", path, strerror(e));
     }
     TA_CALL(ta_outfile_commit(&o));
     sync_dir(dir);
@@ -172,8 +183,13 @@ int ta_ckpt_read(const char *dir, const char *name, const char *fingerprint, con
 {
     char path[PATH_CAP];
     TA_CALL(file_path(path, dir, name));
-    FILE *fp = fopen(path, "rb");
-    TA_CHECK(fp, TA_EINPUT, "%s: cannot open checkpoint file: %s", path, strerror(errno));
+    int fd;
+    TA_CALL(ta_file_open_read(path, &fd, NULL));
+    FILE *fp = fdopen(fd, "rb");
+    if (!fp) {
+        close(fd);
+        return TA_ERR(TA_ERESOURCE, "%s: cannot open checkpoint file: %s", path, strerror(errno));
+    }
     int rc = read_header(fp, path, fingerprint, state);
     for (int p = 0; p < nparts && !rc; p++) {
         uint64_t sz = 0;
@@ -182,6 +198,13 @@ int ta_ckpt_read(const char *dir, const char *name, const char *fingerprint, con
             rc =
                 TA_ERR(TA_EINPUT, "%s: checkpoint part %d truncated or of the wrong size", path, p);
     }
+    uint64_t sum = 0;
+    if (!rc && (fread(&sum, sizeof sum, 1, fp) != 1 || sum != parts_sum(parts, nparts) ||
+                fgetc(fp) != EOF))
+        rc = TA_ERR(TA_EINPUT,
+                    "%s: checksum mismatch: the checkpoint data is damaged; remove the directory "
+                    "to start afresh",
+                    path);
     fclose(fp);
     return rc;
 }

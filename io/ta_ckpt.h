@@ -5,7 +5,8 @@
  * run's fingerprint, text lines naming the inputs (path, size, mtime or content hash) and every
  * parameter that shapes the computation, followed by state lines saying where the run stopped
  * (e.g. "position 2 17"). Each data file starts with a magic, then the same text, then its
- * binary parts, each with its size: a data file from another position or run is never used.
+ * binary parts, each with its size, and a checksum of the parts (FNV-1a 64): a data file from
+ * another position or run, or one whose data was damaged, is never used.
  *
  * Every file is written to a temporary name, flushed, fsync'd and renamed (ta_outfile_t). A
  * writer removes the manifest before writing new data files and writes it after all of them

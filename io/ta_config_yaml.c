@@ -230,12 +230,48 @@ static int ta__walk_root(ta__walk_t *w, yaml_node_t *root)
     return 0;
 }
 
+/* No config nests deeper than this; libyaml takes time quadratic in the depth of flow nesting
+ * (50,000 '[' took half a minute), so the depth is checked on the events first, which stop
+ * there. */
+enum { TA__MAX_DEPTH = 64 };
+
+static int ta__check_depth(ta__ctx_t *c, const char *text, size_t len)
+{
+    yaml_parser_t p;
+    if (!yaml_parser_initialize(&p))
+        return TA_ERR(TA_ERESOURCE, "%s: cannot initialise the YAML parser", c->file);
+    yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+    int depth = 0, rc = 0;
+    for (;;) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&p, &ev))
+            break; /* a syntax error: yaml_parser_load reports it */
+        yaml_event_type_t t = ev.type;
+        int line = (int)ev.start_mark.line + 1;
+        yaml_event_delete(&ev);
+        if (t == YAML_SEQUENCE_START_EVENT || t == YAML_MAPPING_START_EVENT)
+            depth++;
+        else if (t == YAML_SEQUENCE_END_EVENT || t == YAML_MAPPING_END_EVENT)
+            depth--;
+        if (depth > TA__MAX_DEPTH) {
+            rc = TA_ERR(TA_EINPUT, "%s:%d: nested more than %d levels deep", c->file, line,
+                        TA__MAX_DEPTH);
+            break;
+        }
+        if (t == YAML_STREAM_END_EVENT)
+            break;
+    }
+    yaml_parser_delete(&p);
+    return rc;
+}
+
 /* Parses text into cfg (defaults first). */
 int ta__parse_yaml(ta__ctx_t *c, const char *text, size_t len, ta_config_t *cfg)
 {
     yaml_parser_t parser;
     yaml_document_t doc;
     int rc = 0, have_doc = 0;
+    TA_CALL(ta__check_depth(c, text, len));
     if (!yaml_parser_initialize(&parser))
         return TA_ERR(TA_ERESOURCE, "%s: cannot initialise the YAML parser", c->file);
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);

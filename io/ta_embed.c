@@ -107,20 +107,6 @@ int ta__pread_full(int fd, const char *path, void *buf, size_t n, int64_t off)
     return 0;
 }
 
-int ta__open_fd(const char *path, int *fd, int64_t *size)
-{
-    *fd = open(path, O_RDONLY | O_CLOEXEC);
-    TA_CHECK(*fd >= 0, TA_EINPUT, "%s: cannot open: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(*fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        close(*fd);
-        *fd = -1;
-        return TA_ERR(TA_EINPUT, "%s: not a regular file", path);
-    }
-    *size = (int64_t)st.st_size;
-    return 0;
-}
-
 int ta__ends_with(const char *s, const char *suffix)
 {
     size_t a = strlen(s), b = strlen(suffix);
@@ -195,8 +181,8 @@ static int h5_open(const char *path, const char *dset, ta_embed_t *e)
 static int open_file(const char *path, const char *want, int64_t min_rows, ta_embed_t *e)
 {
     unsigned char head[8] = {0};
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    TA_CHECK(fd >= 0, TA_EINPUT, "%s: cannot open: %s", path, strerror(errno));
+    int fd;
+    TA_CALL(ta_file_open_read(path, &fd, NULL));
     ssize_t got = pread(fd, head, sizeof head, 0);
     close(fd);
     if (got >= 6 && memcmp(head, "\x93NUMPY", 6) == 0)
@@ -217,11 +203,11 @@ static int open_dataset_spec(const char *spec, const char *tensor, ta_embed_t *e
     for (const char *p = strstr(spec, ":/"); p; p = strstr(p + 1, ":/"))
         colon = p;
     char file[4096];
-    TA_CHECK(colon && (size_t)(colon - spec) < sizeof file, TA_EINPUT,
-             "%s: no such file or directory", spec);
+    if (!colon || (size_t)(colon - spec) >= sizeof file)
+        return ta_file_check_regular(spec); /* says what is there instead, or that nothing is */
     memcpy(file, spec, (size_t)(colon - spec));
     file[colon - spec] = '\0';
-    TA_CHECK(ta_file_is_regular(file), TA_EINPUT, "%s: no such file", file);
+    TA_CALL(ta_file_check_regular(file));
     return h5_open(file, tensor ? tensor : colon + 1, e);
 }
 

@@ -26,8 +26,6 @@ struct ta__embed_impl {
 
 /* Local. Reads exactly n bytes at off; a short read is a truncated file (TA_EINPUT). */
 int ta__pread_full(int fd, const char *path, void *buf, size_t n, int64_t off);
-/* Local. Opens a regular file read-only; its descriptor and size. */
-int ta__open_fd(const char *path, int *fd, int64_t *size);
 /* Local. 1 when s ends with suffix. */
 int ta__ends_with(const char *s, const char *suffix);
 

@@ -9,8 +9,23 @@
 #include <hdf5.h>
 #include <stdint.h>
 
-/* Local. Turns off HDF5's own error printing (errors become tokenatlas messages). */
+/* Local. Turns off HDF5's own error printing (errors become tokenatlas messages) and its exit
+ * handler; the first HDF5 call of the program, which then calls ta_h5_shutdown before exit. */
 void ta_h5_quiet(void);
+/* Local. Closes the HDF5 library before MPI_Finalize, unless a file is still open: a file whose
+ * close failed (a full disk) crashes HDF5 when the library closes it, so the library is then
+ * left to the process exit. */
+void ta_h5_shutdown(void);
+/* Local. The error of a failed create (what: "cannot create dataset", name: its name) in the
+ * file of loc: TA_ERESOURCE saying the disk is full when HDF5's error stack names an exhausted
+ * disk, quota or file size limit, or the file system has less than 1 MiB or no inode left;
+ * else TA_EINTERNAL. Call it right after the failing call (it reads HDF5's error stack). */
+int ta_h5_create_failed(hid_t loc, const char *what, const char *name);
+/* Local. TA_ERESOURCE naming the file of loc, name and the sizes when its file system lacks
+ * room for bytes more (plus 1 MiB for metadata); 0 when there is room or it cannot be told.
+ * Checked before collective writes, whose failure on one rank would leave the others waiting
+ * inside HDF5. */
+int ta_h5_check_room(hid_t loc, const char *name, int64_t bytes);
 /* Local. The HDF5 memory type of an element type. */
 hid_t ta_h5_memtype(ta_elem_t type);
 
@@ -53,11 +68,26 @@ typedef struct {
     const void *array; /* STRS: const char *const [n]; INTS: const int64_t [n] */
     int n;
 } ta_h5_attr_t;
-#define TA_H5_ATTR_STR_(N, V) {.name = (N), .kind = TA_H5_ATTR_STR, .s = (V)}
-#define TA_H5_ATTR_INT_(N, V) {.name = (N), .kind = TA_H5_ATTR_INT, .i = (int64_t)(V)}
-#define TA_H5_ATTR_DOUBLE_(N, V) {.name = (N), .kind = TA_H5_ATTR_DOUBLE, .d = (V)}
-#define TA_H5_ATTR_STRS_(N, V, CNT) {.name = (N), .kind = TA_H5_ATTR_STRS, .array = (V), .n = (CNT)}
-#define TA_H5_ATTR_INTS_(N, V, CNT) {.name = (N), .kind = TA_H5_ATTR_INTS, .array = (V), .n = (CNT)}
+#define TA_H5_ATTR_STR_(N, V)                                                                      \
+    {                                                                                              \
+        .name = (N), .kind = TA_H5_ATTR_STR, .s = (V)                                              \
+    }
+#define TA_H5_ATTR_INT_(N, V)                                                                      \
+    {                                                                                              \
+        .name = (N), .kind = TA_H5_ATTR_INT, .i = (int64_t)(V)                                     \
+    }
+#define TA_H5_ATTR_DOUBLE_(N, V)                                                                   \
+    {                                                                                              \
+        .name = (N), .kind = TA_H5_ATTR_DOUBLE, .d = (V)                                           \
+    }
+#define TA_H5_ATTR_STRS_(N, V, CNT)                                                                \
+    {                                                                                              \
+        .name = (N), .kind = TA_H5_ATTR_STRS, .array = (V), .n = (CNT)                             \
+    }
+#define TA_H5_ATTR_INTS_(N, V, CNT)                                                                \
+    {                                                                                              \
+        .name = (N), .kind = TA_H5_ATTR_INTS, .array = (V), .n = (CNT)                             \
+    }
 
 /* Local (serial phase). Writes the n attributes a on the group or dataset at path obj of loc ("/"
  * for the root), or on loc itself when obj is NULL. */
@@ -66,7 +96,15 @@ int ta_h5_write_attrs(hid_t loc, const char *obj, const ta_h5_attr_t *a, int n);
 /* Reading. */
 /* Local. 1 when path is an HDF5 file whose root has complete = 1, else 0 (never an error). */
 int ta_h5_is_complete(const char *path);
-/* Local. Opens read-only; refuses files without complete = 1. */
+/* Local. *complete as ta_h5_is_complete gives it (a missing file, one that is no HDF5 file or
+ * that HDF5 cannot open, as left by an interrupted write, is 0), but a file whose complete
+ * attribute is malformed (not one integer) or that links to other files is TA_EINPUT naming it:
+ * for callers that would otherwise skip or replace such a file. */
+int ta_h5_check_complete(const char *path, int *complete);
+/* Local. Opens read-only; refuses anything but a regular file, files without complete = 1 (or
+ * with a complete attribute that is not one integer) and files holding links to other files.
+ * Every dataset read through the functions below is refused when its data live in other files,
+ * and read as integers only when it holds integers. */
 int ta_h5_open_read(const char *path, hid_t *file);
 /* Local. Shape of a dataset (ndims <= 2 returned; 3-D and more is an error naming it). */
 int ta_h5_dims(hid_t file, const char *path_for_msgs, const char *name, int *ndims,
@@ -74,17 +112,26 @@ int ta_h5_dims(hid_t file, const char *path_for_msgs, const char *name, int *ndi
 /* Local. Rows [row0, row0+nrows) of a 1-D or 2-D dataset converted to type. */
 int ta_h5_read_rows(hid_t file, const char *path_for_msgs, const char *name, ta_elem_t type,
                     int64_t row0, int64_t nrows, void *buf);
-/* Local. A whole 1-D or 2-D dataset converted to type, into *buf (malloc'd, at least one
- * element); *n = its number of elements. */
+/* Local. A whole dataset of the given rank (1 or 2) converted to type, into *buf (malloc'd, at
+ * least one element); *n = its number of elements. */
 int ta_h5_read_all(hid_t file, const char *path_for_msgs, const char *name, ta_elem_t type,
-                   void **buf, int64_t *n);
+                   int rank, void **buf, int64_t *n);
 /* Local. A variable-length string dataset; *s is an array of n malloc'd strings
- * (free with ta_h5_free_strings). */
+ * (free with ta_h5_free_strings); a string that is not valid UTF-8 is TA_EINPUT naming its row. */
 int ta_h5_read_strings(hid_t file, const char *path_for_msgs, const char *name, char ***s,
                        int64_t *n);
 void ta_h5_free_strings(char **s, int64_t n);
-/* Local. A string attribute (malloc'd). */
-int ta_h5_read_attr_str(hid_t loc, const char *name, char **value);
+/* Local. Attribute `name` of the object at obj ("/" for the root), checked before use: it must
+ * hold exactly one value of the kind asked for (an integer; a number, integer or float; a string,
+ * malloc'd), else TA_EINPUT naming the file, object and attribute and what it holds instead.
+ * Absent (the attribute or the object): *found = 0 and no error, or TA_EINPUT when found is NULL
+ * (a required attribute). */
+int ta_h5_get_attr_int(hid_t file, const char *path_for_msgs, const char *obj, const char *name,
+                       int64_t *v, int *found);
+int ta_h5_get_attr_num(hid_t file, const char *path_for_msgs, const char *obj, const char *name,
+                       double *v, int *found);
+int ta_h5_get_attr_str(hid_t file, const char *path_for_msgs, const char *obj, const char *name,
+                       char **v, int *found);
 /* Local. Whether a link exists at name (intermediate groups tested). */
 int ta_h5_exists(hid_t file, const char *name);
 /* Local. Whether path is an HDF5 file (complete or not; never an error). */

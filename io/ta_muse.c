@@ -152,6 +152,7 @@ static int read_file(ta_muse_t *m, const char *path, int64_t warn_limit, pairs_t
     char *data = NULL;
     size_t len = 0;
     TA_CALL(ta_file_read_all(path, &data, &len));
+    ta_file_protect(path); /* no output of the command may replace a dictionary */
     int rc = 0;
     int64_t lineno = 0;
     char *p = data, *end = data + len;

@@ -9,20 +9,38 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* An integer attribute on an object, or *found = 0 when absent. */
-static int read_attr_i64(hid_t loc, const char *path, const char *obj, const char *name, int64_t *v,
-                         int *found)
+/* Makes room in nb's bit set for token ids below n (zeroed). */
+static int seen_reserve(ta_nbfile_t *nb, int64_t n)
 {
-    *found = 0;
-    if (H5Aexists(loc, name) <= 0)
+    int64_t words = (n + 63) / 64;
+    if (words <= nb->ta__nseen)
         return 0;
-    hid_t a = H5Aopen(loc, name, H5P_DEFAULT);
-    herr_t e = a >= 0 ? H5Aread(a, H5T_NATIVE_INT64, v) : -1;
-    if (a >= 0)
-        H5Aclose(a);
-    TA_CHECK(e >= 0, TA_EINPUT, "%s: attribute %s of %s is not an integer", path, name, obj);
-    *found = 1;
+    uint64_t *s = ta_calloc((size_t)words, sizeof *s);
+    TA_CHECK(s, TA_ERESOURCE, "out of memory for a set of %lld token ids", (long long)n);
+    free(nb->ta__seen);
+    nb->ta__seen = s;
+    nb->ta__nseen = words;
     return 0;
+}
+
+/* The first entry of v[0..n) (ids >= 0; -1 entries are skipped) that repeats an earlier one, or
+ * -1. Leaves nb's bit set clear. */
+static int64_t first_repeat(ta_nbfile_t *nb, const int32_t *v, int64_t n, int64_t stride)
+{
+    uint64_t *s = nb->ta__seen;
+    int64_t at = -1, i;
+    for (i = 0; i < n && at < 0; i++) {
+        int32_t x = v[i * stride];
+        if (x < 0)
+            continue;
+        if (s[x >> 6] >> (x & 63) & 1)
+            at = i;
+        s[x >> 6] |= (uint64_t)1 << (x & 63);
+    }
+    for (int64_t j = 0; j < i; j++)
+        if (v[j * stride] >= 0)
+            s[v[j * stride] >> 6] &= ~((uint64_t)1 << (v[j * stride] & 63));
+    return at;
 }
 
 int ta_nbfile_open(const char *path, ta_nbfile_t *nb)
@@ -46,14 +64,11 @@ int ta_nbfile_open(const char *path, ta_nbfile_t *nb)
                   (long long)dims[1]);
     nb->q = dims[0];
     nb->k = dims[1];
-    hid_t g = H5Gopen2(nb->file, "/neighbors", H5P_DEFAULT);
-    TA_CHECK_GOTO(g >= 0, TA_EINPUT, fail, "%s: /neighbors is not a group", path);
+    TA_CHECK_GOTO(nb->q > 0, TA_EINPUT, fail, "%s: /neighbors/index has no rows (no queries)",
+                  path);
     int found = 0;
     int64_t v = 0;
-    rc = read_attr_i64(g, path, "/neighbors", "n_tokens", &v, &found);
-    H5Gclose(g);
-    if (rc)
-        goto fail;
+    TA_CALL_GOTO(ta_h5_get_attr_int(nb->file, path, "/neighbors", "n_tokens", &v, &found), fail);
     if (found) {
         TA_CHECK_GOTO(v >= 1 && v <= INT32_MAX, TA_EINPUT, fail,
                       "%s: /neighbors attribute n_tokens = %lld is out of range", path,
@@ -66,10 +81,21 @@ int ta_nbfile_open(const char *path, ta_nbfile_t *nb)
     TA_CALL_GOTO(
         ta_h5_read_rows(nb->file, path, "/neighbors/query", TA_ELEM_I32, 0, nb->q, nb->query),
         fail);
-    for (int64_t i = 0; i < nb->q; i++)
+    int32_t top = 0;
+    for (int64_t i = 0; i < nb->q; i++) {
         TA_CHECK_GOTO(nb->query[i] >= 0 && (nb->n_tokens < 0 || nb->query[i] < nb->n_tokens),
                       TA_EINPUT, fail, "%s: /neighbors/query row %lld: token id %d out of range",
                       path, (long long)i, nb->query[i]);
+        top = nb->query[i] > top ? nb->query[i] : top;
+    }
+    /* A token queried twice would be counted twice by every statistic. */
+    TA_CALL_GOTO(seen_reserve(nb, (int64_t)top + 1), fail);
+    int64_t dup = first_repeat(nb, nb->query, nb->q, 1), first = 0;
+    while (dup >= 0 && nb->query[first] != nb->query[dup])
+        first++;
+    TA_CHECK_GOTO(dup < 0, TA_EINPUT, fail,
+                  "%s: /neighbors/query rows %lld and %lld: token id %d is queried twice", path,
+                  (long long)first, (long long)dup, dup < 0 ? 0 : nb->query[dup]);
     return 0;
 fail:
     ta_nbfile_close(nb);
@@ -126,6 +152,7 @@ static int read_file_rows(ta_nbfile_t *nb, int64_t row0, int64_t nrows, void *ou
 {
     int32_t *buf = out;
     TA_CALL(ta_h5_read_rows(nb->file, nb->path, "/neighbors/index", TA_ELEM_I32, row0, nrows, buf));
+    int32_t top = 0;
     for (int64_t i = 0; i < nrows; i++)
         for (int64_t j = 0; j < nb->k; j++) {
             int32_t v = buf[i * nb->k + j];
@@ -133,7 +160,17 @@ static int read_file_rows(ta_nbfile_t *nb, int64_t row0, int64_t nrows, void *ou
                      "%s: /neighbors/index row %lld column %lld: token id %d out of range "
                      "(%lld tokens)",
                      nb->path, (long long)(row0 + i), (long long)j, v, (long long)nb->n_tokens);
+            top = v > top ? v : top;
         }
+    /* A neighbour listed twice in a row would count twice (exact top-k lists never repeat). */
+    TA_CALL(seen_reserve(nb, (int64_t)top + 1));
+    for (int64_t i = 0; i < nrows; i++) {
+        int64_t j = first_repeat(nb, buf + i * nb->k, nb->k, 1);
+        TA_CHECK(j < 0, TA_EINPUT,
+                 "%s: /neighbors/index row %lld column %lld: token id %d repeats an earlier "
+                 "neighbour of the row",
+                 nb->path, (long long)(row0 + i), (long long)j, j < 0 ? 0 : buf[i * nb->k + j]);
+    }
     return 0;
 }
 
@@ -258,6 +295,9 @@ void ta_nbfile_close(ta_nbfile_t *nb)
     nb->file = H5I_INVALID_HID;
     free(nb->query);
     nb->query = NULL;
+    free(nb->ta__seen);
+    nb->ta__seen = NULL;
+    nb->ta__nseen = 0;
     free(nb->rows);
     nb->rows = NULL;
 }

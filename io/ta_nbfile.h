@@ -12,14 +12,17 @@
 typedef struct {
     hid_t file;
     char path[4096];
-    int64_t q, k;     /* rows (queries) and neighbours per row */
-    int64_t n_tokens; /* attribute n_tokens, or -1 when absent */
-    int32_t *query;   /* [q] token id of each row */
-    int64_t *rows;    /* NULL, or [q] the file row of each row (ta_nbfile_select) */
+    int64_t q, k;       /* rows (queries) and neighbours per row */
+    int64_t n_tokens;   /* attribute n_tokens, or -1 when absent */
+    int32_t *query;     /* [q] token id of each row */
+    int64_t *rows;      /* NULL, or [q] the file row of each row (ta_nbfile_select) */
+    uint64_t *ta__seen; /* internal: a bit per token id, to find a neighbour repeated in a row */
+    int64_t ta__nseen;
 } ta_nbfile_t;
 
 /* Local. Opens path (it must carry complete = 1), reads the shape, the attributes and the query
- * ids, and checks them (query ids within 0..n_tokens-1). */
+ * ids, and checks them: at least one row, query ids within 0..n_tokens-1, each id in one row only,
+ * n_tokens one integer. */
 int ta_nbfile_open(const char *path, ta_nbfile_t *nb);
 /* Local. Sets the token count when the file had no n_tokens attribute (from the categories or
  * vocabulary) or checks that it agrees; `what` names the other source in messages. */
@@ -30,7 +33,8 @@ int ta_nbfile_set_ntokens(ta_nbfile_t *nb, int64_t n, const char *what);
  * messages name the file's rows). The neighbour lists are kept as the file holds them. */
 int ta_nbfile_select(ta_nbfile_t *nb, const char *spec);
 /* Local. Rows [row0, row0 + nrows) of /neighbors/index into buf (nrows x k), each entry checked
- * to be -1 (missing) or a token id; errors name the file, row and column. */
+ * to be -1 (missing) or a token id, no token twice in a row; errors name the file, row and
+ * column. */
 int ta_nbfile_read_index(ta_nbfile_t *nb, int64_t row0, int64_t nrows, int32_t *buf);
 /* Local. Rows [row0, row0 + nrows) of /neighbors/score into buf (nrows x k); the dataset must
  * have the shape of /neighbors/index. The values are not checked (a missing neighbour's is NaN). */

@@ -2,6 +2,7 @@
  * dict literal {'descr': '<f4', 'fortran_order': False, 'shape': (N, D), }; a 2-D float array in
  * C order is read as an embedding matrix. */
 #include "io/ta_embed_int.h"
+#include "io/ta_file.h"
 
 #include "base/ta_error.h"
 
@@ -268,7 +269,7 @@ int ta__npy_open(const char *path, ta_embed_t *e)
 {
     ta__embed_impl_t *m = e->impl;
     int64_t size;
-    TA_CALL(ta__open_fd(path, &m->fd, &size));
+    TA_CALL(ta_file_open_read(path, &m->fd, &size));
     ta_npy_header_t h;
     TA_CALL(npy_read_header(path, m->fd, size, &h));
     TA_CHECK(h.ndim == 2, TA_EINPUT, "%s: array has %d dimension%s, expected 2 (tokens x dim)",

@@ -39,7 +39,7 @@ static int write_nd(hid_t loc, const char *name, ta_elem_t elem, int nd, const i
     hid_t dset = H5Dcreate2(loc, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     int rc = 0;
     if (dset < 0)
-        rc = TA_ERR(TA_EINTERNAL, "cannot create dataset %s", name);
+        rc = ta_h5_create_failed(loc, "cannot create dataset", name);
     else if (hd[0] * hd[1] * hd[2] > 0 &&
              H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
         rc = TA_ERR(TA_ERESOURCE, "writing dataset %s failed (disk full?)", name);
@@ -151,7 +151,10 @@ int ta_probe_write_group(hid_t file, const ta_probe_result_t *r)
     H5Pset_char_encoding(lcpl, H5T_CSET_UTF8);
     g = H5Gcreate2(file, "probe", lcpl, H5P_DEFAULT, H5P_DEFAULT);
     H5Pclose(lcpl);
-    TA_CHECK_GOTO(g >= 0, TA_EINTERNAL, done, "cannot create group /probe");
+    if (g < 0) {
+        rc = ta_h5_create_failed(file, "cannot create group", "/probe");
+        goto done;
+    }
     TA_CALL_GOTO(ta_h5_write_strings(g, "names", pn, np), done);
     TA_CALL_GOTO(write_arrays(g, r, np, buf), done);
     int64_t ds[1] = {ns};

@@ -81,6 +81,7 @@ int ta_prov_add_input(const char *path)
         if (strcmp(prov_inputs[i].path, path) == 0)
             return 0;
     TA_CALL(ta_grow(&prov_inputs, &prov_cap_inputs, prov_ninputs + 1, sizeof *prov_inputs));
+    ta_file_protect(path);
     prov_input_t *in = &prov_inputs[prov_ninputs];
     memset(in, 0, sizeof *in);
     in->path = strdup(path);
@@ -119,6 +120,7 @@ void ta_prov_set_num(const char *key, double value)
 
 void ta_prov_reset_inputs(void)
 {
+    ta_file_protect_reset();
     for (int i = 0; i < prov_ninputs; i++)
         free(prov_inputs[i].path);
     prov_ninputs = 0;

@@ -57,7 +57,9 @@ int ta_report_list_models(const char *dir, char ***paths, int *n, char **skipped
             ta_err_clear();
         if (is_overlap && !has_vocab)
             continue;
-        if (!ta_h5_is_complete(path)) {
+        int complete = 0;
+        TA_CALL_GOTO(ta_h5_check_complete(path, &complete), done);
+        if (!complete) {
             TA_CALL_GOTO(ta_grow(&skip, &scap, (int64_t)(slen + len + 3), 1), done);
             slen += (size_t)sprintf(skip + slen, "%s%s", slen ? ", " : "", e->d_name);
             continue;
@@ -314,17 +316,52 @@ static void note_missing(ta_report_model_t *m, const char *what)
     snprintf(m->missing + len, sizeof m->missing - len, "%s%s", len ? ", " : "", what);
 }
 
+/* The histogram's length is top + 2 (counts 0 .. top + 1); --top is at most 2^20. */
+#define TA__REPORT_TOP_MAX (1 << 20)
+
+/* A numeric attribute (integer or float, one value) into *v when present; a malformed one is an
+ * error naming it. */
+static int num(hid_t f, const char *path, const char *obj, const char *name, double *v, int *found)
+{
+    int got = 0;
+    TA_CALL(ta_h5_get_attr_num(f, path, obj, name, v, &got));
+    if (found)
+        *found = got;
+    return 0;
+}
+
+/* A 1-D dataset of exactly n elements (checked before anything is allocated) into *buf. */
+static int read_vec(hid_t f, const char *path, const char *name, ta_elem_t type, int64_t n,
+                    void **buf)
+{
+    int nd = 0;
+    int64_t dims[2] = {0, 0}, got = 0;
+    TA_CALL(ta_h5_dims(f, path, name, &nd, dims));
+    TA_CHECK(nd == 1 && dims[0] == n, TA_EINPUT, "%s: %s has %s%lld %s, expected %lld", path, name,
+             nd == 1 ? "" : "a 2-D shape of ", (long long)(nd == 1 ? dims[0] : dims[0] * dims[1]),
+             nd == 1 ? "rows" : "elements", (long long)n);
+    TA_CALL(ta_h5_read_all(f, path, name, type, 1, buf, &got));
+    return 0;
+}
+
+/* Per-category values that must be finite, or NaN (a category without tokens). */
+static int check_values(const char *path, const char *name, const double *v, int64_t n, double lo,
+                        double hi)
+{
+    for (int64_t i = 0; i < n; i++)
+        TA_CHECK(isnan(v[i]) || (v[i] >= lo && v[i] <= hi), TA_EINPUT,
+                 "%s: %s row %lld: %g is outside [%g, %g]", path, name, (long long)i, v[i], lo, hi);
+    return 0;
+}
+
 /* Reads string-named per-category values: names + one double dataset of the same length. */
 static int read_named(hid_t f, const char *path, const char *names, const char *values, char ***cat,
                       int64_t *ncat, double **val)
 {
     TA_CALL(ta_h5_read_strings(f, path, names, cat, ncat));
-    int64_t n = 0;
     void *buf = NULL;
-    TA_CALL(ta_h5_read_all(f, path, values, TA_ELEM_F64, &buf, &n));
+    TA_CALL(read_vec(f, path, values, TA_ELEM_F64, *ncat, &buf));
     *val = buf;
-    TA_CHECK(n == *ncat, TA_EINPUT, "%s: %s has %lld values for %lld names in %s", path, values,
-             (long long)n, (long long)*ncat, names);
     return 0;
 }
 
@@ -338,6 +375,26 @@ static const char *first_existing(hid_t f, const char *const *cand)
     return NULL;
 }
 
+static int read_histogram(hid_t f, ta_report_model_t *m, const char *name)
+{
+    const char *p = m->file;
+    int nd = 0;
+    int64_t dims[2] = {0, 0};
+    TA_CALL(ta_h5_dims(f, p, name, &nd, dims));
+    int64_t want = m->top > 0 ? (int64_t)m->top + 2 : -1;
+    TA_CHECK(nd == 1 && dims[0] <= TA__REPORT_TOP_MAX + 2 && (want < 0 || dims[0] == want),
+             TA_EINPUT, "%s: %s has %s%lld bins, expected %s%lld (top + 2)", p, name,
+             nd == 1 ? "" : "a 2-D shape of ", (long long)(nd == 1 ? dims[0] : dims[0] * dims[1]),
+             want < 0 ? "at most " : "", (long long)(want < 0 ? TA__REPORT_TOP_MAX + 2 : want));
+    void *buf = NULL;
+    TA_CALL(ta_h5_read_all(f, p, name, TA_ELEM_I64, 1, &buf, &m->nhist));
+    m->hist = buf;
+    for (int64_t i = 0; i < m->nhist; i++)
+        TA_CHECK(m->hist[i] >= 0, TA_EINPUT, "%s: %s bin %lld: negative count %lld", p, name,
+                 (long long)i, (long long)m->hist[i]);
+    return 0;
+}
+
 static int read_diversity(hid_t f, ta_report_model_t *m)
 {
     const char *p = m->file;
@@ -346,72 +403,75 @@ static int read_diversity(hid_t f, ta_report_model_t *m)
         return 0;
     }
     m->has_div = 1;
-    ta_report_attr_num(f, "/diversity", "top", &m->top);
-    ta_report_attr_num(f, "/diversity", "k", &m->k);
     m->count_mean = NAN;
     m->ent_all = NAN;
-    ta_report_attr_num(f, "/diversity", "count_mean", &m->count_mean);
-    ta_report_attr_num(f, "/diversity", "entropy_mean", &m->ent_all);
+    TA_CALL(num(f, p, "/diversity", "top", &m->top, NULL));
+    TA_CHECK(m->top >= 0 && m->top <= TA__REPORT_TOP_MAX && m->top == (int64_t)m->top, TA_EINPUT,
+             "%s: attribute top of /diversity: %g is not a neighbour count", p, m->top);
+    TA_CALL(num(f, p, "/diversity", "k", &m->k, NULL));
+    TA_CALL(num(f, p, "/diversity", "count_mean", &m->count_mean, NULL));
+    TA_CALL(num(f, p, "/diversity", "entropy_mean", &m->ent_all, NULL));
     void *buf = NULL;
     /* Under protocol paper with a subset, `run` also counts the categories of a 1% sample of the
      * whole vocabulary's neighbourhoods (/diversity_vocab), as the paper's Figure 5 does. */
     m->hist_vocab = ta_h5_exists(f, "/diversity_vocab/histogram");
     const char *hist = m->hist_vocab ? "/diversity_vocab/histogram" : "/diversity/histogram";
-    if (ta_h5_exists(f, hist)) {
-        TA_CALL(ta_h5_read_all(f, p, hist, TA_ELEM_I64, &buf, &m->nhist));
-        m->hist = buf;
-    } else {
+    if (ta_h5_exists(f, hist))
+        TA_CALL(read_histogram(f, m, hist));
+    else
         note_missing(m, "/diversity/histogram");
-    }
     if (!ta_h5_exists(f, "/diversity/categories") || !ta_h5_exists(f, "/diversity/cat_mean")) {
         note_missing(m, "/diversity per-category tables");
         return 0;
     }
     TA_CALL(read_named(f, p, "/diversity/categories", "/diversity/cat_mean", &m->dcat, &m->ndcat,
                        &m->dcat_mean));
-    int64_t n = 0;
     if (ta_h5_exists(f, "/diversity/cat_n")) {
-        TA_CALL(ta_h5_read_all(f, p, "/diversity/cat_n", TA_ELEM_I64, &buf, &n));
+        TA_CALL(read_vec(f, p, "/diversity/cat_n", TA_ELEM_I64, m->ndcat, &buf));
         m->dcat_n = buf;
-        TA_CHECK(n == m->ndcat, TA_EINPUT, "%s: /diversity/cat_n has %lld rows, expected %lld", p,
-                 (long long)n, (long long)m->ndcat);
+        for (int64_t i = 0; i < m->ndcat; i++)
+            TA_CHECK(m->dcat_n[i] >= 0, TA_EINPUT, "%s: /diversity/cat_n row %lld: negative count",
+                     p, (long long)i);
     }
     if (ta_h5_exists(f, "/diversity/entropy_cat_mean")) {
-        TA_CALL(ta_h5_read_all(f, p, "/diversity/entropy_cat_mean", TA_ELEM_F64, &buf, &n));
+        TA_CALL(read_vec(f, p, "/diversity/entropy_cat_mean", TA_ELEM_F64, m->ndcat, &buf));
         m->ent_mean = buf;
-        TA_CHECK(n == m->ndcat, TA_EINPUT, "%s: /diversity/entropy_cat_mean has %lld rows", p,
-                 (long long)n);
     }
     if (ta_h5_exists(f, "/diversity/matrix_mean")) {
-        TA_CALL(ta_h5_read_all(f, p, "/diversity/matrix_mean", TA_ELEM_F64, &buf, &n));
+        int nd = 0;
+        int64_t dims[2] = {0, 0}, n = 0;
+        TA_CALL(ta_h5_dims(f, p, "/diversity/matrix_mean", &nd, dims));
+        TA_CHECK(nd == 2 && dims[0] == m->ndcat && dims[1] == m->ndcat, TA_EINPUT,
+                 "%s: /diversity/matrix_mean has shape [%lld, %lld], expected [%lld, %lld]", p,
+                 (long long)dims[0], (long long)dims[1], (long long)m->ndcat, (long long)m->ndcat);
+        TA_CALL(ta_h5_read_all(f, p, "/diversity/matrix_mean", TA_ELEM_F64, 2, &buf, &n));
         m->mat = buf;
-        TA_CHECK(n == m->ndcat * m->ndcat, TA_EINPUT,
-                 "%s: /diversity/matrix_mean has %lld cells, expected %lld^2", p, (long long)n,
-                 (long long)m->ndcat);
     }
     return 0;
 }
 
 static int read_probe(hid_t f, ta_report_model_t *m)
 {
+    const char *p = m->file;
     if (!ta_h5_exists(f, "/probe/names") || !ta_h5_exists(f, "/probe/mean_accuracy")) {
         note_missing(m, "/probe");
         return 0;
     }
     m->has_probe = 1;
-    TA_CALL(read_named(f, m->file, "/probe/names", "/probe/mean_accuracy", &m->pcat, &m->npcat,
-                       &m->pacc));
+    TA_CALL(
+        read_named(f, p, "/probe/names", "/probe/mean_accuracy", &m->pcat, &m->npcat, &m->pacc));
+    TA_CALL(check_values(p, "/probe/mean_accuracy", m->pacc, m->npcat, 0, 1));
     void *buf = NULL;
-    int64_t n = 0;
     if (ta_h5_exists(f, "/probe/std_accuracy")) {
-        TA_CALL(ta_h5_read_all(f, m->file, "/probe/std_accuracy", TA_ELEM_F64, &buf, &n));
+        TA_CALL(read_vec(f, p, "/probe/std_accuracy", TA_ELEM_F64, m->npcat, &buf));
         m->pstd = buf;
+        TA_CALL(check_values(p, "/probe/std_accuracy", m->pstd, m->npcat, 0, 1));
     }
     if (ta_h5_exists(f, "/probe/n_tokens")) {
-        TA_CALL(ta_h5_read_all(f, m->file, "/probe/n_tokens", TA_ELEM_I64, &buf, &n));
+        TA_CALL(read_vec(f, p, "/probe/n_tokens", TA_ELEM_I64, m->npcat, &buf));
         m->pntok = buf;
     }
-    ta_report_attr_num(f, "/probe", "folds", &m->folds);
+    TA_CALL(num(f, p, "/probe", "folds", &m->folds, NULL));
     double s = 0;
     for (int64_t i = 0; i < m->npcat; i++)
         s += m->pacc[i];
@@ -430,13 +490,12 @@ static int read_translate(hid_t f, ta_report_model_t *m)
     }
     m->has_tr = 1;
     m->tr_all = NAN;
-    static const char *const overall[] = {"share_mean", NULL};
-    for (const char *const *o = overall; *o; o++)
-        if (ta_report_attr_num(f, "/translate", *o, &m->tr_all))
-            break;
+    TA_CALL(num(f, m->file, "/translate", "share_mean", &m->tr_all, NULL));
     const char *nm = first_existing(f, names), *sh = first_existing(f, shares);
     double top = 0;
-    if (nm && sh && ta_report_attr_num(f, "/translate", "top", &top) && top > 0) {
+    int has_top = 0;
+    TA_CALL(num(f, m->file, "/translate", "top", &top, &has_top));
+    if (nm && sh && has_top && top > 0) {
         TA_CALL(read_named(f, m->file, nm, sh, &m->tcat, &m->ntcat, &m->tshare));
         for (int64_t i = 0; i < m->ntcat; i++)
             m->tshare[i] /= top;
@@ -451,22 +510,22 @@ int ta_report_read_model(const char *path, ta_report_model_t *m)
     snprintf(m->file, sizeof m->file, "%s", path);
     hid_t f = H5I_INVALID_HID;
     TA_CALL(ta_h5_open_read(path, &f));
-    int rc = 0;
+    int rc = 0, found = 0;
     char *s = NULL;
     const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-    if (H5Aexists(f, "model") > 0 && ta_h5_read_attr_str(f, "model", &s) == 0) {
+    TA_CALL_GOTO(ta_h5_get_attr_str(f, path, "/", "model", &s, &found), done);
+    if (found)
         snprintf(m->name, sizeof m->name, "%s", s);
-        free(s);
-    } else {
+    else
         snprintf(m->name, sizeof m->name, "%.*s", (int)(strlen(base) - 3), base);
-    }
-    if (H5Aexists(f, "tool_version") > 0 && ta_h5_read_attr_str(f, "tool_version", &s) == 0) {
+    free(s);
+    s = NULL;
+    TA_CALL_GOTO(ta_h5_get_attr_str(f, path, "/", "tool_version", &s, &found), done);
+    if (found)
         snprintf(m->version, sizeof m->version, "%s", s);
-        free(s);
-    }
-    ta_err_clear();
+    free(s);
     m->order = 1e9;
-    ta_report_attr_num(f, "/", "model_index", &m->order);
+    TA_CALL_GOTO(num(f, path, "/", "model_index", &m->order, NULL), done);
     int nd = 0;
     int64_t dims[2] = {0, 0};
     if (ta_h5_exists(f, "/embeddings")) {
@@ -488,6 +547,8 @@ int ta_report_read_model(const char *path, ta_report_model_t *m)
     TA_CALL_GOTO(ta__report_read_paper(f, m), done);
 done:
     H5Fclose(f);
+    if (rc)
+        ta_report_free_model(m);
     return rc;
 }
 
@@ -506,6 +567,7 @@ void ta_report_free_model(ta_report_model_t *m)
     ta_h5_free_strings(m->tcat, m->ntcat);
     free(m->tshare);
     ta__report_free_paper(&m->p);
+    memset(m, 0, sizeof *m);
 }
 
 int64_t ta_report_find(char *const *list, int64_t n, const char *name)

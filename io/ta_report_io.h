@@ -111,7 +111,10 @@ typedef struct {
     ta_report_paper_t p; /* what the paper's figures and tables need (io/ta_report_paper.c) */
 } ta_report_model_t;
 
-/* Local. Reads the model file at path (complete = 1 required). */
+/* Local. Reads the model file at path (complete = 1 required). Every attribute and dataset read
+ * is checked for type, shape and range first (e.g. the histogram has top + 2 bins, each
+ * per-category table one row per category name); a malformed one is TA_EINPUT naming file and
+ * object. */
 int ta_report_read_model(const char *path, ta_report_model_t *m);
 void ta_report_free_model(ta_report_model_t *m);
 /* Local. Index of name in list (-1 when absent). */

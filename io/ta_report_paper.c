@@ -26,18 +26,13 @@
 static void str_attr(hid_t f, const char *obj, const char *name, char *out, size_t cap)
 {
     out[0] = '\0';
-    if (strcmp(obj, "/") != 0 && !ta_h5_exists(f, obj))
-        return;
-    hid_t o = H5Oopen(f, obj, H5P_DEFAULT);
-    if (o < 0)
-        return;
     char *v = NULL;
-    if (H5Aexists(o, name) > 0 && ta_h5_read_attr_str(o, name, &v) == 0)
+    int found = 0;
+    if (ta_h5_get_attr_str(f, "(report)", obj, name, &v, &found) == 0 && found)
         snprintf(out, cap, "%s", v);
     else
         ta_err_clear();
     free(v);
-    H5Oclose(o);
 }
 
 /* The dataset name of shape [n] (ndims 1) or [n, n2] (ndims 2) into *out (malloc'd); the shape
@@ -53,7 +48,7 @@ static int read_shaped(hid_t f, const char *path, const char *name, ta_elem_t ty
              nd == 2 ? ", " : "", nd == 2 ? (long long)dims[1] : 0LL, (long long)n,
              ndims == 2 ? ", " : "", ndims == 2 ? (long long)n2 : 0LL);
     void *buf = NULL;
-    TA_CALL(ta_h5_read_all(f, path, name, type, &buf, &got));
+    TA_CALL(ta_h5_read_all(f, path, name, type, ndims, &buf, &got));
     *out = buf;
     return 0;
 }
@@ -263,7 +258,7 @@ static int map_categories(hid_t f, ta_report_model_t *m, const int32_t *query)
     TA_CALL(ta_h5_dims(f, m->file, "/categories/paper", &nd, dims));
     TA_CHECK(nd == 1, TA_EINPUT, "%s: /categories/paper is not 1-D", m->file);
     void *buf = NULL;
-    TA_CALL(ta_h5_read_all(f, m->file, "/categories/paper", TA_ELEM_I32, &buf, &n));
+    TA_CALL(ta_h5_read_all(f, m->file, "/categories/paper", TA_ELEM_I32, 1, &buf, &n));
     int32_t *code = buf;
     int rc = 0;
     for (int64_t i = 0; i < p->nmap; i++) {

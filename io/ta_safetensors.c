@@ -3,6 +3,7 @@
  * library does: known dtypes, shape x dtype size equal to the byte range, ranges inside the data
  * area and not overlapping. */
 #include "io/ta_embed_int.h"
+#include "io/ta_file.h"
 
 #include "base/ta_error.h"
 
@@ -229,7 +230,7 @@ int ta_st_parse_buffer(const char *path, const unsigned char *buf, size_t len, t
 int ta__st_read_header(const char *path, int *fd, ta_st_header_t *h)
 {
     int64_t size;
-    TA_CALL(ta__open_fd(path, fd, &size));
+    TA_CALL(ta_file_open_read(path, fd, &size));
     int rc = 0;
     unsigned char len8[8] = {0};
     char *json = NULL;

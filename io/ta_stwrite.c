@@ -2,6 +2,7 @@
 #include "io/ta_stwrite.h"
 
 #include "base/ta_error.h"
+#include "io/ta_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,9 +29,8 @@ static int write_full(int fd, const char *path, const void *buf, size_t n, int64
         ssize_t w = pwrite(fd, (const char *)buf + done, n - done, (off_t)(off + (int64_t)done));
         if (w < 0 && errno == EINTR)
             continue;
-        TA_CHECK(w > 0, errno == ENOSPC || errno == EDQUOT ? TA_ERESOURCE : TA_EINPUT,
-                 "%s: write failed at byte %lld: %s", path, (long long)(off + (int64_t)done),
-                 strerror(errno));
+        TA_CHECK(w > 0, ta_file_write_errc(errno), "%s: write failed at byte %lld: %s", path,
+                 (long long)(off + (int64_t)done), strerror(errno));
         done += (size_t)w;
     }
     return 0;
@@ -82,8 +82,8 @@ int ta_stw_create(ta_stw_t *w, const char *path, const char *tensor, const char 
     w->data_off = 8 + (int64_t)padded;
     w->owner = 1;
     int rc = 0;
-    w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    TA_CHECK_GOTO(w->fd >= 0, TA_EINPUT, done, "%s: cannot create: %s", w->tmp, strerror(errno));
+    TA_CALL_GOTO(ta_file_check_output(path), done);
+    TA_CALL_GOTO(ta_file_create_tmp(w->tmp, &w->fd), done);
     TA_CALL_GOTO(write_full(w->fd, w->tmp, head, 8 + padded, 0), done);
     TA_CHECK_GOTO(ftruncate(w->fd, (off_t)(w->data_off + bytes)) == 0, TA_ERESOURCE, done,
                   "%s: cannot size the file to %lld bytes: %s", w->tmp,

@@ -145,7 +145,7 @@ static int read_map(const char *spec, const char *file, const char *name, int64_
                   "/overlap/names)",
                   file);
     TA_CALL_GOTO(ta_h5_read_strings(f, file, "/overlap/names", &names, &nm), done);
-    TA_CALL_GOTO(ta_h5_read_all(f, file, "/overlap/n_tokens", TA_ELEM_I64, &ntok, &nt), done);
+    TA_CALL_GOTO(ta_h5_read_all(f, file, "/overlap/n_tokens", TA_ELEM_I64, 1, &ntok, &nt), done);
     TA_CHECK_GOTO(nt == nm, TA_EINPUT, done,
                   "%s: /overlap/n_tokens has %lld entries for %lld models", file, (long long)nt,
                   (long long)nm);
@@ -167,7 +167,7 @@ static int read_map(const char *spec, const char *file, const char *name, int64_
     TA_CHECK_GOTO(!rc, TA_ERESOURCE, done, "out of memory reading %s", spec);
     TA_CHECK_GOTO(ta_h5_exists(f, dset), TA_EINPUT, done, "%s: %s is missing", file, dset);
     void *v = NULL;
-    TA_CALL_GOTO(ta_h5_read_all(f, file, dset, TA_ELEM_I64, &v, count), done);
+    TA_CALL_GOTO(ta_h5_read_all(f, file, dset, TA_ELEM_I64, 1, &v, count), done);
     *ids = v;
 done:
     ta_h5_close(f);

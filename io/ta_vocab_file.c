@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <unistd.h>
 
 /* ---- model.h5 --------------------------------------------------------------------------- */
 
@@ -85,19 +85,13 @@ out:
 int ta_vocab_read(const char *path, ta_vocab_t *v)
 {
     memset(v, 0, sizeof *v);
-    /* A FIFO or device would block the reads below (or never end): only regular files. */
-    struct stat st;
-    TA_CHECK(stat(path, &st) != 0 || S_ISREG(st.st_mode), TA_EINPUT,
-             "%s: not a regular file (a %s): a vocabulary is a file", path,
-             S_ISDIR(st.st_mode) ? "directory" : "FIFO, socket or device");
     char head[8 + 1];
-    FILE *fp = fopen(path, "rb");
-    if (fp) {
-        size_t got = fread(head, 1, 8, fp);
-        fclose(fp);
-        if (got == 8 && ta__vocab_is_hdf5(head, 8))
-            return read_h5(path, v);
-    }
+    int fd;
+    TA_CALL(ta_file_open_read(path, &fd, NULL));
+    ssize_t got = read(fd, head, 8);
+    close(fd);
+    if (got == 8 && ta__vocab_is_hdf5(head, 8))
+        return read_h5(path, v);
     /* An HDF5 user block puts the signature at 512, 1024, ...: ta_vocab_parse sees those. */
     char *data = NULL;
     size_t len = 0;

@@ -1,6 +1,7 @@
 #include "mpi/ta_h5par.h"
 
 #include "base/ta_error.h"
+#include "io/ta_file.h"
 #include "io/ta_h5.h"
 #include "io/ta_prov.h"
 #include "mpi/ta_mpi.h"
@@ -35,7 +36,15 @@ int ta_h5out_create(ta_h5out_t *o, const char *path, MPI_Comm comm)
     TA_CHECK(strlen(path) < sizeof o->path, TA_EINPUT, "%s: path too long", path);
     snprintf(o->path, sizeof o->path, "%s", path);
     snprintf(o->tmp, sizeof o->tmp, "%s.tmp", path);
+    /* Rank 0 checks the output and removes whatever is at the temporary name (a link to an
+     * input would otherwise be truncated through); then every rank creates it. */
     int rc = 0;
+    if (o->rank == 0) {
+        rc = ta_file_check_output(path);
+        if (!rc && unlink(o->tmp) != 0 && errno != ENOENT)
+            rc = TA_ERR(TA_EINPUT, "%s: cannot replace: %s", o->tmp, strerror(errno));
+    }
+    TA_CALL(ta_mpi_agree(rc));
     hid_t fapl = make_fapl(comm);
     hid_t fcpl = ta_h5_fcpl_new();
     o->file = H5Fcreate(o->tmp, H5F_ACC_TRUNC, fcpl, fapl);
@@ -95,7 +104,11 @@ int ta_h5out_commit(ta_h5out_t *o, int rc)
 
 void ta_h5out_abort(ta_h5out_t *o)
 {
-    if (o->file >= 0)
+    /* The file is discarded. Open on several ranks (MPI-IO), it is left open: after a failed
+     * write (a full disk) the collective close fails on the rank that flushes the metadata while
+     * the others wait in it for ever; the command is ending with an error anyway, and
+     * ta_h5_shutdown then leaves the library to the process exit. */
+    if (o->file >= 0 && (o->serial || o->size == 1))
         H5Fclose(o->file);
     o->file = H5I_INVALID_HID;
     if (o->rank == 0 && o->tmp[0])
@@ -109,6 +122,18 @@ int ta_h5_write_rows(hid_t file, const char *name, ta_elem_t type, int64_t total
     int ndims = cols > 0 ? 2 : 1;
     int64_t shape[2] = {total_rows, cols};
     hsize_t dims[2] = {(hsize_t)total_rows, (hsize_t)cols};
+    int mpio = 0;
+    if (ta_mpi_active()) {
+        hid_t fapl = H5Fget_access_plist(file);
+        mpio = H5Pget_driver(fapl) == H5FD_MPIO;
+        H5Pclose(fapl);
+    }
+    /* Creating and writing are collective under MPI-IO: a full disk is found before, by every
+     * rank alike, not inside HDF5 by one rank while the others wait. */
+    if (mpio) {
+        int64_t bytes = total_rows * (cols > 0 ? cols : 1) * (int64_t)ta_elem_size(type);
+        TA_CALL(ta_mpi_agree(ta_mpi_rank() == 0 ? ta_h5_check_room(file, name, bytes) : 0));
+    }
     hid_t dset;
     TA_CALL(ta_h5_create_dataset(file, name, memtype, ndims, shape, &dset));
     hid_t space = H5Screate_simple(ndims, dims, NULL);
@@ -122,12 +147,8 @@ int ta_h5_write_rows(hid_t file, const char *name, ta_elem_t type, int64_t total
         H5Sselect_none(mspace);
     }
     hid_t dxpl = H5Pcreate(H5P_DATASET_XFER);
-    if (ta_mpi_active()) {
-        hid_t fapl = H5Fget_access_plist(file);
-        if (H5Pget_driver(fapl) == H5FD_MPIO)
-            H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE);
-        H5Pclose(fapl);
-    }
+    if (mpio)
+        H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE);
     if (H5Dwrite(dset, memtype, mspace, space, dxpl, buf) < 0)
         rc = TA_ERR(TA_ERESOURCE, "writing dataset %s failed (disk full?)", name);
     H5Pclose(dxpl);

@@ -267,15 +267,24 @@ static int query_bounds(ta__nbr_t *c)
 }
 
 /* Collective. Rows of norm 0 over all ranks, and kk: k + slack, capped by the rows that can be
- * neighbours at all (known once every rank has read its shard). */
-static int count_valid(ta__nbr_t *c, const ta_nbr_opts_t *o, int64_t *zero_rows, int64_t *nvalid)
+ * neighbours at all (known once every rank has read its shard). No row, or no query row, of
+ * norm > 0 is an input error: there would be nothing to find. */
+static int count_valid(ta__nbr_t *c, const ta_embed_t *e, const ta_nbr_opts_t *o,
+                       int64_t *zero_rows, int64_t *nvalid)
 {
-    long long zl = 0, zg = 0;
+    long long zl[2] = {0, 0}, zg[2] = {0, 0};
     for (int64_t i = 0; i < c->rows; i++)
-        zl += !c->ok[i];
-    TA_MPI_MUST(MPI_Allreduce(&zl, &zg, 1, MPI_LONG_LONG, MPI_SUM, ta_mpi_comm()));
-    *zero_rows = zg;
-    *nvalid = c->n - zg;
+        zl[0] += !c->ok[i];
+    for (int64_t i = 0; !c->sym && i < c->qn; i++)
+        zl[1] += c->qok[i];
+    TA_MPI_MUST(MPI_Allreduce(zl, zg, 2, MPI_LONG_LONG, MPI_SUM, ta_mpi_comm()));
+    *zero_rows = zg[0];
+    *nvalid = c->n - zg[0];
+    TA_CHECK(*nvalid > 0, TA_EINPUT, "%s: all %lld rows are zero (norm 0): no token has neighbours",
+             e->spec, (long long)c->n);
+    TA_CHECK(c->sym || zg[1] > 0, TA_EINPUT,
+             "%s: the %lld query rows are all zero (norm 0) in %s: no query has neighbours",
+             o->queries_name ? o->queries_name : "--queries", (long long)c->nq, e->spec);
     int64_t slack = o->slack > 0 ? o->slack : ta_nbr_slack(o->k, c->kind == TA_GEMM_BF16);
     int64_t kk = (int64_t)o->k + slack;
     if (kk > *nvalid)
@@ -447,7 +456,7 @@ int ta_nbr_run(ta_embed_t *e, const int32_t *queries, int64_t nq, const ta_nbr_o
     if (!rc)
         rc = query_bounds(&c);
     if (!rc)
-        rc = count_valid(&c, o, &res->zero_rows, &nvalid);
+        rc = count_valid(&c, e, o, &res->zero_rows, &nvalid);
     if (!rc)
         rc = ta_mpi_agree(alloc_state(&c, T, &amb));
     if (!rc)

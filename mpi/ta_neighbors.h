@@ -19,14 +19,15 @@
 typedef struct {
     int k;
     int exclude_self;
-    int slack;             /* extra candidates kept per row (0 = default: 16, and 2k + 16 for the
-                              bf16 screen, whose wider error band holds more candidates) */
-    ta_gemm_kind_t gemm;   /* the screening GEMM (ta_nbr_gemm_choose resolves auto) */
-    int64_t block_rows;    /* tile rows (0 = auto: ta_nbr_auto_block_rows) */
-    int threads;           /* threads per rank (0 = the OpenBLAS thread count); OpenBLAS runs
-                              one thread per call inside them */
-    const char *ckpt_dir;  /* checkpoint directory, NULL for none */
-    const char *ckpt_text; /* fingerprint of inputs and parameters (compared on resume) */
+    int slack;                /* extra candidates kept per row (0 = default: 16, and 2k + 16 for the
+                                 bf16 screen, whose wider error band holds more candidates) */
+    ta_gemm_kind_t gemm;      /* the screening GEMM (ta_nbr_gemm_choose resolves auto) */
+    int64_t block_rows;       /* tile rows (0 = auto: ta_nbr_auto_block_rows) */
+    int threads;              /* threads per rank (0 = the OpenBLAS thread count); OpenBLAS runs
+                                 one thread per call inside them */
+    const char *ckpt_dir;     /* checkpoint directory, NULL for none */
+    const char *ckpt_text;    /* fingerprint of inputs and parameters (compared on resume) */
+    const char *queries_name; /* names the queries in messages (NULL: all rows are queries) */
 } ta_nbr_opts_t;
 
 typedef struct {

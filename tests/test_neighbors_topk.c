@@ -134,9 +134,9 @@ static void scenario(int kk, int levels, int cw, int sym, int excl, int masks)
 }
 
 /* Many pushes into one row with small and large kk: the buffer is cut back many times, by the
- * AVX-512 selection (buffers up to 1024 keys, when the CPU has it) and by the scalar one
- * (larger buffers, or TA_NO_AVX512=1: the test runs once each way); the kept set must be the kk
- * best of all pushed, by (score, -index). */
+ * AVX-512 or else the AVX2 selection (buffers up to 1024 keys, when the CPU has it) and by the
+ * scalar one (larger buffers, or TA_NO_AVX512=1 TA_NO_AVX2=1: the test runs once each way);
+ * the kept set must be the kk best of all pushed, by (score, -index). */
 static void test_many_pushes(void)
 {
     enum { NP = 6000 };
@@ -221,6 +221,23 @@ static void test_keys(void)
         }
     }
     T_EQ_INT(ta_topk_key_index(ta_topk_key(0.5f, INT32_MAX - 1)), INT32_MAX - 1);
+    /* The introsort gives qsort's order: random keys, few distinct scores, already sorted and
+     * reversed runs, and repeated keys (heapsort's fallback). */
+    static uint64_t x[700], y[700];
+    for (int n = 0; n <= 700; n += n < 40 ? 1 : 37)
+        for (int kind = 0; kind < 5; kind++) {
+            for (int i = 0; i < n; i++) {
+                float sc = kind == 1 ? (float)(int)(urand() * 4) : (float)(urand() * 2 - 1);
+                x[i] = kind == 2   ? ta_topk_key((float)i, i)
+                       : kind == 3 ? ta_topk_key(-(float)i, i)
+                       : kind == 4 ? (uint64_t)(urand() * 3)
+                                   : ta_topk_key(sc, i);
+            }
+            memcpy(y, x, (size_t)n * sizeof *x);
+            ta_topk_sort_keys(x, n);
+            ta_topk_sort_keys_ref(y, n);
+            T_CHECK(memcmp(x, y, (size_t)n * sizeof *x) == 0);
+        }
 }
 
 static void test_canon(void)

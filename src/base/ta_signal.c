@@ -27,6 +27,9 @@ void ta_signal_install(void)
     sa.sa_flags = SA_RESTART;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGUSR1, &sa, NULL);
+    /* A file growing past RLIMIT_FSIZE makes write() fail with EFBIG (reported as a resource
+     * error, exit 3) instead of killing the process. */
+    signal(SIGXFSZ, SIG_IGN);
     const char *after = getenv("TA_STOP_AFTER");
     if (after && *after)
         stop_deadline = ta_now() + atof(after);

@@ -6,6 +6,7 @@
 #include "base/ta_error.h"
 #include "base/ta_log.h"
 #include "io/ta_catfile.h"
+#include "io/ta_prov.h"
 #include "io/ta_vocab.h"
 #include "io/ta_vocab_cat.h"
 #include "mpi/ta_mpi.h"
@@ -43,6 +44,7 @@ static int categorize(const ta_categorize_opts_t *o)
     ta_catset_t cs = {0};
     char **tokens = NULL;
     TA_CALL_GOTO(ta_vocab_read(o->vocab, &v), done);
+    TA_CALL_GOTO(ta_prov_add_input(o->vocab), done); /* the TSV never replaces it */
     TA_CALL_GOTO(ta_vocab_categorize(&v, (ta_scheme_t)o->scheme, &cs), done);
     /* The token column is always valid UTF-8: bytes of BYTES pieces are shown as <0xNN>. */
     TA_CALL_GOTO(ta_vocab_display_all(&v, &tokens), done);

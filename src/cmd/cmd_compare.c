@@ -393,6 +393,11 @@ static int write_outputs(void *ctx)
     ta__cmp_t *d = ctx;
     int64_t before = 0, n1 = 0;
     TA_CALL(ta_mpi_offset_i64(d->m, &before, &d->m_all));
+    /* Nothing to compare is an input error (the same on every rank), not an empty result. */
+    TA_CHECK(d->m_all > 0, TA_EINPUT,
+             "%s and %s: no shared query: none of the %lld queries of a is a query of b (%lld "
+             "tokens shared by the vocabularies)",
+             d->o->a, d->o->b, (long long)d->a.q, (long long)d->n_shared);
     TA_CALL(ta_mpi_gather_cat(d->qa, d->m, TA_ELEM_I32, (void **)&d->all_qa, &n1));
     TA_CALL(ta_mpi_gather_cat(d->inter, d->m, TA_ELEM_I32, (void **)&d->all_inter, &n1));
     TA_CALL(ta_mpi_gather_cat(d->jac, d->m, TA_ELEM_F64, (void **)&d->all_jac, &n1));

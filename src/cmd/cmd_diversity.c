@@ -253,11 +253,16 @@ static int load_norms(ta__div_t *d)
     hid_t f;
     TA_CALL(ta_h5_open_read(src, &f));
     int64_t n = 0;
-    int rc = ta_h5_read_all(f, src, "/norms", TA_ELEM_F64, (void **)&d->norms, &n);
+    int rc = ta_h5_read_all(f, src, "/norms", TA_ELEM_F64, 1, (void **)&d->norms, &n);
     ta_h5_close(f);
     TA_CALL(rc);
     TA_CHECK(n == d->cs.n, TA_EINPUT, "%s: /norms has %lld entries but %s has %lld tokens", src,
              (long long)n, d->o->categories, (long long)d->cs.n);
+    /* A norm is what ingest wrote: finite and >= 0. */
+    for (int64_t i = 0; i < n; i++)
+        TA_CHECK(isfinite(d->norms[i]) && d->norms[i] >= 0, TA_EINPUT,
+                 "%s: /norms row %lld holds %g: a norm is a finite number >= 0", src, (long long)i,
+                 d->norms[i]);
     d->normsrc = src;
     return src != d->o->categories ? ta_prov_add_input(src) : 0;
 }

@@ -19,6 +19,7 @@
 #include "mpi/ta_neighbors.h"
 #include "cmd/ta_cmd.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,8 +120,10 @@ static int sample_queries(const char *spec, int64_t n, int32_t **ids, int64_t *n
     TA_CHECK(end != spec + 7 && *end == ':' && frac > 0 && frac <= 1, TA_EINPUT,
              "--queries %s: expected sample:FRACTION:SEED with 0 < FRACTION <= 1", spec);
     char *end2;
+    errno = 0;
     unsigned long long seed = strtoull(end + 1, &end2, 10);
-    TA_CHECK(end2 != end + 1 && *end2 == '\0', TA_EINPUT,
+    /* strtoull takes "-1" as 2^64 - 1: the seed starts with a digit. */
+    TA_CHECK(end[1] >= '0' && end[1] <= '9' && *end2 == '\0' && errno == 0, TA_EINPUT,
              "--queries %s: the seed must be a non-negative integer", spec);
     int64_t m = llround(frac * (double)n);
     if (m < 1)
@@ -277,6 +280,12 @@ static int read_vocab(nb_t *nb)
         return 0;
     }
     nb->have_vocab = rc == 0;
+    /* A token per row: a shorter vocabulary would leave rows unnamed in the TSV, a longer one
+     * belongs to another model (ingest drops padding rows past the vocabulary). */
+    TA_CHECK(rc || nb->voc.n == nb->e.stored_rows, TA_EINPUT,
+             "%s: %lld tokens for the %lld rows of %s: the vocabulary must name every row",
+             o->vocab ? o->vocab : nb->e.file, (long long)nb->voc.n, (long long)nb->e.stored_rows,
+             nb->e.spec);
     return rc;
 }
 
@@ -470,7 +479,8 @@ int ta_cmd_neighbors_run(const ta_neighbors_opts_t *o)
                         .block_rows = nb.block_rows,
                         .gemm = nb.gemm,
                         .ckpt_dir = nb.ckdir,
-                        .ckpt_text = nb.fingerprint};
+                        .ckpt_text = nb.fingerprint,
+                        .queries_name = o->queries};
     TA_CALL_GOTO(ta_nbr_run(&nb.e, nb.queries, nb.nq, &no, &nb.res), out);
     map_back(&nb);
     report_run(&nb);

@@ -36,6 +36,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* FILE.h5 -> FILE.tsv (the extension replaced, or .tsv appended; malloc'd). */
 static int tsv_beside(const char *path, char **out)
@@ -58,14 +59,23 @@ static int write_probe_files(const char *path, const ta_probe_result_t *r)
     }
     if (o.rank == 0)
         rc = ta_probe_write_group(o.file, r);
-    TA_CALL(ta_h5out_commit(&o, rc));
-    rc = 0;
+    /* The TSV is written before the .h5 is marked complete, and appears with it. */
     if (o.rank == 0) {
+        ta_outfile_hold();
         char *tsv = NULL;
-        rc = tsv_beside(path, &tsv);
+        if (!rc)
+            rc = tsv_beside(path, &tsv);
         if (!rc)
             rc = ta_probe_write_tsv(tsv, r);
         free(tsv);
+    }
+    rc = ta_h5out_commit(&o, rc);
+    if (o.rank == 0) {
+        int pub = ta_outfile_release(!rc);
+        if (!rc && pub) {
+            unlink(path);
+            rc = pub;
+        }
     }
     return ta_mpi_agree(rc);
 }
@@ -77,6 +87,8 @@ static int read_normalised(ta_embed_t *e, int64_t n, ta_shm_t *shm)
 {
     ta_rownorm_zeros_t z;
     TA_CALL(ta_shm_read_normalized(e, n, TA_PROBE_READ_ROWS, shm, &z));
+    TA_CHECK(z.count < n, TA_EINPUT, "%s: all %lld rows are zero (norm 0): nothing to probe",
+             e->spec, (long long)n);
     ta_embed_warn_zero_rows(e, &z, "they stay zero and take part in the probes");
     return 0;
 }
@@ -272,6 +284,24 @@ static void log_skipped(const ta_probe_opts_t *a, const probe_state_t *s)
                     "--folds outside the category): %s%s",
                     nskip, nskip == 1 ? "y" : "ies", (long long)a->min_tokens, line,
                     len >= sizeof line - 64 ? ", ..." : "");
+}
+
+/* Local (every rank decides alike). A --min-tokens (or --folds) that leaves no category to probe
+ * is an input error naming the largest category, not an empty result. */
+static int check_some_probed(const ta_probe_opts_t *a, const probe_state_t *s)
+{
+    if (s->nprobe > 0)
+        return 0;
+    int big = 0;
+    for (int c = 1; c < s->cats.ncat; c++)
+        if (s->sample[c].n_tokens > s->sample[big].n_tokens)
+            big = c;
+    return TA_ERR(TA_EINPUT,
+                  "%s: --min-tokens %lld and --folds %lld leave no category to probe: the largest, "
+                  "%s, has %lld of the %lld tokens",
+                  a->categories, (long long)a->min_tokens, (long long)a->folds,
+                  s->cats.ncat ? s->cats.name[big] : "(none)",
+                  s->cats.ncat ? (long long)s->sample[big].n_tokens : 0LL, (long long)s->npool);
 }
 
 /* The results in the layout of the output files: per category in name order, probed or not. */
@@ -523,15 +553,36 @@ static int fit_with_checkpoint(const ta_probe_opts_t *a, probe_state_t *s, const
     return rc;
 }
 
+/* Local. The table written beside an .h5 --out is an output too: before any work it must be
+ * neither an input nor the --export-folds file. */
+static int check_table_path(const ta_probe_opts_t *a)
+{
+    size_t n = strlen(a->out);
+    if (n < 3 || strcmp(a->out + n - 3, ".h5") != 0)
+        return 0;
+    char *tsv = NULL;
+    TA_CALL(tsv_beside(a->out, &tsv));
+    int rc = ta_file_check_output(tsv);
+    if (!rc && a->export_folds && ta_file_same(tsv, a->export_folds))
+        rc = TA_ERR(TA_EINPUT,
+                    "probe: --export-folds %s is the table %s written beside --out %s; write the "
+                    "folds to another file",
+                    a->export_folds, tsv, a->out);
+    free(tsv);
+    return rc;
+}
+
 static int run_probe(const ta_probe_opts_t *a, probe_state_t *s)
 {
     TA_CALL(ta_mpi_agree(open_inputs(a, s)));
+    TA_CALL(ta_mpi_agree(check_table_path(a)));
     /* Phase 1b (collective): the normalised matrix, once per node. */
     TA_CALL(read_normalised(&s->emb, s->cats.n, &s->X));
     s->x = s->X.base;
     TA_CALL(ta_mpi_agree(load_subset(a, s)));
     TA_CALL(ta_mpi_agree(make_samples(a, s)));
     log_skipped(a, s);
+    TA_CALL(check_some_probed(a, s));
     if (a->export_folds)
         TA_CALL(ta_mpi_agree(ta_mpi_rank() == 0 ? export_folds(a, s) : 0));
     setup_fits(a, s);

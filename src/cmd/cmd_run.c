@@ -73,9 +73,16 @@ static void run_log(run_t *r, const char *fmt, ...)
     if (n < 0)
         return;
     ta_log_info("%s", buf);
-    /* The run log is a convenience: a full disk shows up in the step outputs anyway. */
-    if (r->rank == 0 && ta_assemble_log(r->log, "%s", buf))
+    /* The run log is a convenience: a full disk shows up in the step outputs anyway. The error
+     * being reported (a failed step is logged) stays the one reported. */
+    int code = ta_err_code();
+    char *msg = code ? strdup(ta_err_message()) : NULL;
+    if (r->rank == 0 && ta_assemble_log(r->log, "%s", buf)) {
         ta_err_clear();
+        if (code)
+            ta_err_adopt(code, msg ? msg : "out of memory");
+    }
+    free(msg);
     free(buf);
 }
 
@@ -142,8 +149,13 @@ static int run_step(run_t *r, const char *model, const ta_cmd_t *cmd, const void
     }
     char *want = NULL;
     TA_CALL(ta_opt_format(cmd, o, &want));
-    int rc = 0;
-    if (ta_h5_is_complete(out)) {
+    int complete = 0;
+    int rc = ta_mpi_agree(ta_h5_check_complete(out, &complete));
+    if (rc) {
+        free(want);
+        return rc;
+    }
+    if (complete) {
         rc = ta_mpi_agree(r->rank == 0 ? check_made_by(out, want) : 0);
         if (!rc) {
             run_log(r, "%s %s: skip (complete: %s)", model, cmd->name, out);
@@ -298,6 +310,12 @@ static int step_diversity(run_t *r, const ta_config_model_t *m, char *const *f)
     return run_step(r, m->name, &ta_cmd_diversity, &o, o.out);
 }
 
+/* Local. Whether the map step runs: map.enabled, and the queries are not a sample. */
+static int map_runs(const ta_config_t *c)
+{
+    return c->map_enabled && strncmp(c->queries, "sample:", 7) != 0;
+}
+
 /* Collective. protocol: paper with a subset: the paper's Figure 5 counts the categories among the
  * token and its `top` nearest others in the WHOLE vocabulary, for a 1% sample of the tokens
  * (Figure5-Histogram of NumNeighborCats.ipynb), while every other table uses the subset's
@@ -396,7 +414,7 @@ static int run_model(run_t *r, const ta_config_model_t *m)
     /* A map places each query by its neighbours among the queries: with a sample of queries
      * (neighbors.queries: sample:...) few of those are queries, so most points would have no
      * edge; the map is made from every token's neighbours or a query file's. */
-    if (c->map_enabled && strncmp(c->queries, "sample:", 7) != 0)
+    if (map_runs(c))
         TA_CALL_GOTO(step_map(r, m, f), done);
     else if (c->map_enabled)
         run_log(r, "%s map: skipped (neighbors.queries is a sample)", m->name);
@@ -541,10 +559,13 @@ static int run_assemble(run_t *r, int index)
     const ta_config_model_t *m = &r->cfg->models[index];
     char *out = NULL;
     TA_CALL(ta_cmd_sprintf(&out, "%s/%s.h5", r->dir, m->name));
-    if (ta_h5_is_complete(out)) {
-        run_log(r, "%s assemble: skip (complete: %s)", m->name, out);
+    int complete = 0;
+    int rc = ta_mpi_agree(ta_h5_check_complete(out, &complete));
+    if (rc || complete) {
+        if (!rc)
+            run_log(r, "%s assemble: skip (complete: %s)", m->name, out);
         free(out);
-        return 0;
+        return rc;
     }
     ta_prov_reset_inputs();
     ta_prov_set_command_line(r->command); /* the run's own command line, not the last step's */
@@ -552,7 +573,7 @@ static int run_assemble(run_t *r, int index)
     ta_prov_set_str("model", m->name);
     ta_prov_set_num("model_index", index); /* the report lists the models in config order */
     ta_h5out_t h;
-    int rc = ta_h5out_create(&h, out, ta_mpi_comm());
+    rc = ta_h5out_create(&h, out, ta_mpi_comm());
     if (!rc)
         rc = ta_h5out_to_serial(&h);
     int ntsv = 0;
@@ -613,6 +634,59 @@ static int check_overrides(const ta_run_opts_t *o)
     return 0;
 }
 
+/* Local. 1 when path (existing) lies in the directory dir (existing), through any links. */
+static int inside_dir(const char *path, const char *dir)
+{
+    char *p = realpath(path, NULL), *d = realpath(dir, NULL);
+    size_t n = d ? strlen(d) : 0;
+    int in = p && d && strncmp(p, d, n) == 0 && (p[n] == '/' || p[n] == '\0');
+    free(p);
+    free(d);
+    return in;
+}
+
+/* Local. 1 when path is (or lies in) one of the run's outputs: RUN_DIR/steps/ and
+ * RUN_DIR/figures/, RUN_DIR/<model>.h5 of every model, run.log, run.yaml, report.md, index.html. */
+static int is_run_output(const char *path, const ta_config_t *cfg, const char *dir)
+{
+    static const char *const sub[] = {"steps", "figures"};
+    static const char *const files[] = {"run.log", "run.yaml", "report.md", "index.html"};
+    char buf[4096 + 160];
+    for (size_t i = 0; i < sizeof sub / sizeof *sub; i++) {
+        snprintf(buf, sizeof buf, "%s/%s", dir, sub[i]);
+        if (inside_dir(path, buf))
+            return 1;
+    }
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        snprintf(buf, sizeof buf, "%s/%s", dir, files[i]);
+        if (ta_file_same(path, buf))
+            return 1;
+    }
+    for (int i = 0; i < cfg->nmodels; i++) {
+        snprintf(buf, sizeof buf, "%s/%s.h5", dir, cfg->models[i].name);
+        if (ta_file_same(path, buf))
+            return 1;
+    }
+    return 0;
+}
+
+/* Local. No model input may be an output of the run: the run would replace it, or take it for
+ * a result. */
+static int check_inputs_not_outputs(const char *config, const ta_config_t *cfg, const char *dir)
+{
+    for (int i = 0; i < cfg->nmodels; i++) {
+        const ta_config_model_t *m = &cfg->models[i];
+        const char *key[3] = {"path", "vocab", "frequencies"};
+        const char *val[3] = {m->path, m->vocab, m->frequencies};
+        for (int j = 0; j < 3; j++)
+            TA_CHECK(!val[j][0] || !is_run_output(val[j], cfg, dir), TA_EINPUT,
+                     "%s: models.%d.%s %s is the same file as an output of the run in %s (it "
+                     "would be replaced); use the input from another place",
+                     config, i, key[j], val[j], dir);
+    }
+    return 0;
+}
+
 /* Local. The run directory's paths; rank 0 makes the directory and writes its run.yaml. */
 static int run_setup(run_t *r, const ta_run_opts_t *o, const ta_config_t *cfg)
 {
@@ -630,11 +704,23 @@ static int run_setup(run_t *r, const ta_run_opts_t *o, const ta_config_t *cfg)
              "top + 1 (the token itself is its own first neighbour) unless "
              "neighbors.exclude_self is true",
              o->config, (long long)cfg->k, (long long)cfg->top);
+    /* The map places each token by itself and its map.n_neighbors - 1 nearest other tokens: the
+     * neighbours step must find them all, decided here rather than after hours of work. */
+    const int self = cfg->exclude_self ? 0 : 1;
+    TA_CHECK(!map_runs(cfg) || cfg->k >= cfg->map_neighbors - 1 + self, TA_EINPUT,
+             "%s: neighbors.k = %lld is too small for map.n_neighbors = %lld: k must be at least "
+             "%lld (n_neighbors - 1 other tokens%s); raise neighbors.k, lower map.n_neighbors or "
+             "set map.enabled: false",
+             o->config, (long long)cfg->k, (long long)cfg->map_neighbors,
+             (long long)(cfg->map_neighbors - 1 + self), self ? ", plus the token itself" : "");
+    TA_CALL(check_inputs_not_outputs(o->config, cfg, r->dir));
     ta_prov_set_config(cfg->text);
     int rc = 0;
     if (r->rank == 0) {
         char *yaml = NULL;
         rc = ta_file_mkdirs(r->steps);
+        if (!rc) /* the log is appended to: something else at its name is refused up front */
+            rc = ta_file_check_output(r->log);
         if (!rc)
             rc = ta_cmd_sprintf(&yaml, "%s/run.yaml", r->dir);
         if (!rc)

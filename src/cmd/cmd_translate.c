@@ -130,10 +130,21 @@ static int load(void *ctx)
         TA_CALL(ta_ana_read_categories(o->categories, o->scheme, d->voc.n, o->vocab, &d->cs));
     TA_CALL(ta_muse_read_dir_mode(o->dict, WARN_LIMIT, d->paper ? TA_MUSE_EXACT : TA_MUSE_NORMALIZE,
                                   &d->dict));
+    /* Dictionaries that give nothing to count with are an input error, not shares of 0. */
+    TA_CHECK(d->dict.n_pairs > 0, TA_EINPUT,
+             "%s: no usable pairs in %lld dictionary file%s (%lld lines, %lld malformed)", o->dict,
+             (long long)d->dict.n_files, d->dict.n_files == 1 ? "" : "s",
+             (long long)d->dict.n_lines, (long long)d->dict.n_malformed);
     d->word = ta_malloc((size_t)(d->voc.n ? d->voc.n : 1) * sizeof *d->word);
     TA_CHECK_ALLOC(d->word, (size_t)d->voc.n * sizeof *d->word);
-    for (int64_t t = 0; t < d->voc.n; t++)
+    int64_t matched = 0;
+    for (int64_t t = 0; t < d->voc.n; t++) {
         TA_CALL(word_of(d, t, &d->word[t]));
+        matched += d->word[t] >= 0;
+    }
+    TA_CHECK(matched > 0, TA_EINPUT,
+             "%s: none of the %lld tokens of %s matches a word of the %lld dictionary pairs",
+             o->dict, (long long)d->voc.n, o->vocab, (long long)d->dict.n_pairs);
     return ta_ana_paths(o->neighbors, o->out, ".translate.h5", &d->h5path, &d->base);
 }
 

@@ -118,6 +118,7 @@ int main(int argc, char **argv)
         if (rc == TA_EINTERRUPTED)
             fprintf(stderr, "tokenatlas: rerun the same command to resume\n");
     }
+    ta_h5_shutdown();
     ta_mpi_finalize();
     return rc;
 }

@@ -1,6 +1,7 @@
 #include "cmd/ta_ana.h"
 
 #include "base/ta_error.h"
+#include "io/ta_file.h"
 #include "base/ta_log.h"
 #include "io/ta_prov.h"
 #include "io/ta_subset.h"
@@ -10,6 +11,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int ta_ana_open_neighbors(const char *path, ta_nbfile_t *nb)
 {
@@ -99,9 +101,20 @@ int ta_ana_write(const char *h5path, int64_t total, int64_t row0, int64_t nrows,
         rc = ta_h5out_to_serial(&h);
     if (!rc && rank == 0)
         rc = ops->serial(ctx, h.file);
-    rc = ta_h5out_commit(&h, rc);
+    /* The tables are written before the .h5 is marked complete, and appear with it: a table that
+     * cannot be written leaves no complete-looking .h5 behind. */
+    if (rank == 0)
+        ta_outfile_hold();
     if (!rc && rank == 0)
         rc = ops->tables(ctx);
+    rc = ta_h5out_commit(&h, rc);
+    if (rank == 0) {
+        int pub = ta_outfile_release(!rc);
+        if (!rc && pub) {
+            unlink(h5path);
+            rc = pub;
+        }
+    }
     rc = ta_mpi_agree(rc);
     if (!rc && rank == 0)
         ops->summary(ctx);

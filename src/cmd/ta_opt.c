@@ -276,8 +276,34 @@ static int check_output_dir(const ta_cmd_t *c, const char *sp, const char *path)
     return rc;
 }
 
+/* No output option names the same file as another path option (an input would be replaced, or
+ * one output by another), checked before any work. */
+static int check_output_clash(const ta_cmd_t *c, const void *o)
+{
+    for (const ta_opt_t *t = c->opts; t->type; t++) {
+        const char *v =
+            t->type == TA_OPT_PATH && (t->flags & TA_OPT_OUTPUT) ? *str_field(t, o) : NULL;
+        for (const ta_opt_t *u = c->opts; v && u->type; u++) {
+            const char *w = u != t && (u->type == TA_OPT_PATH || u->type == TA_OPT_POSITIONAL)
+                                ? *str_field(u, o)
+                                : NULL;
+            if (!w || !ta_file_same(v, w))
+                continue;
+            char st[80], su[80];
+            spell(t, st);
+            spell(u, su);
+            return TA_ERR(TA_EINPUT,
+                          "%s: %s %s is the same file as %s %s; write the output to "
+                          "another file",
+                          c->name, st, v, su, w);
+        }
+    }
+    return 0;
+}
+
 int ta_opt_check(const ta_cmd_t *c, const void *o)
 {
+    TA_CALL(check_output_clash(c, o));
     for (const ta_opt_t *t = c->opts; t->type; t++) {
         char sp[80];
         spell(t, sp);

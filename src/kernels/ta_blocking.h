@@ -16,8 +16,9 @@
  *                                               tested against the threshold    per chunk
  *  TA_NBR_GEMM_COL_ALIGN     16                 a tile's columns over the       whole scan chunks
  *                                               rank's threads                  per thread
- *  TA_TOPK_SELECT512_MAX     1024               -                               AVX-512 selection
- *                                                                               for buffers up to
+ *  TA_TOPK_SELECT512_MAX     1024               -                               AVX-512 (or AVX2)
+ *                                                                               selection for
+ *                                                                               buffers up to
  *                                                                               this many keys
  *  ta_nbr_rescore_block(B)   4 B                neighbors rescoring: queries    query rows stay in
  *                                               into blocks (stop points)       cache

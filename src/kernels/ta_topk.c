@@ -120,6 +120,23 @@ static void select_best_scalar(uint64_t *a, int n, int m)
 #if defined(__x86_64__) && defined(__GNUC__)
 enum { SELECT_512_MAX = TA_TOPK_SELECT512_MAX };
 
+/* The end of a vector partition of [lo, hi] around p: keys i .. hi one by one, then the keys
+ * above p (g, ng of them) and the others (l, nl) copied back over [lo, hi]; narrows the range to
+ * the side holding the m-th boundary (1: the partition is the boundary). */
+static inline int split_rest(uint64_t *a, int i, uint64_t p, uint64_t *g, int ng, uint64_t *l,
+                             int nl, int m, int *lo, int *hi)
+{
+    for (; i <= *hi; i++) {
+        if (a[i] > p)
+            g[ng++] = a[i];
+        else
+            l[nl++] = a[i];
+    }
+    memcpy(a + *lo, g, (size_t)ng * sizeof *a);
+    memcpy(a + *lo + ng, l, (size_t)nl * sizeof *a);
+    return narrow(*lo + ng, m, lo, hi);
+}
+
 /* The same selection with an AVX-512 partition: 8 keys per compare, the two sides compressed
  * into scratch buffers and copied back (keys above the pivot first). The m largest keys are a
  * unique set, so the result is the same set as the scalar version's. n <= SELECT_512_MAX. */
@@ -140,18 +157,67 @@ __attribute__((target("avx512f"))) static void select_best_512(uint64_t *a, int 
             ng += c;
             nl += 8 - c;
         }
-        for (; i <= hi; i++) {
-            if (a[i] > p)
-                g[ng++] = a[i];
-            else
-                l[nl++] = a[i];
-        }
-        memcpy(a + lo, g, (size_t)ng * sizeof *a);
-        memcpy(a + lo + ng, l, (size_t)nl * sizeof *a);
-        if (narrow(lo + ng, m, &lo, &hi))
+        if (split_rest(a, i, p, g, ng, l, nl, m, &lo, &hi))
             return;
     }
     sort_desc_short(a, lo, hi);
+}
+
+/* Permutations of 8 32-bit lanes that move the 64-bit lanes set in a 4-bit mask to the front,
+ * in order (AVX2 has no compress instruction). */
+static const int32_t compress4[16][8] = {
+    {0, 0, 0, 0, 0, 0, 0, 0}, {0, 1, 0, 0, 0, 0, 0, 0}, {2, 3, 0, 0, 0, 0, 0, 0},
+    {0, 1, 2, 3, 0, 0, 0, 0}, {4, 5, 0, 0, 0, 0, 0, 0}, {0, 1, 4, 5, 0, 0, 0, 0},
+    {2, 3, 4, 5, 0, 0, 0, 0}, {0, 1, 2, 3, 4, 5, 0, 0}, {6, 7, 0, 0, 0, 0, 0, 0},
+    {0, 1, 6, 7, 0, 0, 0, 0}, {2, 3, 6, 7, 0, 0, 0, 0}, {0, 1, 2, 3, 6, 7, 0, 0},
+    {4, 5, 6, 7, 0, 0, 0, 0}, {0, 1, 4, 5, 6, 7, 0, 0}, {2, 3, 4, 5, 6, 7, 0, 0},
+    {0, 1, 2, 3, 4, 5, 6, 7}};
+
+/* The same selection with an AVX2 partition: 4 keys per compare (unsigned, by flipping the sign
+ * bits for the signed compare), the two sides compressed through compress4 into scratch
+ * buffers and copied back, as in select_best_512 (no store-to-load chain through a[store] as in
+ * the scalar Lomuto loop). n <= SELECT_512_MAX. */
+__attribute__((target("avx2"))) static void select_best_avx2(uint64_t *a, int n, int m)
+{
+    uint64_t g[SELECT_512_MAX + 4], l[SELECT_512_MAX + 4];
+    const __m256i S = _mm256_set1_epi64x((long long)0x8000000000000000ull);
+    int lo = 0, hi = n - 1;
+    while (hi - lo >= 32) {
+        uint64_t p = median3(a[lo], a[lo + (hi - lo) / 2], a[hi]);
+        __m256i P = _mm256_xor_si256(_mm256_set1_epi64x((long long)p), S);
+        int ng = 0, nl = 0, i = lo;
+        for (; i + 4 <= hi + 1; i += 4) {
+            __m256i v = _mm256_loadu_si256((const __m256i *)(const void *)(a + i));
+            __m256i gt = _mm256_cmpgt_epi64(_mm256_xor_si256(v, S), P);
+            int k = _mm256_movemask_pd(_mm256_castsi256_pd(gt));
+            __m256i ig = _mm256_loadu_si256((const __m256i *)(const void *)compress4[k]);
+            __m256i il = _mm256_loadu_si256((const __m256i *)(const void *)compress4[~k & 15]);
+            _mm256_storeu_si256((__m256i *)(void *)(g + ng), _mm256_permutevar8x32_epi32(v, ig));
+            _mm256_storeu_si256((__m256i *)(void *)(l + nl), _mm256_permutevar8x32_epi32(v, il));
+            int c = __builtin_popcount((unsigned)k);
+            ng += c;
+            nl += 4 - c;
+        }
+        if (split_rest(a, i, p, g, ng, l, nl, m, &lo, &hi))
+            return;
+    }
+    sort_desc_short(a, lo, hi);
+}
+
+/* 1 when the CPU has AVX2 and FMA (the selection's and the canonical dot product's variants),
+ * unless TA_NO_AVX2 is set (the tests reach the generic code so). */
+static int have_avx2(void)
+{
+    /* Threads call this concurrently: the flag is atomic (each computes the same value). */
+    static _Atomic int have = -1;
+    int h = atomic_load_explicit(&have, memory_order_relaxed);
+    if (h < 0) {
+        __builtin_cpu_init();
+        h = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+            !getenv("TA_NO_AVX2");
+        atomic_store_explicit(&have, h, memory_order_relaxed);
+    }
+    return h;
 }
 #endif
 
@@ -167,6 +233,10 @@ static void select_best(uint64_t *a, int n, int m)
     }
     if (h && n <= SELECT_512_MAX) {
         select_best_512(a, n, m);
+        return;
+    }
+    if (have_avx2() && n <= SELECT_512_MAX) {
+        select_best_avx2(a, n, m);
         return;
     }
 #endif
@@ -367,7 +437,76 @@ static int cmp_key_desc(const void *x, const void *y)
     return (a < b) - (a > b);
 }
 
-void ta_topk_sort_keys(uint64_t *keys, int n)
+/* Sifts a[r] down the min-heap a[0 .. n) (the smallest key at the root). */
+static void sift_min(uint64_t *a, int r, int n)
+{
+    uint64_t v = a[r];
+    for (int c = 2 * r + 1; c < n; r = c, c = 2 * r + 1) {
+        if (c + 1 < n && a[c + 1] < a[c])
+            c++;
+        if (a[c] >= v)
+            break;
+        a[r] = a[c];
+    }
+    a[r] = v;
+}
+
+/* Sorts a[0 .. n) in descending order by heapsort (introsort's fallback). */
+static void heapsort_desc(uint64_t *a, int n)
+{
+    for (int r = n / 2 - 1; r >= 0; r--)
+        sift_min(a, r, n);
+    for (int e = n - 1; e > 0; e--) {
+        uint64_t v = a[0];
+        a[0] = a[e];
+        a[e] = v;
+        sift_min(a, 0, e);
+    }
+}
+
+/* Introsort in descending order: the selection's branch-free partition around a median of three
+ * on long ranges (the shorter side first, the longer one kept by the loop), insertion sort on
+ * short ones, heapsort when a range fails to shrink fast enough. Distinct keys (ta_topk_key)
+ * have one sorted order, so the result is qsort's. */
+void ta_topk_sort_keys(uint64_t *a, int n)
+{
+    int stack[2 * 64], depth[64], sp = 0, lo = 0, hi = n - 1, budget = 2;
+    for (int m = n; m > 1; m /= 2)
+        budget += 2;
+    for (;;) {
+        while (hi - lo >= 16) {
+            if (budget-- <= 0) {
+                heapsort_desc(a + lo, hi - lo + 1);
+                break;
+            }
+            uint64_t p = median3(a[lo], a[lo + (hi - lo) / 2], a[hi]);
+            int store = lo;
+            for (int i = lo; i <= hi; i++) {
+                uint64_t v = a[i], w = a[store];
+                int b = v > p;
+                a[i] = b ? w : v;
+                a[store] = b ? v : w;
+                store += b;
+            }
+            /* [lo, store) > p >= [store, hi]: push the longer side, go on with the shorter. */
+            if (store - lo > hi - store + 1) {
+                stack[2 * sp] = lo, stack[2 * sp + 1] = store - 1, depth[sp++] = budget;
+                lo = store;
+            } else {
+                stack[2 * sp] = store, stack[2 * sp + 1] = hi, depth[sp++] = budget;
+                hi = store - 1;
+            }
+        }
+        if (hi - lo < 16)
+            sort_desc_short(a, lo, hi);
+        if (sp == 0)
+            return;
+        sp--;
+        lo = stack[2 * sp], hi = stack[2 * sp + 1], budget = depth[sp];
+    }
+}
+
+void ta_topk_sort_keys_ref(uint64_t *keys, int n)
 {
     qsort(keys, (size_t)n, sizeof *keys, cmp_key_desc);
 }
@@ -508,25 +647,12 @@ canon_rows_fma(const float *b, const float *const *a, int n, int64_t d, double *
         s[r] = canon_fma(a[r], b, d);
 }
 
-static int have_fma(void)
-{
-    /* Threads call this concurrently: the flag is atomic (each computes the same value). */
-    static _Atomic int have = -1;
-    int h = atomic_load_explicit(&have, memory_order_relaxed);
-    if (h < 0) {
-        __builtin_cpu_init();
-        h = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-            !getenv("TA_NO_AVX2");
-        atomic_store_explicit(&have, h, memory_order_relaxed);
-    }
-    return h;
-}
 #endif
 
 float ta_topk_canon_dot(const float *a, const float *b, int64_t d)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
-    if (have_fma())
+    if (have_avx2())
         return canon_fma(a, b, d);
 #endif
     return canon_body(a, b, d);
@@ -536,7 +662,7 @@ void ta_topk_canon_dot_rows(const float *b, const float *const *a, int n, int64_
                             float *s)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
-    if (have_fma()) {
+    if (have_avx2()) {
         canon_rows_fma(b, a, n, d, bd, s);
         return;
     }

@@ -135,5 +135,7 @@ int ta_topk_row_final(float *cand_s, int32_t *cand_i, int n, int k, float droppe
  * ta_topk_sort_keys sorts keys best first. */
 void ta_topk_sort_pairs(float *s, int32_t *idx, int n, uint64_t *work);
 void ta_topk_sort_keys(uint64_t *keys, int n);
+/* Local. Reference of ta_topk_sort_keys (the C library's qsort). Kept for the tests. */
+void ta_topk_sort_keys_ref(uint64_t *keys, int n);
 
 #endif

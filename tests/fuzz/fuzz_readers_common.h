@@ -6,6 +6,9 @@
  *   fuzz_report_h5_one    a run's model file through `report` (tables, gnuplot scripts, HTML)
  *   fuzz_catfile_tsv_one  the categorize TSV (io/ta_catfile.c)
  *   fuzz_muse_one         two MUSE dictionary files (io/ta_muse.c)
+ *   fuzz_queries_one      a queries (text subset) file, as neighbors --queries reads it
+ *                         (io/ta_subset.c)
+ *   fuzz_freqfile_one     a frequency file of diversity --frequencies (io/ta_freqfile.c)
  *
  * Besides ASan and UBSan, each checks what the reader promises once it accepted the input (ids
  * in range, codes into the name table, names sorted and unique, CSR offsets consistent, no HDF5
@@ -19,9 +22,11 @@
 #include "io/ta_catfile.h"
 #include "io/ta_embed.h"
 #include "io/ta_file.h"
+#include "io/ta_freqfile.h"
 #include "io/ta_h5.h"
 #include "io/ta_muse.h"
 #include "io/ta_nbfile.h"
+#include "io/ta_subset.h"
 #include "io/ta_vocab.h"
 #include "cmd/cmd_report.h"
 
@@ -340,6 +345,58 @@ static inline void fuzz_muse_one(const uint8_t *data, size_t size)
         if (wl && ta_muse_lookup(&m, p, wl, &id) == 0 && (id < -1 || id >= nw))
             abort();
         ta_muse_free(&m);
+    }
+    ta_err_clear();
+}
+
+/* ---- queries file ------------------------------------------------------------------------ */
+
+/* The ids of a vocabulary of 16 tokens: accepted lists hold each id once, all in range. */
+static inline void fuzz_queries_one(const uint8_t *data, size_t size)
+{
+    fz_quiet();
+    char path[512];
+    snprintf(path, sizeof path, "%s/q.txt", fz_scratch("queries"));
+    fz_write(path, data, size);
+    int64_t *ids = NULL, n = 0;
+    if (ta_subset_read(path, 16, &ids, &n) == 0) {
+        int seen[16] = {0};
+        if (n < 1 || n > 16)
+            abort();
+        for (int64_t i = 0; i < n; i++) {
+            if (ids[i] < 0 || ids[i] >= 16 || seen[ids[i]]++)
+                abort();
+        }
+    }
+    free(ids);
+    ta_err_clear();
+}
+
+/* ---- frequency file ----------------------------------------------------------------------- */
+
+/* Eight tokens, two of them the same text (its count goes to the lower id). Accepted files give
+ * counts >= 0 that sum to the total, and nothing to the repeated text's higher id. */
+static inline void fuzz_freqfile_one(const uint8_t *data, size_t size)
+{
+    fz_quiet();
+    static const char *const tok[8] = {"<pad>", "the", "cat", "\t", "Straße", "the", "", "a b"};
+    uint32_t len[8];
+    for (int i = 0; i < 8; i++)
+        len[i] = (uint32_t)strlen(tok[i]);
+    char path[512];
+    snprintf(path, sizeof path, "%s/freq.tsv", fz_scratch("freqfile"));
+    fz_write(path, data, size);
+    int64_t count[8];
+    ta_freqinfo_t info;
+    if (ta_freqfile_read(path, 8, tok, len, count, &info) == 0) {
+        int64_t sum = 0;
+        for (int i = 0; i < 8; i++) {
+            if (count[i] < 0)
+                abort();
+            sum += count[i];
+        }
+        if (sum != info.total || count[5] != 0 || info.n_listed < 0 || info.n_listed > 8)
+            abort();
     }
     ta_err_clear();
 }

@@ -154,6 +154,7 @@ class Fixtures:
             "probe": "probe: {folds: 3, min_tokens: 20, seed: 1}",
             "translate": "translate: {dictionaries: %s}" % self.p("syn", "dictionaries"),
             "compare": "compare: {pairs: [[ma, sc]]}",
+            "map": "map: {n_neighbors: 5}",
         }
         lines.update(over)
         return "".join(v + "\n" for v in lines.values() if v)

@@ -28,7 +28,12 @@ Policies this suite settles (README, section "Errors"):
   - a NUL byte in a token: refused with exit 2, or stored escaped (never silently truncated);
   - an HDF5 dataset stored outside the file (external storage, external links) is refused;
   - the report escapes names for gnuplot (strings and data blocks), HTML and Markdown, and uses
-    a model name in a file name only after reducing it to [A-Za-z0-9._-].
+    a model name in a file name only after reducing it to [A-Za-z0-9._-];
+  - run with neighbors.k too small for the map (k < map.n_neighbors - 1, plus 1 unless
+    exclude_self): the config is refused up front, exit 2 naming both keys (the map is on by
+    default; set map.enabled: false to run without it);
+  - a full disk (ENOSPC, EDQUOT, EFBIG past the file-size limit) is exit 3 naming the file,
+    at any rank count, and leaves no complete-looking output.
 """
 import concurrent.futures
 import os
@@ -146,7 +151,7 @@ def slot_attacks(cmd, slot, name, argfn, attacks, np2=(), extra=None, skip=(), a
         def fn(c, make=make, problem=problem, kind=kind):
             path = make(c, name)
             c.args = argfn(c, path)
-            c.mention = [base(path)] + ([re.compile(problem)] if problem else [])
+            c.mention = [base(path)] + ([re.compile(problem, re.I)] if problem else [])
             c.outputs = [a for a in c.args if isinstance(a, str) and c.d in a and a != path
                          and not os.path.exists(a)]
         case(cmd, "%s_%s" % (slot, kind), np2=kind in np2)(fn)
@@ -228,7 +233,7 @@ NB_MUTATIONS = {
                                            f["neighbors/query"][()].astype("f8") + 0.5),
                       ["/neighbors/query"], False),
     "query_duplicate": (lambda f: f["neighbors/query"].__setitem__(9, 8), ["/neighbors/query",
-                                                                          "row 9"], True),
+                                                                          "rows 8 and 9"], True),
     "query_out_of_range": (lambda f: f["neighbors/query"].__setitem__(9, 1000),
                            ["/neighbors/query", "row 9"], False),
     "query_short": (lambda f: replace_ds(f, "neighbors/query", f["neighbors/query"][:5]),
@@ -1031,11 +1036,13 @@ def _(c):
     r = c.p("nn.h5.ckpt", "rank-0.bin")
     data = bytearray(open(r, "rb").read())
     # magic (8), header length (8), header, then per part: size (8) and the data, overwritten
-    # here with int32 0x7fffff40 and float 1.5-ish patterns, sizes kept.
+    # here with int32 0x7fffff40 and float 1.5-ish patterns, sizes kept; the checksum (8) last.
     at = 16 + int.from_bytes(data[8:16], "little")
-    while at + 8 <= len(data):
+    while at + 16 <= len(data):
         n = int.from_bytes(data[at:at + 8], "little")
         at += 8
+        if at + n + 8 > len(data):
+            break
         data[at:at + n] = (b"\x40\xff\xff\x7f" * (n // 4 + 1))[:n]
         at += n
     c.write("nn.h5.ckpt/rank-0.bin", bytes(data))
@@ -1053,8 +1060,8 @@ def div_args(c, nb=None, cats=None, *extra, out=None, top=5):
 
 
 def div_outputs(c):
-    return [c.p("div.h5"), c.p("div.diversity.tsv"), c.p("div.diversity.catmatrix.tsv"),
-            c.p("div.diversity.histogram.tsv"), c.p("div.diversity.deciles.tsv")]
+    return [c.p("div.h5"), c.p("div.tsv"), c.p("div.catmatrix.tsv"),
+            c.p("div.histogram.tsv"), c.p("div.deciles.tsv")]
 
 
 slot_attacks("diversity", "neighbors", "nn.h5", lambda c, p: div_args(c, p), FILE_ATTACKS,
@@ -1237,19 +1244,19 @@ def _(c):
 
 @case("diversity", "tsv_is_categories")
 def _(c):
-    """--out div.h5 writes div.diversity.tsv beside it: here that is the categories file."""
-    t = c.copy(fx(c, "cats.tsv"), "div.diversity.tsv")
+    """--out div.h5 writes div.tsv beside it: here that is the categories file."""
+    t = c.copy(fx(c, "cats.tsv"), "div.tsv")
     c.args = div_args(c, None, t)
-    c.mention = ["div.diversity.tsv", re.compile("input|same file")]
+    c.mention = ["div.tsv", re.compile("input|same file")]
     c.outputs = [c.p("div.h5")]
 
 
 @case("diversity", "tsv_unwritable", np2=True)
 def _(c):
     """The TSV beside the .h5 cannot be written: the .h5 must not be left complete."""
-    os.makedirs(c.p("div.diversity.tsv"))
+    os.makedirs(c.p("div.tsv"))
     c.args = div_args(c)
-    c.mention = ["div.diversity.tsv"]
+    c.mention = ["div.tsv"]
     c.outputs = [c.p("div.h5")]
 
 
@@ -1269,7 +1276,7 @@ def tr_args(c, nb=None, vocab=None, dic=None, *extra, out=None, top=5):
 
 
 def tr_outputs(c):
-    return [c.p("tr.h5"), c.p("tr.translate.tsv")]
+    return [c.p("tr.h5"), c.p("tr.tsv")]
 
 
 slot_attacks("translate", "neighbors", "nn.h5", lambda c, p: tr_args(c, p), FILE_ATTACKS,
@@ -1377,10 +1384,10 @@ def _(c):
 @case("translate", "tsv_is_dictionary")
 def _(c):
     d = c.copy(c.fx.dict, "muse")
-    os.rename(os.path.join(d, "en-ru.txt"), os.path.join(d, "en-ru.translate.tsv"))
-    os.symlink("en-ru.translate.tsv", os.path.join(d, "en-ru.txt"))
+    os.rename(os.path.join(d, "en-ru.txt"), os.path.join(d, "en-ru.tsv"))
+    os.symlink("en-ru.tsv", os.path.join(d, "en-ru.txt"))
     c.args = tr_args(c, None, None, d, out=os.path.join(d, "en-ru.h5"))
-    c.mention = ["en-ru.translate.tsv", re.compile("input|same file")]
+    c.mention = ["en-ru.tsv", re.compile("input|same file")]
     c.outputs = [os.path.join(d, "en-ru.h5")]
 
 
@@ -1394,9 +1401,9 @@ def _(c):
 
 @case("translate", "tsv_unwritable")
 def _(c):
-    os.makedirs(c.p("tr.translate.tsv"))
+    os.makedirs(c.p("tr.tsv"))
     c.args = tr_args(c)
-    c.mention = ["tr.translate.tsv"]
+    c.mention = ["tr.tsv"]
     c.outputs = [c.p("tr.h5")]
 
 
@@ -1417,7 +1424,7 @@ def cmp_args(c, a=None, b=None, *extra, out=None, top=5):
 
 
 def cmp_outputs(c):
-    return [c.p("cmp.h5"), c.p("cmp.compare.tsv"), c.p("cmp.compare.map.tsv")]
+    return [c.p("cmp.h5"), c.p("cmp.tsv"), c.p("cmp.map.tsv")]
 
 
 slot_attacks("compare", "a", "a.h5", lambda c, p: cmp_args(c, p), FILE_ATTACKS,
@@ -1500,9 +1507,9 @@ def _(c):
 
 @case("compare", "map_tsv_is_vocab")
 def _(c):
-    v = c.copy(fx(c, "vocab.txt"), "cmp.compare.map.tsv")
+    v = c.copy(fx(c, "vocab.txt"), "cmp.map.tsv")
     c.args = cmp_args(c, None, None, "--vocab-a", v)
-    c.mention = ["cmp.compare.map.tsv", re.compile("input|same file")]
+    c.mention = ["cmp.map.tsv", re.compile("input|same file")]
     c.outputs = [c.p("cmp.h5")]
 
 
@@ -1522,10 +1529,10 @@ def _(c):
 
 @case("compare", "tsv_unwritable")
 def _(c):
-    os.makedirs(c.p("cmp.compare.map.tsv"))
+    os.makedirs(c.p("cmp.map.tsv"))
     c.args = cmp_args(c)
-    c.mention = ["cmp.compare.map.tsv"]
-    c.outputs = [c.p("cmp.h5"), c.p("cmp.compare.tsv")]
+    c.mention = ["cmp.map.tsv"]
+    c.outputs = [c.p("cmp.h5"), c.p("cmp.tsv")]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1799,6 +1806,7 @@ def _(c):
 def _(c):
     report_dir(c)
     c.fifo("run/zz.h5")
+    c.timeout = 30  # the report draws its figures
     c.expect = (0, 2)
     c.mention = ["zz.h5"]
 
@@ -1991,6 +1999,11 @@ cfg_bad("alias_bomb", [], text="a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
 cfg_bad("deep_nesting", [], text="run: " + "[" * 50000 + "]" * 50000 + "\n")
 cfg_bad("top_not_below_k", ["diversity.top", "neighbors.k"], diversity="diversity: {top: 11}")
 cfg_bad("folds_one", ["probe.folds"], probe="probe: {folds: 1}")
+# The map needs n_neighbors - 1 other tokens per row (k = 11 with the token itself holds 10): the
+# run refuses the config up front, naming both keys, rather than failing at the map step.
+cfg_bad("k_below_map_default", ["neighbors.k = 11", "map.n_neighbors = 15"], np2=True, map="")
+cfg_bad("k_below_map_n_neighbors", ["neighbors.k = 11", "map.n_neighbors = 12"],
+        map="map: {n_neighbors: 12}")
 
 
 def cfg_path(name, make, key, mention, np2=False):
@@ -2188,12 +2201,15 @@ def freq_case(name, text, mention):
 
 
 freq_case("fifo", None, [])
-freq_case("negative_count", "1 5\n2 -3\n", ["freq.txt:2"])
-freq_case("nan_count", "1 5\n2 nan\n", ["freq.txt:2"])
-freq_case("id_out_of_range", "1 5\n300 3\n", ["freq.txt:2"])
-freq_case("duplicate", "1 5\n1 3\n", ["freq.txt:2"])
-freq_case("nul_byte", b"1 5\n2\x00 3\n", ["freq.txt:2"])
-freq_case("three_fields", "1 5 7\n", ["freq.txt:1"])
+freq_case("negative_count", "id\tcount\n1\t5\n2\t-3\n", ["freq.txt:3"])
+freq_case("nan_count", "id\tcount\n1\t5\n2\tnan\n", ["freq.txt:3"])
+freq_case("huge_count", "id\tcount\n1\t99999999999999999999999\n", ["freq.txt:2"])
+freq_case("id_out_of_range", "id\tcount\n1\t5\n300\t3\n", ["freq.txt:3"])
+freq_case("duplicate", "id\tcount\n1\t5\n1\t3\n", ["freq.txt:3"])
+freq_case("nul_byte", b"id\tcount\n1\t5\n2\x00\t3\n", ["freq.txt:3"])
+freq_case("three_fields", "id\tcount\n1\t5\t7\n", ["freq.txt:2"])
+freq_case("unknown_token", "token\tcount\nzzz-no-such-token\t5\n", ["freq.txt:2"])
+freq_case("no_header", "1\t5\n", ["freq.txt:1"])
 
 
 def subset_case(cmd, name, text, mention, args):

@@ -164,7 +164,7 @@ refused("badutf8.json", b'{"model": {"type": "BPE", "vocab": {"ok": 0, "b\xe9": 
 refused("badutf8-list.json", b'["a",\n "\xc3\x28"]', ":2:")
 refused("badutf8.txt", b"ok\nfine\nb\xffd\n", ":3:2:")
 refused("empty.json", b"", "empty")
-refused("missing.json", None, "cannot open")
+refused("missing.json", None, "no such file")
 if "good_model" in dir():
     with open(good_model, "rb") as f:
         blob = f.read()
