@@ -5,8 +5,10 @@
 #include "mpi/ta_gather.h"
 #include "mpi/ta_mpi.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 
 /* Collective on the tool's communicator. The private allocation of one rank. */
 static int alloc_private(size_t bytes, ta_shm_t *s)
@@ -16,11 +18,39 @@ static int alloc_private(size_t bytes, ta_shm_t *s)
         s->base ? 0 : TA_ERR(TA_ERESOURCE, "out of memory for a %zu-byte matrix", bytes));
 }
 
+/* Local. Whether the file system that backs shared windows has room for bytes: Open MPI puts
+ * the window in a file of osc_sm_backing_directory (default /dev/shm, a tmpfs, in containers
+ * often 64 MB). A window larger than the room left does not fail cleanly there: rank 0's
+ * MPI_Win_allocate_shared fails while the others wait in it forever. Unknown (no such
+ * directory): 1, the allocation decides. *why receives the reason when 0. */
+static int backing_has_room(size_t bytes, char *why, size_t cap)
+{
+    const char *dir = getenv("OMPI_MCA_osc_sm_backing_directory");
+    if (!dir || !*dir)
+        dir = "/dev/shm";
+    struct statvfs v;
+    if (statvfs(dir, &v) != 0)
+        return 1;
+    /* Room for the window, the node's other segments and a margin (1/16 and 16 MB). */
+    double room = (double)v.f_bavail * (double)v.f_frsize, need = (double)bytes;
+    if (room >= need + need / 16 + 16e6)
+        return 1;
+    snprintf(why, cap, "%s has %.0f MB free, the matrix needs %.0f MB", dir, room / 1e6,
+             need / 1e6);
+    return 0;
+}
+
 /* Collective on the node's communicator. The shared window: node rank 0 holds all of it, the
  * others map it (MPI_Win_shared_query). Returns 0 or MPI's error code (no window then). */
 static int alloc_window(size_t bytes, ta_shm_t *s)
 {
     void *mine = NULL;
+    /* Node rank 0 holds the window: it decides whether its backing file fits. */
+    char why[512] = "";
+    int room = s->node_rank == 0 ? backing_has_room(bytes, why, sizeof why) : 1;
+    TA_MPI_MUST(MPI_Bcast(&room, 1, MPI_INT, 0, s->node));
+    if (!room)
+        return TA_ERR(TA_ERESOURCE, "%s", why[0] ? why : "no room for the shared window");
     MPI_Aint size = s->node_rank == 0 ? (MPI_Aint)(bytes ? bytes : 1) : 0;
     int rc = TA_MPI_ERR(MPI_Win_allocate_shared(size, 1, MPI_INFO_NULL, s->node, &mine, &s->win));
     /* The node's ranks agree: a window that some allocated and others did not is not used. */

@@ -3,8 +3,10 @@
  * node-local rank writing its part of the rows.
  *
  * With one rank on the node (or without MPI) the matrix is a private allocation. When MPI cannot
- * allocate a shared window (e.g. no shared-memory one-sided component), every rank of that node
- * holds a private copy instead, said in one info line; the results are the same either way. */
+ * allocate a shared window (e.g. no shared-memory one-sided component: OMPI_MCA_osc=^sm), or the
+ * file system that would back it (Open MPI's osc_sm_backing_directory, default /dev/shm) has not
+ * room enough, every rank of that node holds a private copy instead, said in one warning; the
+ * results are the same either way. */
 #ifndef TA_SHM_H
 #define TA_SHM_H
 

@@ -69,7 +69,14 @@ def run_peak(cmd, env=None, name="tokenatlas", interval=0.02, timeout=600):
             if not ranks and is_rank(p.pid, name):
                 ranks = [p.pid]
             seen.update(ranks)
-            peak = max(peak, sum(pss_kb(q) for q in ranks))
+            # The ranks are read one after the other, not at once: a rank that unmaps a shared
+            # page (MPI_Win_free, exit) between two reads leaves the other as its only mapper,
+            # which then counts it whole while the first reading still counted half. Reading in
+            # both orders and keeping the smaller sum drops such a mixed snapshot; a real peak
+            # lasts far longer than the two readings.
+            fwd = sum(pss_kb(q) for q in ranks)
+            bwd = sum(pss_kb(q) for q in reversed(ranks))
+            peak = max(peak, min(fwd, bwd))
             time.sleep(interval)
         rc = p.wait()
     with open(err_path) as f:
