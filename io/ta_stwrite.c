@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 uint16_t ta_f32_to_bf16(float f)
@@ -85,6 +86,14 @@ int ta_stw_create(ta_stw_t *w, const char *path, const char *tensor, const char 
     TA_CALL_GOTO(ta_file_check_output(path), done);
     TA_CALL_GOTO(ta_file_create_tmp(w->tmp, &w->fd), done);
     TA_CALL_GOTO(write_full(w->fd, w->tmp, head, 8 + padded, 0), done);
+    /* The file is sized at once (sparse) and filled afterwards: a disk without room for it is
+     * refused now, not after hours of writing. */
+    struct statvfs fs;
+    TA_CHECK_GOTO(fstatvfs(w->fd, &fs) != 0 || (unsigned long long)(w->data_off + bytes) <=
+                                                   (unsigned long long)fs.f_bavail * fs.f_frsize,
+                  TA_ERESOURCE, done, "%s: %lld bytes to write, %llu free: the disk is too small",
+                  w->tmp, (long long)(w->data_off + bytes),
+                  (unsigned long long)fs.f_bavail * fs.f_frsize);
     TA_CHECK_GOTO(ftruncate(w->fd, (off_t)(w->data_off + bytes)) == 0, TA_ERESOURCE, done,
                   "%s: cannot size the file to %lld bytes: %s", w->tmp,
                   (long long)(w->data_off + bytes), strerror(errno));
