@@ -66,9 +66,25 @@ static int model_dir(const char *model, char **dir, int *own_vocab)
     if (colon && !ta_file_is_regular(d))
         *colon = '\0';
     size_t n = strlen(d);
-    if (n > 3 && strcmp(d + n - 3, ".h5") == 0 && ta_h5_is_complete(d) && !colon) {
-        *own_vocab = 1;
-        return 0;
+    if (n > 3 && strcmp(d + n - 3, ".h5") == 0 && !colon) {
+        /* A malformed `complete` is reported as such, not as a model without vocabulary. */
+        int complete = 0, rc = ta_h5_check_complete(d, &complete);
+        /* An incomplete one is reported as such, not as a model without vocabulary. */
+        if (!rc && !complete && ta_h5_is_hdf5(d))
+            rc = TA_ERR(TA_EINPUT,
+                        "%s: not a complete tokenatlas model file (no complete = 1: a run was "
+                        "interrupted or failed); another HDF5 file needs its dataset named, as "
+                        "%s:/DATASET",
+                        d, d);
+        if (rc) {
+            free(d);
+            *dir = NULL;
+            return rc;
+        }
+        if (complete) {
+            *own_vocab = 1;
+            return 0;
+        }
     }
     char *slash = strrchr(d, '/');
     if (slash)
