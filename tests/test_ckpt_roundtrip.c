@@ -5,7 +5,8 @@
  * manifest is missing (a run killed while saving) counts as none; a data file of another
  * position or with parts of other sizes is refused; a damaged file is refused with a message
  * naming it (data file cut short inside a part, inside its header or before its magic ends;
- * another format version; a changed header byte; a manifest cut short or with a changed
+ * another format version; a changed header byte; a changed data byte or a byte added at the
+ * end, which the checksum closing the file catches; a manifest cut short or with a changed
  * byte); removal leaves nothing. */
 #include "base/ta_error.h"
 #include "io/ta_ckpt.h"
@@ -102,6 +103,16 @@ static void other_version(char *d, size_t *len)
     d[7] = d[7] == '0' ? '1' : '0';
 }
 
+static void flip_data_byte(char *d, size_t *len)
+{
+    d[*len - 8 - 5] ^= 0x10; /* inside the part, before the 8-byte checksum that closes the file */
+}
+
+static void add_trailing_byte(char *d, size_t *len)
+{
+    d[(*len)++] = 'x'; /* rewrite() leaves room: ta_file_read_all reads one NUL beyond */
+}
+
 static void flip_header_byte(char *d, size_t *len)
 {
     (void)len;
@@ -167,6 +178,8 @@ static void test_damaged(const char *dir)
     damaged_data(dir, cut_in_magic, "not a tokenatlas checkpoint file");
     damaged_data(dir, other_version, "format version");
     damaged_data(dir, flip_header_byte, "another checkpoint");
+    damaged_data(dir, flip_data_byte, "damaged");
+    damaged_data(dir, add_trailing_byte, "damaged");
     damaged_manifest(dir, cut_manifest, "cut short");
     damaged_manifest(dir, flip_manifest_byte, "'k 9 ranks 3'");
     ta_ckpt_remove(dir);

@@ -83,6 +83,21 @@ static inline uint64_t median3(uint64_t x, uint64_t y, uint64_t z)
     return x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
 }
 
+/* Branch-free Lomuto partition of [lo, hi] around p (conditional moves instead of unpredictable
+ * branches): afterwards [lo, store) > p >= [store, hi]; returns store. */
+static inline int partition_gt(uint64_t *a, int lo, int hi, uint64_t p)
+{
+    int store = lo;
+    for (int i = lo; i <= hi; i++) {
+        uint64_t v = a[i], w = a[store];
+        int b = v > p;
+        a[i] = b ? w : v;
+        a[store] = b ? v : w;
+        store += b;
+    }
+    return store;
+}
+
 /* After a partition of [lo, hi] into [lo, store) > p >= [store, hi] (p itself on the right, so
  * both sides are shorter than the range): keeps the side holding the m-th boundary; 1 when the
  * boundary is the partition itself. */
@@ -102,15 +117,7 @@ static void select_best_scalar(uint64_t *a, int n, int m)
 {
     int lo = 0, hi = n - 1;
     while (hi - lo >= 8) {
-        uint64_t p = median3(a[lo], a[lo + (hi - lo) / 2], a[hi]);
-        int store = lo;
-        for (int i = lo; i <= hi; i++) {
-            uint64_t v = a[i], w = a[store];
-            int b = v > p;
-            a[i] = b ? w : v;
-            a[store] = b ? v : w;
-            store += b;
-        }
+        int store = partition_gt(a, lo, hi, median3(a[lo], a[lo + (hi - lo) / 2], a[hi]));
         if (narrow(store, m, &lo, &hi))
             return;
     }
@@ -479,15 +486,7 @@ void ta_topk_sort_keys(uint64_t *a, int n)
                 heapsort_desc(a + lo, hi - lo + 1);
                 break;
             }
-            uint64_t p = median3(a[lo], a[lo + (hi - lo) / 2], a[hi]);
-            int store = lo;
-            for (int i = lo; i <= hi; i++) {
-                uint64_t v = a[i], w = a[store];
-                int b = v > p;
-                a[i] = b ? w : v;
-                a[store] = b ? v : w;
-                store += b;
-            }
+            int store = partition_gt(a, lo, hi, median3(a[lo], a[lo + (hi - lo) / 2], a[hi]));
             /* [lo, store) > p >= [store, hi]: push the longer side, go on with the shorter. */
             if (store - lo > hi - store + 1) {
                 stack[2 * sp] = lo, stack[2 * sp + 1] = store - 1, depth[sp++] = budget;
