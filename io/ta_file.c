@@ -286,14 +286,25 @@ void ta_outfile_hold(void)
     holding = 1;
 }
 
+/* Local. Renames a finished temporary file to its output path; on failure the temporary file is
+ * removed. */
+static int rename_tmp(const char *tmp, const char *path)
+{
+    if (rename(tmp, path) == 0)
+        return 0;
+    int e = errno;
+    unlink(tmp);
+    return TA_ERR(TA_EINPUT, "%s: cannot rename from %s: %s", path, tmp, strerror(e));
+}
+
 int ta_outfile_release(int publish)
 {
     int rc = 0;
     for (int64_t i = 0; i < nheld; i++) {
-        if (publish && !rc && rename(held[i][0], held[i][1]) != 0)
-            rc = TA_ERR(TA_EINPUT, "%s: cannot rename from %s: %s", held[i][1], held[i][0],
-                        strerror(errno));
-        unlink(held[i][0]);
+        if (publish && !rc)
+            rc = rename_tmp(held[i][0], held[i][1]);
+        else
+            unlink(held[i][0]);
     }
     nheld = 0;
     holding = 0;
@@ -327,12 +338,7 @@ int ta_outfile_commit(ta_outfile_t *o)
         nheld++;
         return 0;
     }
-    if (rename(o->tmp, o->path) != 0) {
-        e = errno;
-        unlink(o->tmp);
-        return TA_ERR(TA_EINPUT, "%s: cannot rename from %s: %s", o->path, o->tmp, strerror(e));
-    }
-    return 0;
+    return rename_tmp(o->tmp, o->path);
 }
 
 void ta_outfile_abort(ta_outfile_t *o)
