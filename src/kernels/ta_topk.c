@@ -211,34 +211,49 @@ __attribute__((target("avx2"))) static void select_best_avx2(uint64_t *a, int n,
     sort_desc_short(a, lo, hi);
 }
 
+/* *flag, computed by probe on the first call. Threads call this concurrently: the flag is atomic
+ * (each computes the same value). */
+static int cpu_flag(_Atomic int *flag, int (*probe)(void))
+{
+    int h = atomic_load_explicit(flag, memory_order_relaxed);
+    if (h < 0) {
+        __builtin_cpu_init();
+        h = probe();
+        atomic_store_explicit(flag, h, memory_order_relaxed);
+    }
+    return h;
+}
+
+static int probe_avx2(void)
+{
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && !getenv("TA_NO_AVX2");
+}
+
+static int probe_avx512(void)
+{
+    return __builtin_cpu_supports("avx512f") != 0 && !getenv("TA_NO_AVX512");
+}
+
 /* 1 when the CPU has AVX2 and FMA (the selection's and the canonical dot product's variants),
  * unless TA_NO_AVX2 is set (the tests reach the generic code so). */
 static int have_avx2(void)
 {
-    /* Threads call this concurrently: the flag is atomic (each computes the same value). */
     static _Atomic int have = -1;
-    int h = atomic_load_explicit(&have, memory_order_relaxed);
-    if (h < 0) {
-        __builtin_cpu_init();
-        h = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-            !getenv("TA_NO_AVX2");
-        atomic_store_explicit(&have, h, memory_order_relaxed);
-    }
-    return h;
+    return cpu_flag(&have, probe_avx2);
+}
+
+/* 1 when the CPU has AVX-512F (the selection's variant), unless TA_NO_AVX512 is set. */
+static int have_avx512(void)
+{
+    static _Atomic int have = -1;
+    return cpu_flag(&have, probe_avx512);
 }
 #endif
 
 static void select_best(uint64_t *a, int n, int m)
 {
 #if defined(__x86_64__) && defined(__GNUC__)
-    static _Atomic int have_512 = -1;
-    int h = atomic_load_explicit(&have_512, memory_order_relaxed);
-    if (h < 0) {
-        __builtin_cpu_init();
-        h = __builtin_cpu_supports("avx512f") != 0 && !getenv("TA_NO_AVX512");
-        atomic_store_explicit(&have_512, h, memory_order_relaxed);
-    }
-    if (h && n <= SELECT_512_MAX) {
+    if (have_avx512() && n <= SELECT_512_MAX) {
         select_best_512(a, n, m);
         return;
     }
@@ -510,10 +525,9 @@ void ta_topk_sort_keys_ref(uint64_t *keys, int n)
     qsort(keys, (size_t)n, sizeof *keys, cmp_key_desc);
 }
 
-void ta_topk_sort_pairs(float *s, int32_t *idx, int n, uint64_t *work)
+/* Sorts the n keys in work (best first) and unpacks them into scores and indices. */
+static void sort_unpack(uint64_t *work, int n, float *s, int32_t *idx)
 {
-    for (int e = 0; e < n; e++)
-        work[e] = ta_topk_key(s[e], idx[e]);
     ta_topk_sort_keys(work, n);
     for (int e = 0; e < n; e++) {
         s[e] = ta_topk_key_score(work[e]);
@@ -521,15 +535,18 @@ void ta_topk_sort_pairs(float *s, int32_t *idx, int n, uint64_t *work)
     }
 }
 
+void ta_topk_sort_pairs(float *s, int32_t *idx, int n, uint64_t *work)
+{
+    for (int e = 0; e < n; e++)
+        work[e] = ta_topk_key(s[e], idx[e]);
+    sort_unpack(work, n, s, idx);
+}
+
 int ta_topk_sorted(const ta_topk_t *t, int64_t r, float *s, int32_t *idx, uint64_t *work)
 {
     int n = t->count[r];
     memcpy(work, t->key + r * t->cap, (size_t)n * sizeof *work);
-    ta_topk_sort_keys(work, n);
-    for (int e = 0; e < n; e++) {
-        s[e] = ta_topk_key_score(work[e]);
-        idx[e] = ta_topk_key_index(work[e]);
-    }
+    sort_unpack(work, n, s, idx);
     return n < t->kk ? n : t->kk;
 }
 
