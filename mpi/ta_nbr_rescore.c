@@ -112,11 +112,11 @@ static void rescore_final(void *p, long long lo, long long hi, int t)
     ta__nbr_t *c = j->c;
     const int64_t kk = c->kk;
     uint64_t *work = c->work + (size_t)t * ((size_t)c->own.cap + (size_t)c->k);
+    const int64_t possible = j->nvalid - (c->excl ? 1 : 0);
     for (int64_t q = lo; q < hi; q++) {
         j->amb[q] = 0;
         if (!c->qok[q])
             continue;
-        int64_t possible = j->nvalid - (c->excl ? 1 : 0);
         float dropped = possible <= kk ? -INFINITY : ta_topk_dropped_bound(&c->own, q);
         j->amb[q] = !ta_topk_row_final(c->cs + q * kk, c->ci + q * kk, c->cn[q], c->k, dropped,
                                        c->qdelta[q], work);
@@ -135,6 +135,7 @@ static int rescore_steps(ta__nbr_t *c, ta_embed_t *e, const ta_nbr_opts_t *o, re
     double total = (double)c->P * (double)nblocks, done = (double)rs0 * (double)nblocks + b0;
     ta_progress_t prog;
     ta_progress_start(&prog, "neighbors rescoring", "query blocks", total, done);
+    j->cand = cand;
     for (int rs = rs0; rs < c->P; rs++) {
         int v = ta_nbr_sched_visitor(&c->g, c->r, rs);
         if (rs > 0 && rs == rs0 && resumed)
@@ -144,7 +145,6 @@ static int rescore_steps(ta__nbr_t *c, ta_embed_t *e, const ta_nbr_opts_t *o, re
         j->vx = ta__nbr_visiting(c, rs);
         j->vlo = c->lo[v];
         j->vhi = c->lo[v + 1];
-        j->cand = cand;
         for (int64_t b = (rs == rs0 ? b0 : 0); b < nblocks; b++) {
             int64_t q0 = b * RB, n = Q - q0 < RB ? Q - q0 : RB;
             if (n > 0) {
