@@ -136,8 +136,7 @@ typedef struct {
     ta_catset_t cats;
     ta_embed_t emb;
     int emb_open;
-    ta_shm_t X; /* the normalised N x d matrix, once per node */
-    const float *x;
+    ta_shm_t X;           /* the normalised N x d matrix, once per node */
     int64_t *pool, npool; /* the rows probed: pool[i] is a token id (NULL: row i is token i) */
     ta__probe_sample_t *sample;
     int *probe_cat;
@@ -474,10 +473,11 @@ static int ckpt_fingerprint(const ta_probe_opts_t *a, const probe_state_t *s, ch
             h = ta_fnv1a_mix(h, (uint64_t)(cs->ids[i] * 16 + cs->fold[i]));
     }
     uint64_t hx = TA_FNV1A_BASIS;
+    const float *x = s->X.base;
     const int64_t total = s->cats.n * s->emb.cols;
     for (int64_t i = 0; i < total; i += 97) {
         uint32_t bits;
-        memcpy(&bits, &s->x[i], 4);
+        memcpy(&bits, &x[i], 4);
         hx = ta_fnv1a_mix(hx, bits);
     }
     const char *subset = a->subset ? a->subset : "(all rows)";
@@ -502,7 +502,7 @@ static int ckpt_fingerprint(const ta_probe_opts_t *a, const probe_state_t *s, ch
 static void setup_fits(const ta_probe_opts_t *a, probe_state_t *s)
 {
     ta__probe_ctx_t *c = &s->ctx;
-    c->X = s->x;
+    c->X = s->X.base;
     c->d = s->emb.cols;
     c->folds = (int)a->folds;
     /* The paper's cross_val_score fits each fold with a fresh LogisticRegression(): from zero, at
@@ -578,7 +578,6 @@ static int run_probe(const ta_probe_opts_t *a, probe_state_t *s)
     TA_CALL(ta_mpi_agree(check_table_path(a)));
     /* Phase 1b (collective): the normalised matrix, once per node. */
     TA_CALL(read_normalised(&s->emb, s->cats.n, &s->X));
-    s->x = s->X.base;
     TA_CALL(ta_mpi_agree(load_subset(a, s)));
     TA_CALL(ta_mpi_agree(make_samples(a, s)));
     log_skipped(a, s);

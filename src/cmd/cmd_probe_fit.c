@@ -1,5 +1,5 @@
-/* `probe`, the fits: each rank gathers a task's training rows from the normalised matrix into one
- * contiguous block and fits it (kernels/ta_probe.h); the tasks are farmed out over the ranks
+/* `probe`, the fits: each rank lists a task's rows of the normalised matrix and fits them in place
+ * (ta_probe_fit_rows, kernels/ta_probe.h); the tasks are farmed out over the ranks
  * (mpi/ta_farm.h), largest first. A task's result depends only on its inputs, so the outputs are
  * the same for any number of ranks and threads. */
 #include "base/ta_blas.h"
