@@ -281,12 +281,15 @@ static int check_output_dir(const ta_cmd_t *c, const char *sp, const char *path)
 static int check_output_clash(const ta_cmd_t *c, const void *o)
 {
     for (const ta_opt_t *t = c->opts; t->type; t++) {
-        const char *v =
-            t->type == TA_OPT_PATH && (t->flags & TA_OPT_OUTPUT) ? *str_field(t, o) : NULL;
-        for (const ta_opt_t *u = c->opts; v && u->type; u++) {
-            const char *w = u != t && (u->type == TA_OPT_PATH || u->type == TA_OPT_POSITIONAL)
-                                ? *str_field(u, o)
-                                : NULL;
+        if (t->type != TA_OPT_PATH || !(t->flags & TA_OPT_OUTPUT))
+            continue;
+        const char *v = *str_field(t, o);
+        if (!v)
+            continue;
+        for (const ta_opt_t *u = c->opts; u->type; u++) {
+            if (u == t || (u->type != TA_OPT_PATH && u->type != TA_OPT_POSITIONAL))
+                continue;
+            const char *w = *str_field(u, o);
             if (!w || !ta_file_same(v, w))
                 continue;
             char st[80], su[80];
