@@ -278,20 +278,41 @@ static int model_subset(const run_t *r, const ta_config_model_t *m, char **spec)
     return ta_cmd_sprintf(spec, "%s", s);
 }
 
+/* Local. The options of a neighbors step as the config gives them (every token's neighbours,
+ * into the step's file); the vocabulary sample of Figure 5 changes a few. */
+static void neighbors_opts(const ta_config_t *c, char *const *f, ta_neighbors_opts_t *o)
+{
+    ta_opt_defaults(&ta_cmd_neighbors, o);
+    o->embeddings = f[STEP_MODEL];
+    o->k = c->k;
+    o->queries = c->queries;
+    o->exclude_self = c->exclude_self;
+    o->block_rows = c->block_rows;
+    o->gemm = value_of(ta_cmd_gemms, c->gemm);
+    o->out = f[STEP_NEIGHBORS];
+}
+
+/* Local. The options of a diversity step over the neighbors step's file, as the config gives
+ * them. */
+static void diversity_opts(const ta_config_t *c, const ta_config_model_t *m, char *const *f,
+                           ta_diversity_opts_t *o)
+{
+    ta_opt_defaults(&ta_cmd_diversity, o);
+    o->neighbors = f[STEP_NEIGHBORS];
+    o->categories = f[STEP_MODEL];
+    o->top = c->top;
+    o->scheme = scheme_of(c);
+    o->protocol = value_of(ta_cmd_protocols, c->protocol);
+    o->frequencies = m->frequencies[0] ? m->frequencies : NULL;
+    o->out = f[STEP_DIVERSITY];
+}
+
 /* Collective. neighbors: exact top-k cosine neighbours; checkpoints itself when interrupted. */
 static int step_neighbors(run_t *r, const ta_config_model_t *m, char *const *f, const char *subset)
 {
-    const ta_config_t *c = r->cfg;
     ta_neighbors_opts_t o;
-    ta_opt_defaults(&ta_cmd_neighbors, &o);
-    o.embeddings = f[STEP_MODEL];
-    o.k = c->k;
-    o.queries = c->queries;
+    neighbors_opts(r->cfg, f, &o);
     o.subset = subset;
-    o.exclude_self = c->exclude_self;
-    o.block_rows = c->block_rows;
-    o.gemm = value_of(ta_cmd_gemms, c->gemm);
-    o.out = f[STEP_NEIGHBORS];
     return run_step(r, m->name, &ta_cmd_neighbors, &o, o.out);
 }
 
@@ -299,14 +320,7 @@ static int step_neighbors(run_t *r, const ta_config_model_t *m, char *const *f, 
 static int step_diversity(run_t *r, const ta_config_model_t *m, char *const *f)
 {
     ta_diversity_opts_t o;
-    ta_opt_defaults(&ta_cmd_diversity, &o);
-    o.neighbors = f[STEP_NEIGHBORS];
-    o.categories = f[STEP_MODEL];
-    o.top = r->cfg->top;
-    o.scheme = scheme_of(r->cfg);
-    o.protocol = value_of(ta_cmd_protocols, r->cfg->protocol);
-    o.frequencies = m->frequencies[0] ? m->frequencies : NULL;
-    o.out = f[STEP_DIVERSITY];
+    diversity_opts(r->cfg, m, f, &o);
     return run_step(r, m->name, &ta_cmd_diversity, &o, o.out);
 }
 
@@ -327,24 +341,18 @@ static int steps_vocab_sample(run_t *r, const ta_config_model_t *m, char *const 
     char *queries = NULL;
     TA_CALL(ta_cmd_sprintf(&queries, "sample:0.01:%lld", (long long)c->seed));
     ta_neighbors_opts_t n;
-    ta_opt_defaults(&ta_cmd_neighbors, &n);
-    n.embeddings = f[STEP_MODEL];
+    neighbors_opts(c, f, &n);
     n.k = c->top + 1;
     n.queries = queries;
     n.exclude_self = 0;
-    n.block_rows = c->block_rows;
-    n.gemm = value_of(ta_cmd_gemms, c->gemm);
     n.out = f[STEP_NB_VOCAB];
     int rc = run_step(r, m->name, &ta_cmd_neighbors, &n, n.out);
     free(queries);
     TA_CALL(rc);
     ta_diversity_opts_t d;
-    ta_opt_defaults(&ta_cmd_diversity, &d);
+    diversity_opts(c, m, f, &d);
     d.neighbors = f[STEP_NB_VOCAB];
-    d.categories = f[STEP_MODEL];
-    d.top = c->top;
-    d.scheme = scheme_of(c);
-    d.protocol = value_of(ta_cmd_protocols, c->protocol);
+    d.frequencies = NULL;
     d.out = f[STEP_DIV_VOCAB];
     return run_step(r, m->name, &ta_cmd_diversity, &d, d.out);
 }

@@ -135,7 +135,8 @@ for m in ("sc", "ma"):
         t.check("subset" not in f["neighbors"].attrs, "%s: the vocabulary sample has a subset" % m)
     t.check(len(q) == round(0.01 * len(x)) and len(set(q)) == len(q),
             "%s: %d sampled queries, expected %d distinct" % (m, len(q), round(0.01 * len(x))))
-    idx, _ = subsetref.check(nbv, y, ok, np.arange(len(x)), 9, q, len(x), what=m + " vocab")
+    idx, _ = subsetref.check(nbv, y, ok, np.arange(len(x)), 9, q, len(x), what=m + " vocab",
+                             subset=False)
     want = np.zeros(10, dtype=np.int64)
     for n in paperref.num_neighbor_cats(q, idx, cats, 8).values():
         want[n] += 1
