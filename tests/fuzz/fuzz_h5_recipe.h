@@ -163,6 +163,15 @@ static inline hid_t fz_ftype(fz_in_t *in, int cls)
     return t;
 }
 
+/* Writes all of buf (memory type mt) to obj, an attribute when attr, else a dataset. */
+static inline void fz_h5write(hid_t obj, int attr, hid_t mt, const void *buf)
+{
+    if (attr)
+        H5Awrite(obj, mt, buf);
+    else
+        H5Dwrite(obj, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+}
+
 /* Creates the object described by s, as the input decides, in file f. */
 static inline void fz_object(hid_t f, fz_in_t *in, const fz_spec_t *s)
 {
@@ -242,34 +251,31 @@ static inline void fz_object(hid_t f, fz_in_t *in, const fz_spec_t *s)
                         strncpy(fx + fixed * i, ptr[i], fixed);
                     H5Tset_size(mt, fixed);
                     if (fx)
-                        at ? H5Awrite(obj, mt, fx)
-                           : H5Dwrite(obj, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, fx);
+                        fz_h5write(obj, at != NULL, mt, fx);
                     free(fx);
                 } else {
                     H5Tset_size(mt, H5T_VARIABLE);
                     H5Tset_cset(mt, H5T_CSET_UTF8);
-                    at ? H5Awrite(obj, mt, ptr)
-                       : H5Dwrite(obj, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, ptr);
+                    fz_h5write(obj, at != NULL, mt, ptr);
                 }
                 H5Tclose(mt);
             }
             free(blk);
             free(ptr);
-        } else if (cls == FZ_INT) {
-            int64_t *v = malloc(npts * sizeof *v);
-            for (hsize_t i = 0; v && i < npts; i++)
-                v[i] = fz_intval(in, s->lo, s->hi);
+        } else { /* FZ_INT or FZ_FLOAT: 8-byte values either way */
+            union {
+                int64_t i;
+                double d;
+            } *v = malloc(npts * sizeof *v);
+            for (hsize_t i = 0; v && i < npts; i++) {
+                if (cls == FZ_INT)
+                    v[i].i = fz_intval(in, s->lo, s->hi);
+                else
+                    v[i].d = fz_floatval(in, s->lo, s->hi);
+            }
             if (v)
-                at ? H5Awrite(obj, H5T_NATIVE_INT64, v)
-                   : H5Dwrite(obj, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
-            free(v);
-        } else {
-            double *v = malloc(npts * sizeof *v);
-            for (hsize_t i = 0; v && i < npts; i++)
-                v[i] = fz_floatval(in, s->lo, s->hi);
-            if (v)
-                at ? H5Awrite(obj, H5T_NATIVE_DOUBLE, v)
-                   : H5Dwrite(obj, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
+                fz_h5write(obj, at != NULL, cls == FZ_INT ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE,
+                           v);
             free(v);
         }
     }

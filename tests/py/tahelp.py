@@ -4,6 +4,7 @@ Tests run build/tokenatlas (TA_BIN) as a user would, under mpirun for several ra
 and compare the results with independent oracles (numpy, FAISS, scikit-learn, unicodedata).
 A test that cannot run here (missing fixture) calls skip(), which exits 77 (CTest: skipped).
 """
+import importlib
 import os
 import shutil
 import subprocess
@@ -104,3 +105,18 @@ def require_commands(*names):
             missing.append(name)
     if missing:
         skip("not implemented yet: " + ", ".join(missing))
+
+
+def need(module):
+    """Imports MODULE, or skips the test (77) when it is not installed."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as e:  # pragma: no cover
+        skip("%s is not installed: %s" % (module, e))
+
+
+def synth(out, preset, tokens, dim, seed):
+    """Writes a synthetic model directory OUT with `tokenatlas synth`; returns OUT."""
+    run(["synth", "--preset", preset, "--tokens", str(tokens), "--dim", str(dim), "--seed",
+         str(seed), "--out", out])
+    return out

@@ -167,6 +167,39 @@ def fx(c, *names):
     return c.fx.p(*names)
 
 
+def h5_case(cmd, name, src, as_name, edit, argfn, mention, outputs=None, np2=False):
+    """Registers a case on an HDF5 fixture SRC copied as AS_NAME and edited with edit(h5py.File):
+    argfn(c, path) -> args; the error line must contain each of MENTION."""
+    def fn(c):
+        c.args = argfn(c, c.h5(fx(c, src), as_name, edit))
+        c.mention = list(mention)
+        if outputs:
+            c.outputs = outputs(c)
+    case(cmd, name, np2=np2)(fn)
+
+
+SAME_FILE = re.compile("input|same file")
+
+
+def same_file(cmd, name, src, argfn, np2=False, as_name=None, link=None, out_name=None,
+              outputs=None):
+    """Registers a case where an output is an input: the fixture SRC copied into the case (as
+    AS_NAME), optionally reached through link(copy, OUT_NAME) (os.symlink or os.link);
+    argfn(c, copy, out) -> args, where out is the link or the copy. The error line must name
+    out and say it is an input (or the same file)."""
+    def fn(c):
+        path = c.copy(fx(c, src), as_name)
+        out = path
+        if link:
+            out = c.p(out_name)
+            link(path, out)
+        c.args = argfn(c, path, out)
+        c.mention = [base(out), SAME_FILE]
+        if outputs:
+            c.outputs = outputs(c)
+    case(cmd, name, np2=np2)(fn)
+
+
 # ---------------------------------------------------------------------------------------------
 # HDF5 mutations of a neighbours file, a model.h5 and a run's model file.
 
@@ -291,19 +324,12 @@ def _(c):
     c.outputs = [c.p("cats.tsv")]
 
 
-@case("categorize", "out_is_vocab", np2=True)
-def _(c):
-    v = c.copy(fx(c, "vocab.txt"))
-    c.args = categorize_args(c, v, out=v)
-    c.mention = ["vocab.txt", re.compile("input|same file")]
+same_file("categorize", "out_is_vocab", "vocab.txt", lambda c, v, _: categorize_args(c, v, out=v),
+          np2=True)
 
 
-@case("categorize", "out_is_vocab_symlink")
-def _(c):
-    v = c.copy(fx(c, "vocab.txt"))
-    os.symlink(v, c.p("out.tsv"))
-    c.args = categorize_args(c, v, out=c.p("out.tsv"))
-    c.mention = ["out.tsv", re.compile("input|same file")]
+same_file("categorize", "out_is_vocab_symlink", "vocab.txt",
+          lambda c, v, o: categorize_args(c, v, out=o), link=os.symlink, out_name="out.tsv")
 
 
 @case("categorize", "out_missing_dir")
@@ -405,38 +431,28 @@ def _(c):
     c.outputs = [c.p("cats.tsv")]
 
 
-@case("categorize", "model_h5_incomplete")
-def _(c):
-    v = c.h5(fx(c, "model.h5"), "model.h5", lambda f: f.attrs.__delitem__("complete"))
-    c.args = categorize_args(c, v)
-    c.mention = ["model.h5", "complete"]
-    c.outputs = [c.p("cats.tsv")]
+h5_case("categorize", "model_h5_incomplete", "model.h5", "model.h5",
+        lambda f: f.attrs.__delitem__("complete"),
+        lambda c, v: categorize_args(c, v),
+        ["model.h5", "complete"], outputs=lambda c: [c.p("cats.tsv")])
 
 
-@case("categorize", "model_h5_complete_array", np2=True)
-def _(c):
-    v = c.h5(fx(c, "model.h5"), "model.h5", lambda f: set_attr(f, "complete", np.ones(3, "i8")))
-    c.args = categorize_args(c, v)
-    c.mention = ["model.h5", "complete"]
-    c.outputs = [c.p("cats.tsv")]
+h5_case("categorize", "model_h5_complete_array", "model.h5", "model.h5",
+        lambda f: set_attr(f, "complete", np.ones(3, "i8")),
+        lambda c, v: categorize_args(c, v),
+        ["model.h5", "complete"], outputs=lambda c: [c.p("cats.tsv")], np2=True)
 
 
-@case("categorize", "model_h5_token_ints")
-def _(c):
-    v = c.h5(fx(c, "model.h5"), "model.h5",
-             lambda f: replace_ds(f, "vocab/token", np.arange(300, dtype="i4")))
-    c.args = categorize_args(c, v)
-    c.mention = ["model.h5", "/vocab/token"]
-    c.outputs = [c.p("cats.tsv")]
+h5_case("categorize", "model_h5_token_ints", "model.h5", "model.h5",
+        lambda f: replace_ds(f, "vocab/token", np.arange(300, dtype="i4")),
+        lambda c, v: categorize_args(c, v),
+        ["model.h5", "/vocab/token"], outputs=lambda c: [c.p("cats.tsv")])
 
 
-@case("categorize", "model_h5_flags_short")
-def _(c):
-    v = c.h5(fx(c, "model.h5"), "model.h5",
-             lambda f: replace_ds(f, "vocab/flags", np.zeros(3, "u1")))
-    c.args = categorize_args(c, v)
-    c.mention = ["model.h5", "/vocab/flags"]
-    c.outputs = [c.p("cats.tsv")]
+h5_case("categorize", "model_h5_flags_short", "model.h5", "model.h5",
+        lambda f: replace_ds(f, "vocab/flags", np.zeros(3, "u1")),
+        lambda c, v: categorize_args(c, v),
+        ["model.h5", "/vocab/flags"], outputs=lambda c: [c.p("cats.tsv")])
 
 
 @case("categorize", "model_h5_token_bad_utf8")
@@ -557,31 +573,21 @@ def st_file(header, data=b""):
     return len(h).to_bytes(8, "little") + h + data
 
 
-@case("ingest", "safetensors_negative_offsets")
-def _(c):
-    p = c.write("m.safetensors", st_file('{"w": {"dtype": "F32", "shape": [300, 16], '
-                                         '"data_offsets": [-19200, 0]}}', b"\0" * 64))
-    c.args = ingest_args(c, p, fx(c, "vocab.txt"))
-    c.mention = ["m.safetensors", "data_offsets"]
-    c.outputs = [c.p("out.h5")]
+def st_case(name, dtype, shape, offsets, nbytes, word, tensor):
+    """A safetensors file of one tensor "w" with this header and NBYTES zero bytes of data."""
+    @case("ingest", "safetensors_" + name)
+    def _(c):
+        p = c.write("m.safetensors", st_file('{"w": {"dtype": "%s", "shape": %s, '
+                                             '"data_offsets": %s}}' % (dtype, shape, offsets),
+                                             b"\0" * nbytes))
+        c.args = ingest_args(c, p, fx(c, "vocab.txt")) + (["--tensor", "w"] if tensor else [])
+        c.mention = ["m.safetensors", word]
+        c.outputs = [c.p("out.h5")]
 
 
-@case("ingest", "safetensors_f8")
-def _(c):
-    p = c.write("m.safetensors", st_file('{"w": {"dtype": "F8_E4M3", "shape": [300, 16], '
-                                         '"data_offsets": [0, 4800]}}', b"\0" * 4800))
-    c.args = ingest_args(c, p, fx(c, "vocab.txt")) + ["--tensor", "w"]
-    c.mention = ["m.safetensors", "F8_E4M3"]
-    c.outputs = [c.p("out.h5")]
-
-
-@case("ingest", "safetensors_shape_string")
-def _(c):
-    p = c.write("m.safetensors", st_file('{"w": {"dtype": "F32", "shape": "300x16", '
-                                         '"data_offsets": [0, 19200]}}', b"\0" * 19200))
-    c.args = ingest_args(c, p, fx(c, "vocab.txt")) + ["--tensor", "w"]
-    c.mention = ["m.safetensors", "shape"]
-    c.outputs = [c.p("out.h5")]
+st_case("negative_offsets", "F32", "[300, 16]", "[-19200, 0]", 64, "data_offsets", False)
+st_case("f8", "F8_E4M3", "[300, 16]", "[0, 4800]", 4800, "F8_E4M3", True)
+st_case("shape_string", "F32", '"300x16"', "[0, 19200]", 19200, "shape", True)
 
 
 @case("ingest", "tensor_missing")
@@ -624,66 +630,42 @@ def _(c):
     c.outputs = [c.p("out.h5")]
 
 
-@case("ingest", "model_h5_incomplete", np2=True)
-def _(c):
-    m = c.h5(fx(c, "model.h5"), "in.h5", lambda f: f.attrs.__delitem__("complete"))
-    c.args = ingest_args(c, m)
-    c.mention = ["in.h5", "complete"]
-    c.outputs = [c.p("out.h5")]
+h5_case("ingest", "model_h5_incomplete", "model.h5", "in.h5",
+        lambda f: f.attrs.__delitem__("complete"),
+        lambda c, m: ingest_args(c, m),
+        ["in.h5", "complete"], outputs=lambda c: [c.p("out.h5")], np2=True)
 
 
-@case("ingest", "model_h5_complete_array", np2=True)
-def _(c):
-    m = c.h5(fx(c, "model.h5"), "in.h5", lambda f: set_attr(f, "complete", np.ones(2, "i8")))
-    c.args = ingest_args(c, m)
-    c.mention = ["in.h5", "complete"]
-    c.outputs = [c.p("out.h5")]
+h5_case("ingest", "model_h5_complete_array", "model.h5", "in.h5",
+        lambda f: set_attr(f, "complete", np.ones(2, "i8")),
+        lambda c, m: ingest_args(c, m),
+        ["in.h5", "complete"], outputs=lambda c: [c.p("out.h5")], np2=True)
 
 
-@case("ingest", "model_h5_embeddings_int")
-def _(c):
-    m = c.h5(fx(c, "model.h5"), "in.h5",
-             lambda f: replace_ds(f, "embeddings", np.ones((300, 16), "i4")))
-    c.args = ingest_args(c, m)
-    c.mention = ["in.h5", "/embeddings"]
-    c.outputs = [c.p("out.h5")]
+h5_case("ingest", "model_h5_embeddings_int", "model.h5", "in.h5",
+        lambda f: replace_ds(f, "embeddings", np.ones((300, 16), "i4")),
+        lambda c, m: ingest_args(c, m),
+        ["in.h5", "/embeddings"], outputs=lambda c: [c.p("out.h5")])
 
 
-@case("ingest", "out_is_model", np2=True)
-def _(c):
-    m = c.copy(fx(c, "emb.npy"))
-    c.args = ingest_args(c, m, fx(c, "vocab.txt"), out=m)
-    c.mention = ["emb.npy", re.compile("input|same file")]
+same_file("ingest", "out_is_model", "emb.npy",
+          lambda c, m, _: ingest_args(c, m, fx(c, "vocab.txt"), out=m), np2=True)
 
 
-@case("ingest", "out_is_vocab")
-def _(c):
-    v = c.copy(fx(c, "vocab.txt"))
-    c.args = ingest_args(c, fx(c, "emb.npy"), v, out=v)
-    c.mention = ["vocab.txt", re.compile("input|same file")]
+same_file("ingest", "out_is_vocab", "vocab.txt",
+          lambda c, v, _: ingest_args(c, fx(c, "emb.npy"), v, out=v))
 
 
-@case("ingest", "out_is_model_h5", np2=True)
-def _(c):
-    m = c.copy(fx(c, "model.h5"))
-    c.args = ingest_args(c, m, out=m)
-    c.mention = ["model.h5", re.compile("input|same file")]
+same_file("ingest", "out_is_model_h5", "model.h5", lambda c, m, _: ingest_args(c, m, out=m),
+          np2=True)
 
 
-@case("ingest", "out_symlink_to_model")
-def _(c):
-    m = c.copy(fx(c, "model.h5"))
-    os.symlink(m, c.p("out.h5"))
-    c.args = ingest_args(c, m, out=c.p("out.h5"))
-    c.mention = ["out.h5", re.compile("input|same file")]
+same_file("ingest", "out_symlink_to_model", "model.h5", lambda c, m, o: ingest_args(c, m, out=o),
+          link=os.symlink, out_name="out.h5")
 
 
-@case("ingest", "out_hardlink_to_model")
-def _(c):
-    m = c.copy(fx(c, "model.h5"))
-    os.link(m, c.p("out.h5"))
-    c.args = ingest_args(c, m, out=c.p("out.h5"))
-    c.mention = ["out.h5", re.compile("input|same file")]
+same_file("ingest", "out_hardlink_to_model", "model.h5", lambda c, m, o: ingest_args(c, m, out=o),
+          link=os.link, out_name="out.h5")
 
 
 @case("ingest", "out_missing_dir", np2=True)
@@ -895,21 +877,16 @@ def _(c):
     c.outputs = [c.p("nn.h5")]
 
 
-@case("neighbors", "model_h5_complete_array", np2=True)
-def _(c):
-    m = c.h5(fx(c, "model.h5"), "m.h5", lambda f: set_attr(f, "complete", np.ones(2, "i8")))
-    c.args = nbr_args(c, m)
-    c.mention = ["m.h5", "complete"]
-    c.outputs = [c.p("nn.h5")]
+h5_case("neighbors", "model_h5_complete_array", "model.h5", "m.h5",
+        lambda f: set_attr(f, "complete", np.ones(2, "i8")),
+        lambda c, m: nbr_args(c, m),
+        ["m.h5", "complete"], outputs=lambda c: [c.p("nn.h5")], np2=True)
 
 
-@case("neighbors", "model_h5_embeddings_3d")
-def _(c):
-    m = c.h5(fx(c, "model.h5"), "m.h5",
-             lambda f: replace_ds(f, "embeddings", np.ones((300, 4, 4), "f4")))
-    c.args = nbr_args(c, m)
-    c.mention = ["m.h5", "/embeddings"]
-    c.outputs = [c.p("nn.h5")]
+h5_case("neighbors", "model_h5_embeddings_3d", "model.h5", "m.h5",
+        lambda f: replace_ds(f, "embeddings", np.ones((300, 4, 4), "f4")),
+        lambda c, m: nbr_args(c, m),
+        ["m.h5", "/embeddings"], outputs=lambda c: [c.p("nn.h5")])
 
 
 @case("neighbors", "model_h5_embeddings_f64_inf")
@@ -941,26 +918,20 @@ def _(c):
     c.outputs = [c.p("nn.h5"), c.p("nn.tsv")]
 
 
-@case("neighbors", "out_is_embeddings", np2=True)
-def _(c):
-    m = c.copy(fx(c, "model.h5"))
-    c.args = nbr_args(c, m, out=m)
-    c.mention = ["model.h5", re.compile("input|same file")]
+same_file("neighbors", "out_is_embeddings", "model.h5", lambda c, m, _: nbr_args(c, m, out=m),
+          np2=True)
 
 
 @case("neighbors", "out_is_queries")
 def _(c):
     q = c.write("q.h5", "1\n2\n")
     c.args = nbr_args(c, None, "--queries", q, out=q)
-    c.mention = ["q.h5", re.compile("input|same file")]
+    c.mention = ["q.h5", SAME_FILE]
 
 
-@case("neighbors", "tsv_is_embeddings")
-def _(c):
-    e = c.copy(fx(c, "emb.npy"))
-    c.args = nbr_args(c, e, "--tsv", e, "--vocab", fx(c, "vocab.txt"))
-    c.mention = ["emb.npy", re.compile("input|same file")]
-    c.outputs = [c.p("nn.h5")]
+same_file("neighbors", "tsv_is_embeddings", "emb.npy",
+          lambda c, e, _: nbr_args(c, e, "--tsv", e, "--vocab", fx(c, "vocab.txt")),
+          outputs=lambda c: [c.p("nn.h5")])
 
 
 @case("neighbors", "tsv_is_out")
@@ -1219,36 +1190,23 @@ def _(c):
     c.outputs = div_outputs(c)
 
 
-@case("diversity", "embeddings_norms_2d")
-def _(c):
-    m = c.h5(fx(c, "model.h5"), "m.h5",
-             lambda f: replace_ds(f, "norms", f["norms"][()].reshape(150, 2)))
-    c.args = div_args(c, None, None, "--embeddings", m)
-    c.mention = ["m.h5", "/norms"]
-    c.outputs = div_outputs(c)
+h5_case("diversity", "embeddings_norms_2d", "model.h5", "m.h5",
+        lambda f: replace_ds(f, "norms", f["norms"][()].reshape(150, 2)),
+        lambda c, m: div_args(c, None, None, "--embeddings", m),
+        ["m.h5", "/norms"], outputs=lambda c: div_outputs(c))
 
 
-@case("diversity", "out_is_neighbors", np2=True)
-def _(c):
-    nb = c.copy(fx(c, "nn.h5"))
-    c.args = div_args(c, nb, out=nb)
-    c.mention = ["nn.h5", re.compile("input|same file")]
+same_file("diversity", "out_is_neighbors", "nn.h5", lambda c, nb, _: div_args(c, nb, out=nb),
+          np2=True)
 
 
-@case("diversity", "out_is_categories")
-def _(c):
-    m = c.copy(fx(c, "model.h5"))
-    c.args = div_args(c, None, m, out=m)
-    c.mention = ["model.h5", re.compile("input|same file")]
+same_file("diversity", "out_is_categories", "model.h5",
+          lambda c, m, _: div_args(c, None, m, out=m))
 
 
-@case("diversity", "tsv_is_categories")
-def _(c):
-    """--out div.h5 writes div.tsv beside it: here that is the categories file."""
-    t = c.copy(fx(c, "cats.tsv"), "div.tsv")
-    c.args = div_args(c, None, t)
-    c.mention = ["div.tsv", re.compile("input|same file")]
-    c.outputs = [c.p("div.h5")]
+# --out div.h5 writes div.tsv beside it: here that is the categories file.
+same_file("diversity", "tsv_is_categories", "cats.tsv", lambda c, t, _: div_args(c, None, t),
+          as_name="div.tsv", outputs=lambda c: [c.p("div.h5")])
 
 
 @case("diversity", "tsv_unwritable", np2=True)
@@ -1359,12 +1317,10 @@ def _(c):
     c.outputs = tr_outputs(c)
 
 
-@case("translate", "vocab_model_h5_incomplete")
-def _(c):
-    m = c.h5(fx(c, "model.h5"), "m.h5", lambda f: f.attrs.__delitem__("complete"))
-    c.args = tr_args(c, None, m)
-    c.mention = ["m.h5", "complete"]
-    c.outputs = tr_outputs(c)
+h5_case("translate", "vocab_model_h5_incomplete", "model.h5", "m.h5",
+        lambda f: f.attrs.__delitem__("complete"),
+        lambda c, m: tr_args(c, None, m),
+        ["m.h5", "complete"], outputs=lambda c: tr_outputs(c))
 
 
 @case("translate", "top_above_k")
@@ -1374,11 +1330,8 @@ def _(c):
     c.outputs = tr_outputs(c)
 
 
-@case("translate", "out_is_neighbors", np2=True)
-def _(c):
-    nb = c.copy(fx(c, "nn.h5"))
-    c.args = tr_args(c, nb, out=nb)
-    c.mention = ["nn.h5", re.compile("input|same file")]
+same_file("translate", "out_is_neighbors", "nn.h5", lambda c, nb, _: tr_args(c, nb, out=nb),
+          np2=True)
 
 
 @case("translate", "tsv_is_dictionary")
@@ -1387,7 +1340,7 @@ def _(c):
     os.rename(os.path.join(d, "en-ru.txt"), os.path.join(d, "en-ru.tsv"))
     os.symlink("en-ru.tsv", os.path.join(d, "en-ru.txt"))
     c.args = tr_args(c, None, None, d, out=os.path.join(d, "en-ru.h5"))
-    c.mention = ["en-ru.tsv", re.compile("input|same file")]
+    c.mention = ["en-ru.tsv", SAME_FILE]
     c.outputs = [os.path.join(d, "en-ru.h5")]
 
 
@@ -1407,12 +1360,10 @@ def _(c):
     c.outputs = [c.p("tr.h5")]
 
 
-@case("translate", "zero_rows")
-def _(c):
-    nb = c.h5(fx(c, "nn.h5"), "nb.h5", NB_MUTATIONS["zero_rows"][0])
-    c.args = tr_args(c, nb)
-    c.mention = ["nb.h5"]
-    c.outputs = tr_outputs(c)
+h5_case("translate", "zero_rows", "nn.h5", "nb.h5",
+        NB_MUTATIONS["zero_rows"][0],
+        lambda c, nb: tr_args(c, nb),
+        ["nb.h5"], outputs=lambda c: tr_outputs(c))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1491,26 +1442,15 @@ def _(c):
     c.outputs = cmp_outputs(c)
 
 
-@case("compare", "out_is_a", np2=True)
-def _(c):
-    a = c.copy(fx(c, "nn.h5"))
-    c.args = cmp_args(c, a, out=a)
-    c.mention = ["nn.h5", re.compile("input|same file")]
+same_file("compare", "out_is_a", "nn.h5", lambda c, a, _: cmp_args(c, a, out=a), np2=True)
 
 
-@case("compare", "out_is_b")
-def _(c):
-    b = c.copy(fx(c, "nn2.h5"))
-    c.args = cmp_args(c, None, b, out=b)
-    c.mention = ["nn2.h5", re.compile("input|same file")]
+same_file("compare", "out_is_b", "nn2.h5", lambda c, b, _: cmp_args(c, None, b, out=b))
 
 
-@case("compare", "map_tsv_is_vocab")
-def _(c):
-    v = c.copy(fx(c, "vocab.txt"), "cmp.map.tsv")
-    c.args = cmp_args(c, None, None, "--vocab-a", v)
-    c.mention = ["cmp.map.tsv", re.compile("input|same file")]
-    c.outputs = [c.p("cmp.h5")]
+same_file("compare", "map_tsv_is_vocab", "vocab.txt",
+          lambda c, v, _: cmp_args(c, None, None, "--vocab-a", v), as_name="cmp.map.tsv",
+          outputs=lambda c: [c.p("cmp.h5")])
 
 
 @case("compare", "categories_wrong_length")
@@ -1628,12 +1568,10 @@ def _(c):
     c.outputs = probe_outputs(c)
 
 
-@case("probe", "categories_h5_code_negative")
-def _(c):
-    m = c.h5(fx(c, "model.h5"), "m.h5", lambda f: f["categories/paper"].__setitem__(4, -1))
-    c.args = probe_args(c, None, m)
-    c.mention = ["m.h5", "/categories/paper", "row 4"]
-    c.outputs = probe_outputs(c)
+h5_case("probe", "categories_h5_code_negative", "model.h5", "m.h5",
+        lambda f: f["categories/paper"].__setitem__(4, -1),
+        lambda c, m: probe_args(c, None, m),
+        ["m.h5", "/categories/paper", "row 4"], outputs=lambda c: probe_outputs(c))
 
 
 @case("probe", "embeddings_h5_dataset_missing")
@@ -1643,35 +1581,20 @@ def _(c):
     c.outputs = probe_outputs(c)
 
 
-@case("probe", "out_is_categories", np2=True)
-def _(c):
-    t = c.copy(fx(c, "cats.tsv"))
-    c.args = probe_args(c, None, t, out=t)
-    c.mention = ["cats.tsv", re.compile("input|same file")]
+same_file("probe", "out_is_categories", "cats.tsv", lambda c, t, _: probe_args(c, None, t, out=t),
+          np2=True)
 
 
-@case("probe", "out_is_embeddings")
-def _(c):
-    m = c.copy(fx(c, "model.h5"))
-    c.args = probe_args(c, m, m, out=m)
-    c.mention = ["model.h5", re.compile("input|same file")]
+same_file("probe", "out_is_embeddings", "model.h5", lambda c, m, _: probe_args(c, m, m, out=m))
 
 
-@case("probe", "tsv_beside_is_categories")
-def _(c):
-    """--out probe.h5 writes probe.tsv beside it: here that is the categories file."""
-    t = c.copy(fx(c, "cats.tsv"), "probe.tsv")
-    c.args = probe_args(c, None, t)
-    c.mention = ["probe.tsv", re.compile("input|same file")]
-    c.outputs = [c.p("probe.h5")]
+# --out probe.h5 writes probe.tsv beside it: here that is the categories file.
+same_file("probe", "tsv_beside_is_categories", "cats.tsv", lambda c, t, _: probe_args(c, None, t),
+          as_name="probe.tsv", outputs=lambda c: [c.p("probe.h5")])
 
 
-@case("probe", "export_folds_is_categories")
-def _(c):
-    t = c.copy(fx(c, "cats.tsv"))
-    c.args = probe_args(c, None, t, "--export-folds", t)
-    c.mention = ["cats.tsv", re.compile("input|same file")]
-    c.outputs = probe_outputs(c)
+same_file("probe", "export_folds_is_categories", "cats.tsv",
+          lambda c, t, _: probe_args(c, None, t, "--export-folds", t), outputs=probe_outputs)
 
 
 @case("probe", "export_folds_is_out")
@@ -2062,7 +1985,7 @@ def _(c):
     m = c.copy(fx(c, "model.h5"), "results/r/ma.h5")
     run_cfg(c, models="models:\n  - name: ma\n    path: %s" % m, compare="", translate="")
     c.outputs = []
-    c.mention = ["ma.h5", re.compile("input|same file")]
+    c.mention = ["ma.h5", SAME_FILE]
 
 
 STEPS = ("model", "neighbors", "diversity", "probe", "translate")

@@ -11,15 +11,9 @@ import numpy as np
 
 import tahelp
 
-try:
-    import h5py
-except ImportError as e:  # pragma: no cover
-    tahelp.skip("h5py is not installed: %s" % e)
-
+h5py = tahelp.need("h5py")
 TMP = tahelp.tmpdir()
-model = os.path.join(TMP, "m")
-tahelp.run(["synth", "--preset", "meaning-aligned", "--tokens", "1500", "--dim", "32", "--seed",
-            "5", "--out", model])
+model = tahelp.synth(os.path.join(TMP, "m"), "meaning-aligned", 1500, 32, 5)
 nb = os.path.join(TMP, "nb.h5")
 tahelp.run(["neighbors", "--embeddings", model, "-k", "20", "--out", nb])
 
@@ -76,6 +70,8 @@ tahelp.check(np.array_equal(s1[1], q), "sampled: /map/query is not the queries")
 tahelp.check(s1[2]["short_rows"] == short, "sampled: short_rows %r, numpy counts %d"
              % (s1[2]["short_rows"], short))
 tahelp.check(s1[0].tobytes() == s3[0].tobytes(), "sampled: 3 ranks differ from 1")
+tahelp.check(0 < short < len(q), "sampled: %d of %d rows short: the case tests nothing"
+             % (short, len(q)))
 print("sampled queries: %d of %d rows have fewer than 14 query neighbours" % (short, len(q)))
 
 # --subset: the points are the subset's tokens in its order. Oracle: a neighbours file written
